@@ -1,0 +1,322 @@
+//! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
+//! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
+
+mod rules;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use jiff::Timestamp;
+
+use crate::collect::host::{self, HostScanOptions};
+use crate::config::{self, LocalConfig};
+use crate::eval::Evaluator;
+use crate::facts::{FACTS_SCHEMA, FactDocument};
+use crate::findings::{
+    PolicyInfo, RESULT_SCHEMA, ResultDocument, Status, Summary, TargetResult, ToolInfo,
+};
+use crate::i18n::{Lang, tr};
+use crate::policy::{self, Diagnostics, Policy, Severity};
+use crate::report::{self, Format};
+
+/// Exit code when a finding fails at or above `--fail-on`.
+pub const EXIT_FAILING: u8 = 1;
+/// Exit code for bad input (policy, configuration, facts) or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "khien",
+    version,
+    about = "khien (khiên): rà soát tuân thủ an toàn thông tin cho các trường học — information-security compliance scanner",
+    long_about = None
+)]
+pub struct Cli {
+    /// Language of messages and reports: vi (default) or en.
+    #[arg(long, global = true, env = "KHIEN_LANG", default_value = "vi")]
+    pub lang: Lang,
+    /// Policy files or folders to use instead of the embedded default policy.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan a target and evaluate the policy.
+    #[command(subcommand)]
+    Scan(ScanCommand),
+    /// Evaluate a saved fact document (from `scan ... --facts-out`).
+    Eval(EvalArgs),
+    /// List, show and check rules.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScanCommand {
+    /// Scan this machine.
+    Host(HostArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the result to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a finding fails at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    pub fail_on: Severity,
+}
+
+#[derive(Args, Debug)]
+pub struct HostArgs {
+    /// Local configuration (unit, backups, parameter overrides). Default: khien.toml
+    /// in the current folder, then beside the executable.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also save the collected facts to FILE (for `khien eval`).
+    #[arg(long, value_name = "FILE")]
+    pub facts_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Fact document to evaluate.
+    #[arg(long, value_name = "FILE")]
+    pub facts: PathBuf,
+    /// Local configuration for parameter overrides.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Evaluation time (RFC 3339); default: when the facts were collected.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<Timestamp>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// An error that ends the command with exit code 2.
+pub struct BadInput(pub String);
+
+impl From<Diagnostics> for BadInput {
+    fn from(d: Diagnostics) -> Self {
+        BadInput(d.render())
+    }
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let lang = cli.lang;
+    let result = match &cli.command {
+        Command::Scan(ScanCommand::Host(args)) => scan_host(&cli, args),
+        Command::Eval(args) => eval(&cli, args),
+        Command::Rules(cmd) => rules::run(&cli, cmd),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(BadInput(msg)) => {
+            let mut err = anstream::stderr();
+            let _ = write!(err, "{msg}");
+            if !msg.ends_with('\n') {
+                let _ = writeln!(err);
+            }
+            let _ = writeln!(
+                err,
+                "{}",
+                tr(
+                    lang,
+                    "khien dừng: dữ liệu đầu vào không hợp lệ (mã thoát 2).",
+                    "khien stopped: invalid input (exit code 2)."
+                )
+            );
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+pub(crate) fn load_policy(cli: &Cli) -> Result<Policy, BadInput> {
+    if cli.policy.is_empty() {
+        policy::load_sources(policy::embedded_sources(), "embedded").map_err(BadInput::from)
+    } else {
+        policy::load_paths(&cli.policy).map_err(BadInput::from)
+    }
+}
+
+/// `--config FILE`, else `khien.toml` in the working folder, else beside the executable.
+fn find_config(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    let cwd = PathBuf::from(config::DEFAULT_FILE_NAME);
+    if cwd.is_file() {
+        return Some(cwd);
+    }
+    let beside = std::env::current_exe()
+        .ok()?
+        .parent()?
+        .join(config::DEFAULT_FILE_NAME);
+    beside.is_file().then_some(beside)
+}
+
+fn load_config(explicit: Option<&Path>, policy: &Policy) -> Result<LocalConfig, BadInput> {
+    match find_config(explicit) {
+        Some(path) => LocalConfig::load(&path, policy).map_err(BadInput::from),
+        None => Ok(LocalConfig::default()),
+    }
+}
+
+fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
+    match policy
+        .param_values(&config.params)
+        .get("default_backup_max_age_days")
+    {
+        Some(policy::ParamValue::Float(f)) => *f,
+        Some(policy::ParamValue::Integer(i)) => *i as f64,
+        _ => 7.0,
+    }
+}
+
+fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
+    let policy = load_policy(cli)?;
+    let config = load_config(args.config.as_deref(), &policy)?;
+    let opts = HostScanOptions {
+        config: &config,
+        default_backup_max_age_days: default_backup_age(&policy, &config),
+    };
+    let collected_at = Timestamp::now();
+    let (target, facts) = host::collect(&opts);
+    let facts = serde_json::to_value(&facts).expect("host facts serialize");
+    let doc = FactDocument::new(target, collected_at, facts);
+    if let Some(path) = &args.facts_out {
+        let json = serde_json::to_string_pretty(&doc).expect("fact documents serialize") + "\n";
+        report::write_atomically(path, json.as_bytes())
+            .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    }
+    let result = evaluate(&policy, &config, &[doc], None);
+    emit(cli.lang, &args.out, &result)
+}
+
+fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {
+    let policy = load_policy(cli)?;
+    let config = load_config(args.config.as_deref(), &policy)?;
+    let doc = read_fact_document(&args.facts, cli.lang)?;
+    let result = evaluate(&policy, &config, &[doc], args.at);
+    emit(cli.lang, &args.out, &result)
+}
+
+/// Reads and checks a fact document; errors name the file and the position.
+pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadInput> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    let doc: FactDocument = serde_json::from_str(&text).map_err(|e| {
+        BadInput(format!(
+            "{}:{}:{}: {} {e}\n{}",
+            path.display(),
+            e.line(),
+            e.column(),
+            tr(
+                lang,
+                "không phải tài liệu dữ kiện hợp lệ:",
+                "not a valid fact document:"
+            ),
+            tr(
+                lang,
+                "hãy dùng tệp do `khien scan ... --facts-out` tạo ra",
+                "use a file written by `khien scan ... --facts-out`"
+            ),
+        ))
+    })?;
+    if doc.schema != FACTS_SCHEMA {
+        return Err(BadInput(format!(
+            "{}: {} `{}` ({} `{FACTS_SCHEMA}`)",
+            path.display(),
+            tr(
+                lang,
+                "phiên bản tài liệu dữ kiện không được hỗ trợ",
+                "unsupported fact document version"
+            ),
+            doc.schema,
+            tr(lang, "cần", "expected"),
+        )));
+    }
+    Ok(doc)
+}
+
+/// Evaluates fact documents into a result document. `at` overrides the evaluation
+/// time, which is otherwise each document's collection time.
+pub fn evaluate(
+    policy: &Policy,
+    config: &LocalConfig,
+    docs: &[FactDocument],
+    at: Option<Timestamp>,
+) -> ResultDocument {
+    let params = policy.param_values(&config.params);
+    let mut evaluated_at = at.unwrap_or_else(Timestamp::now);
+    let targets: Vec<TargetResult> = docs
+        .iter()
+        .map(|doc| {
+            let now = at.unwrap_or(doc.collected_at);
+            evaluated_at = now;
+            Evaluator::new(policy, params.clone(), now).evaluate(
+                &doc.target,
+                doc.collected_at,
+                &doc.facts,
+            )
+        })
+        .collect();
+    let unit = config
+        .unit
+        .clone()
+        .or_else(|| docs.iter().find_map(|d| d.target.unit.clone()));
+    ResultDocument {
+        schema: RESULT_SCHEMA.to_string(),
+        tool: ToolInfo {
+            name: "khien".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        policy: PolicyInfo {
+            id: policy.header.id.clone(),
+            version: policy.header.version.clone(),
+            origin: policy.origin.clone(),
+        },
+        unit,
+        generated_at: Timestamp::now(),
+        evaluated_at,
+        params,
+        summary: Summary::of(&targets),
+        targets,
+    }
+}
+
+fn emit(lang: Lang, out: &OutputArgs, doc: &ResultDocument) -> Result<u8, BadInput> {
+    let text = match out.format {
+        Format::Json => report::to_json(doc),
+        Format::Text => report::text::render(doc, lang),
+    };
+    match &out.output {
+        Some(path) => {
+            // Files never carry terminal colours.
+            let plain = anstream::adapter::strip_str(&text).to_string();
+            report::write_atomically(path, plain.as_bytes())
+                .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+        }
+        None => {
+            let mut stdout = anstream::stdout();
+            let _ = stdout.write_all(text.as_bytes());
+        }
+    }
+    let failing = doc
+        .targets
+        .iter()
+        .flat_map(|t| &t.findings)
+        .any(|f| f.status == Status::Fail && f.severity >= out.fail_on);
+    Ok(if failing { EXIT_FAILING } else { 0 })
+}

@@ -1,0 +1,133 @@
+//! `khien rules`: list, show and check rules, so the Department can edit policies
+//! with confidence.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::{BadInput, Cli, load_policy};
+use crate::i18n::tr;
+use crate::policy;
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List the rules of the policy.
+    List,
+    /// Show one rule in full.
+    Show {
+        /// Rule code, e.g. HOST-AV-001.
+        code: String,
+    },
+    /// Validate policy files or folders without scanning.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
+    let lang = cli.lang;
+    let mut out = anstream::stdout();
+    match cmd {
+        RulesCommand::List => {
+            let policy = load_policy(cli)?;
+            let _ = writeln!(
+                out,
+                "{} {} — {}",
+                policy.header.id,
+                policy.header.version,
+                policy.header.title.get(lang)
+            );
+            for r in &policy.rules {
+                let _ = writeln!(
+                    out,
+                    "{:<14} {:<9} {:<8} {}",
+                    r.code,
+                    r.target.to_string(),
+                    r.severity.as_str(),
+                    r.title.get(lang)
+                );
+            }
+        }
+        RulesCommand::Show { code } => {
+            let policy = load_policy(cli)?;
+            let Some(r) = policy.rule(code) else {
+                return Err(BadInput(format!(
+                    "{} `{code}`; {}",
+                    tr(lang, "không có quy tắc", "no rule"),
+                    tr(
+                        lang,
+                        "xem danh sách bằng `khien rules list`",
+                        "see `khien rules list`"
+                    )
+                )));
+            };
+            let _ = writeln!(out, "{} — {}", r.code, r.title.get(lang));
+            let _ = writeln!(
+                out,
+                "{}: {}   {}: {}",
+                tr(lang, "Đối tượng", "Target"),
+                r.target,
+                tr(lang, "Mức độ", "Severity"),
+                r.severity.label().get(lang)
+            );
+            if let Some(req) = &r.requirement {
+                let _ = writeln!(out, "{}: {req}", tr(lang, "Yêu cầu", "Requirement"));
+            }
+            let _ = writeln!(
+                out,
+                "\n{}:\n  {}",
+                tr(lang, "Lý do", "Rationale"),
+                r.rationale.get(lang)
+            );
+            let _ = writeln!(out, "\n{}:", tr(lang, "Căn cứ", "Basis"));
+            for b in &r.basis {
+                let _ = writeln!(out, "  - {b}");
+            }
+            if let Some(a) = &r.applies_when {
+                let _ = writeln!(
+                    out,
+                    "\n{}:\n  {}",
+                    tr(lang, "Áp dụng khi", "Applies when"),
+                    a.source
+                );
+            }
+            let _ = writeln!(
+                out,
+                "\n{}:\n  {}",
+                tr(lang, "Điều kiện đạt", "Passes when"),
+                r.check.source
+            );
+            let _ = writeln!(
+                out,
+                "\n{}: {}",
+                tr(lang, "Bằng chứng", "Evidence"),
+                r.evidence.join(", ")
+            );
+            let _ = writeln!(out, "\n{}:", tr(lang, "Khắc phục", "Remediation"));
+            for line in r.remediation.get(lang).lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+            let _ = writeln!(
+                out,
+                "\n{}: {}",
+                tr(lang, "Định nghĩa tại", "Defined at"),
+                r.defined_at
+            );
+        }
+        RulesCommand::Check { paths } => {
+            let policy = policy::load_paths(paths)?;
+            let _ = writeln!(
+                out,
+                "{} {} {} ({} {})",
+                tr(lang, "Hợp lệ:", "Valid:"),
+                policy.header.id,
+                policy.header.version,
+                policy.rules.len(),
+                tr(lang, "quy tắc", "rules")
+            );
+        }
+    }
+    Ok(0)
+}

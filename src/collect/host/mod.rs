@@ -1,0 +1,125 @@
+//! The local host collector: OS, disks, processes, listening ports, anti-malware and
+//! backups. Everything OS-specific goes through [`platform`].
+
+mod backup;
+pub mod clamav;
+pub mod platform;
+
+use std::path::PathBuf;
+
+use sysinfo::{Disks, ProcessRefreshKind, ProcessesToUpdate, System};
+
+use crate::config::LocalConfig;
+use crate::facts::host::{AntivirusFacts, Disk, HostFacts, OsFacts};
+use crate::facts::{Fact, ReasonCode, TargetIdentity, TargetKind};
+
+/// What a host scan needs besides the machine itself.
+pub struct HostScanOptions<'a> {
+    pub config: &'a LocalConfig,
+    /// Used for backups whose configuration sets no maximum age.
+    pub default_backup_max_age_days: f64,
+}
+
+/// Collects every host fact. Never fails: what cannot be read is unknown.
+pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
+    let os = os_facts();
+    let processes = processes();
+    let dirs: Vec<PathBuf> = clamav::DATABASE_DIRS.iter().map(PathBuf::from).collect();
+    let clamav = clamav::collect(&processes, &dirs, platform::clamav_binaries_found());
+
+    let mut products = platform::antivirus_products(&processes);
+    let products = match (&mut products, clamav::as_product(&clamav)) {
+        (Fact::Known(list), Some(p)) => {
+            list.push(p);
+            products
+        }
+        // Platform detection failed but ClamAV is there: ClamAV alone is still an answer
+        // only when it is active; otherwise the other products might have been active.
+        (Fact::Unknown(_), Some(p)) if p.active.value() == Some(&true) => Fact::known(vec![p]),
+        _ => products,
+    };
+
+    let backups = opts
+        .config
+        .backups
+        .iter()
+        .map(|b| backup::collect(b, opts.default_backup_max_age_days, opts.config.limits))
+        .collect();
+
+    let id = os
+        .hostname
+        .value()
+        .cloned()
+        .unwrap_or_else(|| "localhost".to_string());
+    let facts = HostFacts {
+        os,
+        disks: disks(),
+        processes,
+        listening_ports: platform::listening_ports(),
+        antivirus: AntivirusFacts { products, clamav },
+        backups,
+    };
+    let target = TargetIdentity {
+        kind: TargetKind::Host,
+        id,
+        unit: opts.config.unit.clone(),
+    };
+    (target, facts)
+}
+
+fn from_sysinfo<T>(r: Result<T, sysinfo::Error>) -> Fact<T> {
+    match r {
+        Ok(v) => Fact::known(v),
+        Err(e) => Fact::unknown(ReasonCode::Unsupported, format!("{e:?}")),
+    }
+}
+
+fn os_facts() -> OsFacts {
+    OsFacts {
+        family: std::env::consts::OS.to_string(),
+        name: from_sysinfo(System::long_os_version()),
+        version: from_sysinfo(System::os_version()),
+        kernel: from_sysinfo(System::kernel_version()),
+        hostname: from_sysinfo(System::host_name()),
+        uptime_seconds: from_sysinfo(System::uptime()),
+        elevated: platform::elevated(),
+    }
+}
+
+fn processes() -> Fact<Vec<String>> {
+    let mut sys = match System::new() {
+        Ok(s) => s,
+        Err(e) => return Fact::unknown(ReasonCode::Unsupported, format!("{e:?}")),
+    };
+    sys.refresh_processes_specifics(ProcessesToUpdate::All, true, ProcessRefreshKind::nothing());
+    let mut names: Vec<String> = sys
+        .processes()
+        .values()
+        .map(|p| p.name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Fact::unknown(ReasonCode::Unsupported, "the process list is empty");
+    }
+    names.sort_unstable();
+    names.dedup();
+    Fact::known(names)
+}
+
+fn disks() -> Fact<Vec<Disk>> {
+    match Disks::new_with_refreshed_list() {
+        Ok(disks) => Fact::known(
+            disks
+                .iter()
+                .map(|d| Disk {
+                    mount_point: d.mount_point().display().to_string(),
+                    device: d.name().to_string_lossy().into_owned(),
+                    file_system: d.file_system().to_string_lossy().into_owned(),
+                    total_bytes: d.total_space(),
+                    free_bytes: d.available_space(),
+                    removable: d.is_removable(),
+                })
+                .collect(),
+        ),
+        Err(e) => Fact::unknown(ReasonCode::Unsupported, format!("{e:?}")),
+    }
+}

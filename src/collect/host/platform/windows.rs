@@ -1,0 +1,29 @@
+//! Windows: placeholder until the Windows collectors land (issue 3); what is not
+//! read yet is reported unknown, never guessed.
+
+use std::path::Path;
+
+use crate::facts::host::{AntivirusProduct, ListeningPort};
+use crate::facts::{Fact, ReasonCode, Unknown};
+
+pub fn elevated() -> Fact<bool> {
+    Fact::unknown(ReasonCode::Unsupported, "")
+}
+
+pub fn antivirus_products(processes: &Fact<Vec<String>>) -> Fact<Vec<AntivirusProduct>> {
+    processes.clone().map(|_| Vec::new())
+}
+
+pub fn clamav_binaries_found() -> bool {
+    [r"C:\Program Files\ClamAV\clamscan.exe"]
+        .iter()
+        .any(|p| Path::new(p).exists())
+}
+
+pub fn listening_ports() -> Fact<Vec<ListeningPort>> {
+    Fact::unknown(ReasonCode::Unsupported, "")
+}
+
+pub fn physical_disks_of(_path: &Path) -> Result<Vec<String>, Unknown> {
+    Err(Unknown::new(ReasonCode::Unsupported, "disk identity"))
+}

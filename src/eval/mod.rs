@@ -1,0 +1,327 @@
+//! Evaluation: rules over facts, giving one finding per rule and target.
+//!
+//! Unknown facts are removed from what expressions see (and remembered with their
+//! reasons), so a rule that needs one raises an error that becomes an `unknown`
+//! finding naming those facts. The evaluation time is a parameter, never read from
+//! the clock inside a rule, so saved facts evaluate the same way on any machine.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cel::{Context, ExecutionError, Value as CelValue};
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::facts::{Fact, TargetIdentity, Unknown, UnknownMarker};
+use crate::findings::{Evidence, Finding, Status, TargetResult, UnknownFact};
+use crate::policy::{Condition, ParamValue, Policy, Rule};
+
+/// Evaluates a policy's rules with fixed parameters and evaluation time.
+pub struct Evaluator<'p> {
+    policy: &'p Policy,
+    params: BTreeMap<String, ParamValue>,
+    now: Timestamp,
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(policy: &'p Policy, params: BTreeMap<String, ParamValue>, now: Timestamp) -> Self {
+        Evaluator {
+            policy,
+            params,
+            now,
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Every rule for the target's kind, in policy order.
+    pub fn evaluate(
+        &self,
+        target: &TargetIdentity,
+        collected_at: Timestamp,
+        facts: &Value,
+    ) -> TargetResult {
+        let root = target.kind.root_variable();
+        let mut unknowns = Vec::new();
+        let visible = strip_unknowns(facts, root, &mut unknowns);
+        let mut ctx = Context::with_env(Arc::new(cel::Env::stdlib()));
+        ctx.add_variable_from_value(root, json_to_cel(&visible));
+        let params: serde_json::Map<String, Value> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
+            .collect();
+        ctx.add_variable_from_value("params", json_to_cel(&Value::Object(params)));
+        let now = self.now;
+        ctx.add_function("days_since", move |ts: Arc<String>| {
+            days_between(&ts, now, false)
+        })
+        .expect("days_since is not a standard function");
+        ctx.add_function("days_until", move |ts: Arc<String>| {
+            days_between(&ts, now, true)
+        })
+        .expect("days_until is not a standard function");
+
+        let findings = self
+            .policy
+            .rules_for(target.kind)
+            .map(|rule| evaluate_rule(rule, &ctx, facts, root, &unknowns))
+            .collect();
+        TargetResult {
+            target: target.clone(),
+            collected_at,
+            findings,
+        }
+    }
+}
+
+fn days_between(ts: &str, now: Timestamp, until: bool) -> Result<f64, ExecutionError> {
+    let t: Timestamp = ts
+        .parse()
+        .map_err(|e| ExecutionError::function_error("days_since", format!("`{ts}`: {e}")))?;
+    let seconds = if until {
+        t.as_second() - now.as_second()
+    } else {
+        now.as_second() - t.as_second()
+    };
+    Ok(seconds as f64 / 86_400.0)
+}
+
+enum Outcome {
+    True,
+    False,
+    Unknown(Vec<UnknownFact>, Option<String>),
+}
+
+fn run(cond: &Condition, ctx: &Context, unknowns: &[(String, Unknown)]) -> Outcome {
+    match cond.program.execute(ctx) {
+        Ok(CelValue::Bool(true)) => Outcome::True,
+        Ok(CelValue::Bool(false)) => Outcome::False,
+        Ok(other) => Outcome::Unknown(
+            Vec::new(),
+            Some(format!("the condition gave {other:?}, not true or false")),
+        ),
+        Err(err) => {
+            let facts = affecting_unknowns(cond, unknowns);
+            if facts.is_empty() {
+                Outcome::Unknown(facts, Some(err.to_string()))
+            } else {
+                Outcome::Unknown(facts, None)
+            }
+        }
+    }
+}
+
+fn evaluate_rule(
+    rule: &Rule,
+    ctx: &Context,
+    facts: &Value,
+    root: &str,
+    unknowns: &[(String, Unknown)],
+) -> Finding {
+    let outcome = match &rule.applies_when {
+        Some(cond) => match run(cond, ctx, unknowns) {
+            Outcome::True => None,
+            Outcome::False => Some((Status::NotApplicable, Vec::new(), None)),
+            Outcome::Unknown(f, e) => Some((Status::Unknown, f, e)),
+        },
+        None => None,
+    };
+    let (status, unknown_facts, error) =
+        outcome.unwrap_or_else(|| match run(&rule.check, ctx, unknowns) {
+            Outcome::True => (Status::Pass, Vec::new(), None),
+            Outcome::False => (Status::Fail, Vec::new(), None),
+            Outcome::Unknown(f, e) => (Status::Unknown, f, e),
+        });
+    let evidence = rule
+        .evidence
+        .iter()
+        .map(|path| Evidence {
+            fact: path.clone(),
+            value: lookup(facts, root, path),
+        })
+        .collect();
+    Finding {
+        rule: rule.code.clone(),
+        requirement: rule.requirement.clone(),
+        severity: rule.severity,
+        status,
+        title: rule.title.clone(),
+        remediation: rule.remediation.clone(),
+        basis: rule.basis.clone(),
+        unknown_facts,
+        error,
+        evidence,
+    }
+}
+
+/// The unknown facts that a condition reads, or that lie under or above what it reads.
+fn affecting_unknowns(cond: &Condition, unknowns: &[(String, Unknown)]) -> Vec<UnknownFact> {
+    unknowns
+        .iter()
+        .filter(|(path, _)| {
+            let general = generalize(path);
+            cond.fact_paths.iter().any(|read| related(read, &general))
+        })
+        .map(|(path, why)| UnknownFact {
+            fact: path.clone(),
+            why: why.clone(),
+        })
+        .collect()
+}
+
+/// `a.b[3].c` → `a.b[].c`, the form condition paths are recorded in.
+fn generalize(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn related(a: &str, b: &str) -> bool {
+    fn under(child: &str, parent: &str) -> bool {
+        child.len() > parent.len()
+            && child.starts_with(parent)
+            && matches!(child.as_bytes()[parent.len()], b'.' | b'[')
+    }
+    a == b || under(a, b) || under(b, a)
+}
+
+/// Copies `facts` without unknown facts, recording each one's path and reason.
+fn strip_unknowns(facts: &Value, path: &str, out: &mut Vec<(String, Unknown)>) -> Value {
+    match facts {
+        Value::Object(map) => {
+            let mut clean = serde_json::Map::with_capacity(map.len());
+            for (k, v) in map {
+                let child = format!("{path}.{k}");
+                if let Some(unknown) = as_unknown(v) {
+                    out.push((child, unknown));
+                } else {
+                    clean.insert(k.clone(), strip_unknowns(v, &child, out));
+                }
+            }
+            Value::Object(clean)
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| strip_unknowns(v, &format!("{path}[{i}]"), out))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn as_unknown(v: &Value) -> Option<Unknown> {
+    let obj = v.as_object()?;
+    if obj.len() != 1 || !obj.contains_key("$unknown") {
+        return None;
+    }
+    serde_json::from_value::<UnknownMarker>(v.clone())
+        .ok()
+        .map(|m| m.unknown)
+}
+
+/// The value at a dotted fact path (`host.a.b`), unknown markers included.
+fn lookup(facts: &Value, root: &str, path: &str) -> Value {
+    let rest = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .trim_start_matches('.');
+    let mut v = facts;
+    for seg in rest.split('.').filter(|s| !s.is_empty()) {
+        if as_unknown(v).is_some() {
+            return v.clone();
+        }
+        match v.get(seg) {
+            Some(next) => v = next,
+            None => return Value::Null,
+        }
+    }
+    v.clone()
+}
+
+/// JSON to CEL: JSON has no integer/float distinction, CEL has; whole numbers become
+/// `int` (or `uint` beyond `i64`), others `double`, so rules compare as written.
+fn json_to_cel(v: &Value) -> CelValue {
+    match v {
+        Value::Null => CelValue::Null,
+        Value::Bool(b) => CelValue::Bool(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                CelValue::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                CelValue::UInt(u)
+            } else {
+                CelValue::Float(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        Value::String(s) => CelValue::String(Arc::new(s.clone())),
+        Value::Array(items) => CelValue::List(Arc::new(items.iter().map(json_to_cel).collect())),
+        Value::Object(map) => {
+            let m: std::collections::HashMap<String, CelValue> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), json_to_cel(v)))
+                .collect();
+            CelValue::Map(m.into())
+        }
+    }
+}
+
+/// Reads a fact as evidence for messages: its value, or why it is unknown.
+pub fn fact_text<T: std::fmt::Display>(fact: &Fact<T>) -> String {
+    match fact {
+        Fact::Known(v) => v.to_string(),
+        Fact::Unknown(m) => format!("? ({})", m.unknown),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generalize_drops_indices() {
+        assert_eq!(
+            generalize("host.backups[12].newest_file"),
+            "host.backups[].newest_file"
+        );
+    }
+
+    #[test]
+    fn related_paths() {
+        assert!(related("host.a", "host.a.b"));
+        assert!(related("host.a[].b", "host.a"));
+        assert!(!related("host.ab", "host.a"));
+    }
+
+    #[test]
+    fn strips_markers_and_records_paths() {
+        let facts = serde_json::json!({
+            "a": {"$unknown": {"reason": "needs_admin"}},
+            "b": [{"c": 1}, {"c": {"$unknown": {"reason": "timeout", "detail": "5 s"}}}]
+        });
+        let mut out = Vec::new();
+        let clean = strip_unknowns(&facts, "host", &mut out);
+        assert_eq!(clean, serde_json::json!({"b": [{"c": 1}, {}]}));
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].0, "host.a");
+        assert_eq!(out[1].0, "host.b[1].c");
+    }
+}

@@ -1,0 +1,131 @@
+//! Facts about one machine (a school PC, a server).
+//!
+//! The normalised parts (`antivirus.products`, `backups`) are filled by every
+//! platform's collector, so that one rule serves Windows, Linux and macOS; the
+//! platform-specific raw readings (`antivirus.clamav`, ...) are kept beside them as
+//! evidence.
+
+use jiff::Timestamp;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Fact;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HostFacts {
+    pub os: OsFacts,
+    pub disks: Fact<Vec<Disk>>,
+    /// Names of running processes, sorted and deduplicated.
+    pub processes: Fact<Vec<String>>,
+    pub listening_ports: Fact<Vec<ListeningPort>>,
+    pub antivirus: AntivirusFacts,
+    /// One entry per backup location declared in the local configuration.
+    pub backups: Vec<BackupFacts>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OsFacts {
+    /// `windows`, `linux` or `macos`.
+    pub family: String,
+    /// Distribution or product name, e.g. `Debian GNU/Linux`, `Windows 10 Pro`.
+    pub name: Fact<String>,
+    pub version: Fact<String>,
+    pub kernel: Fact<String>,
+    pub hostname: Fact<String>,
+    pub uptime_seconds: Fact<u64>,
+    /// Whether khien ran with administrator (root) rights.
+    pub elevated: Fact<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Disk {
+    pub mount_point: String,
+    /// Block device or volume name (e.g. `/dev/sda1`, `C:`).
+    pub device: String,
+    pub file_system: String,
+    pub total_bytes: u64,
+    pub free_bytes: u64,
+    pub removable: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ListeningPort {
+    /// `tcp` or `tcp6`.
+    pub protocol: String,
+    pub address: String,
+    pub port: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AntivirusFacts {
+    /// Every anti-malware product found, whatever the platform.
+    pub products: Fact<Vec<AntivirusProduct>>,
+    /// ClamAV's own readings (Linux, macOS; also present on Windows when installed).
+    pub clamav: ClamAvFacts,
+}
+
+/// One anti-malware product, normalised across platforms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AntivirusProduct {
+    pub name: String,
+    /// Where khien found it: `clamav`, `security_center`, `defender`, `service`.
+    pub source: String,
+    /// Installed and protecting: the engine runs and is switched on.
+    pub active: Fact<bool>,
+    /// On-access (real-time) scanning is on.
+    pub realtime: Fact<bool>,
+    /// When its malware signatures were last built or updated.
+    #[schemars(with = "Fact<String>")]
+    pub signatures_updated_at: Fact<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClamAvFacts {
+    /// A ClamAV program or database was found.
+    pub installed: bool,
+    /// The scanning daemon `clamd` runs.
+    pub daemon_running: Fact<bool>,
+    /// The on-access scanner `clamonacc` runs.
+    pub on_access_running: Fact<bool>,
+    /// The signature updater `freshclam` runs (as a daemon).
+    pub updater_running: Fact<bool>,
+    /// The database folder that was read.
+    pub database_dir: Option<String>,
+    /// Each `main`/`daily`/`bytecode` database header read.
+    pub databases: Vec<ClamAvDatabase>,
+    /// Build time of the newest database: the age of the signatures.
+    #[schemars(with = "Fact<String>")]
+    pub signatures_built_at: Fact<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClamAvDatabase {
+    pub file: String,
+    pub version: Fact<u64>,
+    pub signatures: Fact<u64>,
+    #[schemars(with = "Fact<String>")]
+    pub built_at: Fact<Timestamp>,
+}
+
+/// What khien found at one declared backup location.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BackupFacts {
+    /// The name given in the configuration, e.g. `hoc-ba`.
+    pub name: String,
+    pub path: String,
+    /// Glob of the backup files, e.g. `*.zip`.
+    pub pattern: String,
+    /// Maximum age allowed for the newest backup, in days.
+    pub max_age_days: f64,
+    /// The data this backup protects (paths on this machine).
+    pub protects: Vec<String>,
+    /// Number of matching files found.
+    pub file_count: Fact<u64>,
+    pub total_bytes: Fact<u64>,
+    /// The newest matching file.
+    pub newest_file: Fact<String>,
+    #[schemars(with = "Fact<String>")]
+    pub newest_modified_at: Fact<Timestamp>,
+    /// The backup sits on the same physical disk as some data it protects.
+    pub same_disk_as_data: Fact<bool>,
+}

@@ -1,0 +1,490 @@
+//! Rule conditions in the Common Expression Language (CEL).
+//!
+//! CEL was chosen over Rhai, Lua or a home-made language because it is small,
+//! side-effect free and always terminates, has a published specification, and is
+//! used for exactly this (policy conditions over documents) by Kubernetes and cloud
+//! IAM; the `cel` crate is maintained and parses into an AST we can check.
+//!
+//! Conditions are compiled once at load. Every fact path, parameter and function
+//! they name is checked here, so a misspelt fact is a load error. At run time a
+//! missing (unknown) fact makes CEL raise an error; `||` and `&&` absorb errors that
+//! cannot change the result, which gives the three-valued logic khien needs: a rule
+//! is unknown only when the unknown facts matter.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use cel::common::ast::Expr;
+use cel::{Env, Program};
+
+use crate::facts::{FactShape, TargetKind};
+
+use super::ParamDecl;
+
+/// Functions khien adds to CEL's standard library; see [`crate::eval`].
+pub const CUSTOM_FUNCTIONS: &[(&str, &str)] = &[
+    (
+        "days_since",
+        "days_since(ts): days from the timestamp string `ts` to the evaluation time (fractional)",
+    ),
+    (
+        "days_until",
+        "days_until(ts): days from the evaluation time to the timestamp string `ts` (negative when past)",
+    ),
+];
+
+/// The functions and methods of CEL's standard library (as implemented by the `cel`
+/// crate) that rules may call.
+const STANDARD_FUNCTIONS: &[&str] = &[
+    "size",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "timestamp",
+    "duration",
+    "type",
+    "dyn",
+    "max",
+    "min",
+    "getFullYear",
+    "getMonth",
+    "getDate",
+    "getDayOfMonth",
+    "getDayOfWeek",
+    "getDayOfYear",
+    "getHours",
+    "getMinutes",
+    "getSeconds",
+    "getMilliseconds",
+    "lowerAscii",
+    "upperAscii",
+    "trim",
+    "split",
+    "join",
+    "replace",
+    "indexOf",
+    "lastIndexOf",
+    "substring",
+    "has",
+    "exists",
+    "all",
+    "exists_one",
+    "map",
+    "filter",
+];
+
+/// The compile environment: CEL's standard library.
+pub struct ExprEnv {
+    env: Arc<Env>,
+}
+
+impl Default for ExprEnv {
+    fn default() -> Self {
+        ExprEnv {
+            env: Arc::new(Env::stdlib()),
+        }
+    }
+}
+
+/// A compiled condition and what it reads.
+pub struct Condition {
+    pub source: String,
+    pub program: Program,
+    /// Fact paths it reads, rooted at the target variable; list elements are `[]`,
+    /// e.g. `host.backups[].newest_modified_at`.
+    pub fact_paths: BTreeSet<String>,
+    pub env: Arc<Env>,
+}
+
+impl std::fmt::Debug for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Condition")
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// An error inside an expression, at a character offset of the expression text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExprError {
+    /// 0-based character offset in the expression source.
+    pub offset: usize,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl ExprEnv {
+    /// Compiles `source` for rules over `kind`, checking every name it uses.
+    pub fn compile(
+        &self,
+        source: &str,
+        kind: TargetKind,
+        params: &BTreeMap<String, ParamDecl>,
+    ) -> Result<Condition, Vec<ExprError>> {
+        let program = self.env.compile(source).map_err(|errs| {
+            errs.errors
+                .iter()
+                .map(|e| ExprError {
+                    offset: char_offset_of(source, e.pos.0, e.pos.1),
+                    message: format!("invalid expression: {}", e.msg),
+                    help: Some("see the CEL language definition: https://cel.dev".into()),
+                })
+                .collect::<Vec<_>>()
+        })?;
+        let schema = kind.fact_schema();
+        let mut checker = Checker {
+            program: &program,
+            root_name: kind.root_variable(),
+            root: FactShape::new(&schema),
+            params,
+            errors: Vec::new(),
+            paths: BTreeSet::new(),
+        };
+        let mut scope = Vec::new();
+        checker.walk(
+            &program.expression().expr,
+            program.expression().id,
+            &mut scope,
+        );
+        if !checker.errors.is_empty() {
+            return Err(checker.errors);
+        }
+        let paths = checker.paths;
+        Ok(Condition {
+            source: source.to_string(),
+            program,
+            fact_paths: paths,
+            env: self.env.clone(),
+        })
+    }
+}
+
+/// Converts CEL's (line, column) to a character offset; CEL counts lines from 1 and
+/// columns from 0.
+fn char_offset_of(source: &str, line: isize, col: isize) -> usize {
+    let line = line.max(1) as usize;
+    let col = col.max(0) as usize;
+    let mut offset = 0;
+    for (i, l) in source.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return offset + col.min(l.chars().count());
+        }
+        offset += l.chars().count();
+    }
+    offset
+}
+
+/// What a name in scope stands for.
+#[derive(Clone)]
+enum Binding<'s> {
+    /// A list element or map value of known shape, at this fact path.
+    Fact(FactShape<'s>, String),
+    /// Anything (accumulators, elements of literal lists).
+    Opaque,
+}
+
+struct Checker<'p, 's> {
+    program: &'p Program,
+    root_name: &'static str,
+    root: FactShape<'s>,
+    params: &'p BTreeMap<String, ParamDecl>,
+    errors: Vec<ExprError>,
+    paths: BTreeSet<String>,
+}
+
+impl<'s> Checker<'_, 's> {
+    fn offset(&self, id: u64) -> usize {
+        self.program
+            .source_info()
+            .offset_for(id)
+            .map_or(0, |(start, _)| start as usize)
+    }
+
+    fn error(&mut self, id: u64, message: String, help: Option<String>) {
+        let offset = self.offset(id);
+        self.errors.push(ExprError {
+            offset,
+            message,
+            help,
+        });
+    }
+
+    /// Resolves an identifier-rooted selection chain, recording the fact path it
+    /// reads. Returns the binding of the selected value, for comprehensions.
+    fn resolve_chain(
+        &mut self,
+        id: u64,
+        segments: &[&str],
+        scope: &[(String, Binding<'s>)],
+    ) -> Binding<'s> {
+        let (first, rest) = segments.split_first().expect("chains are never empty");
+        let (mut shape, mut path) =
+            if let Some((_, binding)) = scope.iter().rev().find(|(n, _)| n == first) {
+                match binding {
+                    Binding::Fact(shape, path) => (shape.clone(), path.clone()),
+                    Binding::Opaque => return Binding::Opaque,
+                }
+            } else if *first == self.root_name {
+                (self.root.clone(), self.root_name.to_string())
+            } else if *first == "params" {
+                match rest.first() {
+                    Some(name) if self.params.contains_key(*name) => {}
+                    Some(name) => {
+                        let known: Vec<_> = self.params.keys().map(String::as_str).collect();
+                        self.error(
+                            id,
+                            format!("unknown parameter `params.{name}`"),
+                            Some(format!(
+                                "declare it under [params.{name}] in the policy, or use one of: {}",
+                                known.join(", ")
+                            )),
+                        );
+                    }
+                    None => {}
+                }
+                return Binding::Opaque;
+            } else if *first == "now" {
+                return Binding::Opaque;
+            } else {
+                let other_roots: Vec<_> = TargetKind::all()
+                    .iter()
+                    .map(|k| k.root_variable())
+                    .filter(|r| *r != self.root_name)
+                    .collect();
+                let help = if other_roots.contains(first) {
+                    format!(
+                        "this rule's target is `{}`: its facts are under `{}.`",
+                        self.root_name, self.root_name
+                    )
+                } else {
+                    format!(
+                        "expressions may use `{}`, `params`, `now` and names bound by macros",
+                        self.root_name
+                    )
+                };
+                self.error(id, format!("unknown variable `{first}`"), Some(help));
+                return Binding::Opaque;
+            };
+        for segment in rest {
+            if shape.is_open() {
+                self.paths.insert(path.clone());
+                return Binding::Opaque;
+            }
+            match shape.field(segment) {
+                Some(next) => {
+                    shape = next;
+                    path.push('.');
+                    path.push_str(segment);
+                }
+                None => {
+                    let names = shape.field_names();
+                    self.error(
+                        id,
+                        format!("`{path}` has no fact `{segment}`"),
+                        Some(if names.is_empty() {
+                            "see `khien rules facts` for the fact model".to_string()
+                        } else {
+                            format!("facts under `{path}`: {}", names.join(", "))
+                        }),
+                    );
+                    return Binding::Opaque;
+                }
+            }
+        }
+        self.paths.insert(path.clone());
+        Binding::Fact(shape, path)
+    }
+
+    fn walk(&mut self, expr: &Expr, id: u64, scope: &mut Vec<(String, Binding<'s>)>) {
+        match expr {
+            Expr::Ident(name) => {
+                self.resolve_chain(id, &[name.as_str()], scope);
+            }
+            Expr::Select(select) => {
+                if let Some(segments) = chain_segments(expr) {
+                    self.resolve_chain(id, &segments, scope);
+                } else {
+                    self.walk(&select.operand.expr, select.operand.id, scope);
+                }
+            }
+            Expr::Call(call) => {
+                let name = call.func_name.as_str();
+                let is_operator =
+                    name.starts_with('_') || name.starts_with('@') || name.starts_with('!');
+                if !is_operator
+                    && !STANDARD_FUNCTIONS.contains(&name)
+                    && !CUSTOM_FUNCTIONS.iter().any(|(n, _)| *n == name)
+                {
+                    let custom: Vec<_> = CUSTOM_FUNCTIONS.iter().map(|(n, _)| *n).collect();
+                    self.error(
+                        id,
+                        format!("unknown function `{name}`"),
+                        Some(format!(
+                            "use a CEL standard function or one of khien's: {}",
+                            custom.join(", ")
+                        )),
+                    );
+                }
+                if let Some(target) = &call.target {
+                    self.walk(&target.expr, target.id, scope);
+                }
+                for arg in &call.args {
+                    self.walk(&arg.expr, arg.id, scope);
+                }
+            }
+            Expr::Comprehension(comp) => {
+                let range_binding = match chain_segments(&comp.iter_range.expr) {
+                    Some(segments) => self.resolve_chain(comp.iter_range.id, &segments, scope),
+                    None => {
+                        self.walk(&comp.iter_range.expr, comp.iter_range.id, scope);
+                        Binding::Opaque
+                    }
+                };
+                let element = match range_binding {
+                    Binding::Fact(shape, path) => match shape.element() {
+                        Some(el) => Binding::Fact(el, format!("{path}[]")),
+                        None => Binding::Opaque,
+                    },
+                    Binding::Opaque => Binding::Opaque,
+                };
+                self.walk(&comp.accu_init.expr, comp.accu_init.id, scope);
+                let depth = scope.len();
+                scope.push((comp.iter_var.clone(), element));
+                if let Some(v2) = &comp.iter_var2 {
+                    scope.push((v2.clone(), Binding::Opaque));
+                }
+                scope.push((comp.accu_var.clone(), Binding::Opaque));
+                self.walk(&comp.loop_cond.expr, comp.loop_cond.id, scope);
+                self.walk(&comp.loop_step.expr, comp.loop_step.id, scope);
+                self.walk(&comp.result.expr, comp.result.id, scope);
+                scope.truncate(depth);
+            }
+            Expr::List(list) => {
+                for e in &list.elements {
+                    self.walk(&e.expr, e.id, scope);
+                }
+            }
+            Expr::Map(map) => {
+                for entry in &map.entries {
+                    if let cel::common::ast::EntryExpr::MapEntry(m) = &entry.expr {
+                        self.walk(&m.key.expr, m.key.id, scope);
+                        self.walk(&m.value.expr, m.value.id, scope);
+                    }
+                }
+            }
+            Expr::Struct(_) => {
+                self.error(
+                    id,
+                    "message literals are not supported in rules".into(),
+                    Some("use maps `{...}` or lists `[...]`".into()),
+                );
+            }
+            Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+}
+
+/// `a.b.c` as `["a", "b", "c"]`, presence tests (`has(a.b)`) included.
+fn chain_segments(expr: &Expr) -> Option<Vec<&str>> {
+    let mut segments = Vec::new();
+    let mut e = expr;
+    loop {
+        match e {
+            Expr::Ident(name) => {
+                segments.push(name.as_str());
+                segments.reverse();
+                return Some(segments);
+            }
+            Expr::Select(select) => {
+                segments.push(select.field.as_str());
+                e = &select.operand.expr;
+            }
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Localized;
+    use crate::policy::ParamValue;
+
+    fn params() -> BTreeMap<String, ParamDecl> {
+        let mut p = BTreeMap::new();
+        p.insert(
+            "max_signature_age_days".into(),
+            ParamDecl {
+                default: ParamValue::Integer(3),
+                description: Localized::new("a", "b"),
+                unit: None,
+            },
+        );
+        p
+    }
+
+    fn compile(src: &str) -> Result<Condition, Vec<ExprError>> {
+        ExprEnv::default().compile(src, TargetKind::Host, &params())
+    }
+
+    #[test]
+    fn records_fact_paths_through_macros() {
+        let c = compile(
+            "host.antivirus.products.exists(p, p.active && days_since(p.signatures_updated_at) <= double(params.max_signature_age_days))",
+        )
+        .unwrap();
+        assert!(c.fact_paths.contains("host.antivirus.products"));
+        assert!(c.fact_paths.contains("host.antivirus.products[].active"));
+        assert!(
+            c.fact_paths
+                .contains("host.antivirus.products[].signatures_updated_at")
+        );
+    }
+
+    #[test]
+    fn unknown_fact_is_an_error_at_its_position() {
+        let errs = compile("host.antivirus.clamav.daemon_runing == true").unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].message.contains("daemon_runing"), "{errs:?}");
+        assert!(errs[0].help.as_deref().unwrap().contains("daemon_running"));
+    }
+
+    #[test]
+    fn unknown_fact_inside_a_macro_is_an_error() {
+        let errs = compile("host.backups.all(b, b.newest_age < 3)").unwrap_err();
+        assert!(errs[0].message.contains("newest_age"), "{errs:?}");
+    }
+
+    #[test]
+    fn unknown_param_variable_and_function_are_errors() {
+        assert!(
+            compile("params.nope > 1").unwrap_err()[0]
+                .message
+                .contains("params.nope")
+        );
+        assert!(
+            compile("web.tls == 1").unwrap_err()[0]
+                .message
+                .contains("`web`")
+        );
+        assert!(
+            compile("frobnicate(host.disks)").unwrap_err()[0]
+                .message
+                .contains("frobnicate")
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_an_offset() {
+        let errs = compile("host.disks.exists(d, d.free_bytes <)").unwrap_err();
+        assert!(errs[0].message.starts_with("invalid expression"));
+        assert!(errs[0].offset > 10, "{errs:?}");
+    }
+}
