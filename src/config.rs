@@ -157,7 +157,7 @@ impl LocalConfig {
                     f,
                     value.span(),
                     format!(
-                        "`{}` must be a {}, not a {}",
+                        "`{}` must be of type {}, not {}",
                         name.get_ref(),
                         decl.default.type_name(),
                         value.get_ref().type_name()

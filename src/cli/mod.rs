@@ -247,6 +247,17 @@ pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadIn
             tr(lang, "cần", "expected"),
         )));
     }
+    doc.target.kind.check_facts(&doc.facts).map_err(|e| {
+        BadInput(format!(
+            "{}: {} {e}",
+            path.display(),
+            tr(
+                lang,
+                "dữ kiện không đúng cấu trúc:",
+                "facts do not have the expected shape:"
+            )
+        ))
+    })?;
     Ok(doc)
 }
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{BadInput, Cli, load_policy};
+use crate::facts::{FactShape, TargetKind};
 use crate::i18n::tr;
 use crate::policy;
 
@@ -18,6 +19,12 @@ pub enum RulesCommand {
     Show {
         /// Rule code, e.g. HOST-AV-001.
         code: String,
+    },
+    /// List the facts rules can read, with their meaning.
+    Facts {
+        /// Target kind: host, web or register.
+        #[arg(long, value_enum, default_value = "host")]
+        target: TargetKind,
     },
     /// Validate policy files or folders without scanning.
     Check {
@@ -115,6 +122,14 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
                 tr(lang, "Định nghĩa tại", "Defined at"),
                 r.defined_at
             );
+        }
+        RulesCommand::Facts { target } => {
+            let schema = target.fact_schema();
+            let facts = FactShape::new(&schema).describe(target.root_variable());
+            let width = facts.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+            for (path, description) in facts {
+                let _ = writeln!(out, "{path:<width$}  {description}");
+            }
         }
         RulesCommand::Check { paths } => {
             let policy = policy::load_paths(paths)?;

@@ -12,7 +12,7 @@ use cel::{Context, ExecutionError, Value as CelValue};
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::facts::{Fact, TargetIdentity, Unknown, UnknownMarker};
+use crate::facts::{TargetIdentity, Unknown, UnknownMarker};
 use crate::findings::{Evidence, Finding, Status, TargetResult, UnknownFact};
 use crate::policy::{Condition, ParamValue, Policy, Rule};
 
@@ -281,14 +281,6 @@ fn json_to_cel(v: &Value) -> CelValue {
                 .collect();
             CelValue::Map(m.into())
         }
-    }
-}
-
-/// Reads a fact as evidence for messages: its value, or why it is unknown.
-pub fn fact_text<T: std::fmt::Display>(fact: &Fact<T>) -> String {
-    match fact {
-        Fact::Known(v) => v.to_string(),
-        Fact::Unknown(m) => format!("? ({})", m.unknown),
     }
 }
 

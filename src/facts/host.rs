@@ -35,6 +35,9 @@ pub struct OsFacts {
     pub uptime_seconds: Fact<u64>,
     /// Whether khien ran with administrator (root) rights.
     pub elevated: Fact<bool>,
+    /// Whether this is a container (Docker, Podman, LXC): its host's anti-malware
+    /// protects it, so per-machine rules do not apply inside it.
+    pub container: Fact<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -193,7 +193,18 @@ impl<T: JsonSchema> JsonSchema for Fact<T> {
 
 /// The kinds of target khien scans; each rule names one.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
@@ -227,6 +238,19 @@ impl TargetKind {
             }),
         };
         schema.to_value()
+    }
+
+    /// Checks that `facts` has this kind's shape, naming the first offending field.
+    pub fn check_facts(self, facts: &serde_json::Value) -> Result<(), String> {
+        fn typed<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<(), String> {
+            serde_path_to_error::deserialize::<_, T>(v)
+                .map(drop)
+                .map_err(|e| format!("facts.{}: {}", e.path(), e.inner()))
+        }
+        match self {
+            TargetKind::Host => typed::<host::HostFacts>(facts),
+            TargetKind::Web | TargetKind::Register => Ok(()),
+        }
     }
 }
 

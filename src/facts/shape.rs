@@ -111,6 +111,58 @@ impl<'a> FactShape<'a> {
     }
 }
 
+impl<'a> FactShape<'a> {
+    /// Every fact path below this position with its description, for `khien rules facts`.
+    /// List elements are written `[]`, as rules iterate them with macros.
+    pub fn describe(&self, prefix: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        self.describe_into(prefix, &mut out, 0);
+        out
+    }
+
+    fn description(&self) -> String {
+        // The generic texts of the Fact wrapper and the unknown marker say nothing
+        // about this fact: skip them.
+        let specific = |d: &&str| !d.starts_with("A fact:") && !d.contains("unknown fact");
+        let own = self
+            .node
+            .get("description")
+            .and_then(Value::as_str)
+            .filter(specific);
+        own.or_else(|| {
+            self.alternatives()
+                .iter()
+                .filter(|a| a.pointer("/properties/$unknown").is_none())
+                .find_map(|a| {
+                    a.get("description")
+                        .and_then(Value::as_str)
+                        .filter(specific)
+                })
+        })
+        .unwrap_or("")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+    }
+
+    fn describe_into(&self, prefix: &str, out: &mut Vec<(String, String)>, depth: usize) {
+        if depth > 12 {
+            return;
+        }
+        for name in self.field_names() {
+            if let Some(child) = self.field(name) {
+                let path = format!("{prefix}.{name}");
+                out.push((path.clone(), child.description()));
+                child.describe_into(&path, out, depth + 1);
+                if let Some(el) = child.element() {
+                    el.describe_into(&format!("{path}[]"), out, depth + 1);
+                }
+            }
+        }
+    }
+}
+
 static ANY: Value = Value::Bool(true);
 
 fn resolve_ref<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {

@@ -216,6 +216,18 @@ impl<'s> Checker<'_, 's> {
         });
     }
 
+    /// Where `.segment` is written: the occurrence nearest before the end of the chain
+    /// node `id` (the parser places a selection at its dot), pointing at the name.
+    fn segment_offset(&self, id: u64, segment: &str) -> usize {
+        let source: Vec<char> = self.program.source_info().source.chars().collect();
+        let end = self.offset(id) + 1;
+        let needle: Vec<char> = format!(".{segment}").chars().collect();
+        (0..=end.min(source.len()).saturating_sub(1))
+            .rev()
+            .find(|&i| source[i..].starts_with(&needle))
+            .map_or(self.offset(id), |i| i + 1)
+    }
+
     /// Resolves an identifier-rooted selection chain, recording the fact path it
     /// reads. Returns the binding of the selected value, for comprehensions.
     fn resolve_chain(
@@ -285,15 +297,16 @@ impl<'s> Checker<'_, 's> {
                 }
                 None => {
                     let names = shape.field_names();
-                    self.error(
-                        id,
-                        format!("`{path}` has no fact `{segment}`"),
-                        Some(if names.is_empty() {
+                    let offset = self.segment_offset(id, segment);
+                    self.errors.push(ExprError {
+                        offset,
+                        message: format!("`{path}` has no fact `{segment}`"),
+                        help: Some(if names.is_empty() {
                             "see `khien rules facts` for the fact model".to_string()
                         } else {
                             format!("facts under `{path}`: {}", names.join(", "))
                         }),
-                    );
+                    });
                     return Binding::Opaque;
                 }
             }

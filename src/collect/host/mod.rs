@@ -83,6 +83,7 @@ fn os_facts() -> OsFacts {
         hostname: from_sysinfo(System::host_name()),
         uptime_seconds: from_sysinfo(System::uptime()),
         elevated: platform::elevated(),
+        container: platform::container(),
     }
 }
 

@@ -23,6 +23,27 @@ pub fn elevated() -> Fact<bool> {
         )
 }
 
+/// Whether we run inside a container: the marker files Docker and Podman create, or a
+/// container runtime named in PID 1's environment or cgroup.
+pub fn container() -> Fact<bool> {
+    if Path::new("/.dockerenv").exists() || Path::new("/run/.containerenv").exists() {
+        return Fact::known(true);
+    }
+    match std::fs::read_to_string("/proc/1/cgroup") {
+        Ok(cgroup) => Fact::known(is_container_cgroup(&cgroup)),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            Fact::unknown(ReasonCode::NeedsAdmin, format!("/proc/1/cgroup: {e}"))
+        }
+        Err(_) => Fact::known(false),
+    }
+}
+
+fn is_container_cgroup(cgroup: &str) -> bool {
+    ["docker", "kubepods", "lxc", "libpod", "containerd"]
+        .iter()
+        .any(|k| cgroup.contains(k))
+}
+
 /// Products other than ClamAV: none are detected on Linux yet beyond ClamAV.
 pub fn antivirus_products(processes: &Fact<Vec<String>>) -> Fact<Vec<AntivirusProduct>> {
     processes.clone().map(|_| Vec::new())
@@ -184,6 +205,13 @@ mod tests {
         let ports = parse_proc_net_tcp(text6, "tcp6");
         assert_eq!(ports[0].address, "::1");
         assert_eq!(ports[0].port, 22);
+    }
+
+    #[test]
+    fn container_cgroups() {
+        assert!(is_container_cgroup("0::/system.slice/docker-3f2a.scope\n"));
+        assert!(is_container_cgroup("12:pids:/kubepods/besteffort/pod1\n"));
+        assert!(!is_container_cgroup("0::/init.scope\n"));
     }
 
     #[test]

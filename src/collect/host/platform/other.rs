@@ -10,6 +10,10 @@ pub fn elevated() -> Fact<bool> {
     Fact::unknown(ReasonCode::Unsupported, "")
 }
 
+pub fn container() -> Fact<bool> {
+    Fact::unknown(ReasonCode::Unsupported, "container detection")
+}
+
 pub fn antivirus_products(processes: &Fact<Vec<String>>) -> Fact<Vec<AntivirusProduct>> {
     processes.clone().map(|_| Vec::new())
 }
