@@ -270,12 +270,10 @@ pub fn evaluate(
     at: Option<Timestamp>,
 ) -> ResultDocument {
     let params = policy.param_values(&config.params);
-    let mut evaluated_at = at.unwrap_or_else(Timestamp::now);
     let targets: Vec<TargetResult> = docs
         .iter()
         .map(|doc| {
             let now = at.unwrap_or(doc.collected_at);
-            evaluated_at = now;
             Evaluator::new(policy, params.clone(), now).evaluate(
                 &doc.target,
                 doc.collected_at,
@@ -283,6 +281,11 @@ pub fn evaluate(
             )
         })
         .collect();
+    // Without --at each target is judged as of its own collection; the document
+    // states the latest of those times.
+    let evaluated_at = at
+        .or_else(|| docs.iter().map(|d| d.collected_at).max())
+        .unwrap_or_else(Timestamp::now);
     let unit = config
         .unit
         .clone()

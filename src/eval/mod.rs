@@ -46,7 +46,7 @@ impl<'p> Evaluator<'p> {
         let root = target.kind.root_variable();
         let mut unknowns = Vec::new();
         let visible = strip_unknowns(facts, root, &mut unknowns);
-        let mut ctx = Context::with_env(Arc::new(cel::Env::stdlib()));
+        let mut ctx = Context::with_env(self.policy.cel.0.clone());
         ctx.add_variable_from_value(root, json_to_cel(&visible));
         let params: serde_json::Map<String, Value> = self
             .params

@@ -100,7 +100,6 @@ pub struct Condition {
     /// Fact paths it reads, rooted at the target variable; list elements are `[]`,
     /// e.g. `host.backups[].newest_modified_at`.
     pub fact_paths: BTreeSet<String>,
-    pub env: Arc<Env>,
 }
 
 impl std::fmt::Debug for Condition {
@@ -120,7 +119,21 @@ pub struct ExprError {
     pub help: Option<String>,
 }
 
+/// A compiled CEL environment shared by a policy's evaluations.
+#[derive(Clone)]
+pub struct SharedEnv(pub Arc<Env>);
+
+impl std::fmt::Debug for SharedEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedEnv")
+    }
+}
+
 impl ExprEnv {
+    pub fn cel(&self) -> SharedEnv {
+        SharedEnv(self.env.clone())
+    }
+
     /// Compiles `source` for rules over `kind`, checking every name it uses.
     pub fn compile(
         &self,
@@ -161,7 +174,6 @@ impl ExprEnv {
             source: source.to_string(),
             program,
             fact_paths: paths,
-            env: self.env.clone(),
         })
     }
 }

@@ -223,6 +223,7 @@ fn load_into(
             params,
             rules,
             origin,
+            cel: env.cel(),
         }),
         _ => Err(diags),
     }

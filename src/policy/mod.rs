@@ -35,6 +35,9 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Where the policy came from (`embedded` or the paths given).
     pub origin: String,
+    /// The CEL environment the conditions were compiled with; building one is costly,
+    /// so evaluation reuses it for every target.
+    pub cel: expr::SharedEnv,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
