@@ -236,3 +236,89 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
         web,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use crate::policy::SourceFile;
+
+    const REGISTER: &str = r#"
+[[unit]]
+code = "TH-1"
+name = "Trường Tiểu học 1"
+type = "tieu_hoc"
+
+[unit.focal_point]
+name = "Lê Văn Bình"
+position = "Giáo viên"
+decision_no = "1/QĐ"
+attested_by = "Hiệu trưởng"
+attested_on = 2026-01-10
+evidence = "QĐ 1/QĐ"
+expires = 2026-12-31
+
+[[system]]
+id = "S-1"
+name = "Phần mềm quản lý"
+unit = "TH-1"
+owner = "Trường"
+operator = "Trường"
+hosting = { kind = "on_premises" }
+status = "operating"
+personal_data = { categories = ["hoc_sinh"] }
+
+[system.records.backup_plan]
+date = 2026-01-05
+attested_by = "Hiệu trưởng"
+attested_on = 2026-01-10
+evidence = "Phương án sao lưu"
+expires = 2026-06-30
+"#;
+
+    fn facts_at(at: &str) -> Vec<serde_json::Value> {
+        let r = crate::register::parse(SourceFile::new("r.toml", REGISTER), Lang::En).unwrap();
+        fact_documents(&r, at.parse().unwrap())
+            .into_iter()
+            .map(|d| d.facts)
+            .collect()
+    }
+
+    #[test]
+    fn attestations_expire_with_the_evaluation_time() {
+        // 30/06/2026 is still in force (the expiry day counts), in Vietnamese time.
+        let before = facts_at("2026-06-30T16:59:00Z");
+        assert!(before[1]["system"]["records"]["backup_plan"].is_object());
+        assert_eq!(before[1]["system"]["expired"], serde_json::json!([]));
+        // 01/07/2026 00:00 in Vietnam is 30/06 17:00 UTC.
+        let after = facts_at("2026-06-30T17:00:00Z");
+        assert!(after[1]["system"]["records"]["backup_plan"].is_null());
+        assert_eq!(
+            after[1]["system"]["expired"],
+            serde_json::json!(["backup_plan"])
+        );
+        let next_year = facts_at("2027-01-01T00:00:00Z");
+        assert!(next_year[0]["unit"]["focal_point"].is_null());
+        assert_eq!(
+            next_year[0]["unit"]["expired"],
+            serde_json::json!(["focal_point"])
+        );
+    }
+
+    #[test]
+    fn what_the_register_leaves_out_is_unknown_not_zero() {
+        let f = facts_at("2026-03-01T00:00:00Z");
+        assert_eq!(
+            f[0]["unit"]["computers"]["$unknown"]["reason"],
+            "not_configured"
+        );
+        let sys = &f[1]["system"];
+        assert_eq!(
+            sys["personal_data"]["subjects"]["$unknown"]["reason"],
+            "not_configured"
+        );
+        assert_eq!(sys["go_live"]["$unknown"]["reason"], "not_configured");
+        assert!(sys["approval"].is_null());
+        assert!(sys["web"].is_null());
+    }
+}

@@ -243,3 +243,185 @@ mod tests {
         assert_eq!(host_of("https://a.vn:8443/x").as_deref(), Some("a.vn:8443"));
     }
 }
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+    use crate::findings::Status;
+    use crate::i18n::Lang;
+    use crate::policy::{self, SourceFile};
+
+    const REGISTER: &str = r#"
+[[unit]]
+code = "THPT-A"
+name = "Trường THPT A"
+type = "thpt"
+
+[[system]]
+id = "WEB-A"
+name = "Website trường A"
+unit = "THPT-A"
+owner = "Trường THPT A"
+operator = "Trường THPT A"
+urls = ["https://127.0.0.1:8443/", "http://127.0.0.1:8080/"]
+hosting = { kind = "on_premises" }
+status = "operating"
+personal_data = { categories = [] }
+
+[[system]]
+id = "LMS-A"
+name = "Học trực tuyến A"
+unit = "THPT-A"
+owner = "Trường THPT A"
+operator = "Trường THPT A"
+urls = ["https://[::1]:9443/lms"]
+hosting = { kind = "cloud" }
+status = "operating"
+personal_data = { categories = [] }
+
+[[system]]
+id = "OLD-A"
+name = "Website cũ"
+unit = "THPT-A"
+owner = "Trường THPT A"
+operator = "Trường THPT A"
+urls = ["http://127.0.0.2/"]
+hosting = { kind = "on_premises" }
+status = "retired"
+personal_data = { categories = [] }
+"#;
+
+    fn register() -> Register {
+        crate::register::parse(SourceFile::new("r.toml", REGISTER), Lang::En).unwrap()
+    }
+
+    #[test]
+    fn every_url_becomes_a_target_with_its_unit_and_system() {
+        let targets = web_targets(&register());
+        let urls: Vec<(&str, &str, &str)> = targets
+            .iter()
+            .map(|t| (t.url.as_str(), t.system.as_str(), t.unit.code.as_str()))
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                ("https://127.0.0.1:8443/", "WEB-A", "THPT-A"),
+                ("http://127.0.0.1:8080/", "WEB-A", "THPT-A"),
+                ("https://[::1]:9443/lms", "LMS-A", "THPT-A"),
+                ("http://127.0.0.2/", "OLD-A", "THPT-A"),
+            ]
+        );
+        assert_eq!(targets[0].unit.name, "Trường THPT A");
+    }
+
+    fn status_of<'a>(results: &'a [TargetResult], target: &str, rule: &str) -> Option<Status> {
+        results
+            .iter()
+            .find(|r| r.target.id == target)?
+            .findings
+            .iter()
+            .find(|f| f.rule == rule)
+            .map(|f| f.status)
+    }
+
+    #[test]
+    fn unanswered_systems_and_unregistered_sites_are_findings() {
+        let policy = policy::load_sources(policy::embedded_sources(), "embedded").unwrap();
+        let params = policy.param_values(&Default::default());
+        let at: Timestamp = "2026-11-23T01:00:00Z".parse().unwrap();
+        let sites = [
+            // Both URLs of WEB-A answer (one written differently from the register).
+            ScannedSite {
+                url: "HTTPS://127.0.0.1:8443".into(),
+                answered: true,
+            },
+            ScannedSite {
+                url: "http://127.0.0.1:8080/".into(),
+                answered: true,
+            },
+            // LMS-A was scanned and did not answer.
+            ScannedSite {
+                url: "https://[::1]:9443/lms".into(),
+                answered: false,
+            },
+            // A page of a registered host belongs to its system.
+            ScannedSite {
+                url: "https://127.0.0.1:8443/tin-tuc".into(),
+                answered: true,
+            },
+            // A site nobody registered.
+            ScannedSite {
+                url: "http://127.0.0.3:8081/".into(),
+                answered: true,
+            },
+            // One that does not answer and is not registered: nothing to say.
+            ScannedSite {
+                url: "http://127.0.0.4/".into(),
+                answered: false,
+            },
+        ];
+        let results = link_findings(&policy, params, &register(), &sites, at);
+        assert_eq!(
+            status_of(&results, "system:WEB-A", "REG-WEB-001"),
+            Some(Status::Pass)
+        );
+        assert_eq!(
+            status_of(&results, "system:LMS-A", "REG-WEB-001"),
+            Some(Status::Fail)
+        );
+        // A retired system is not expected to answer.
+        assert_eq!(
+            status_of(&results, "system:OLD-A", "REG-WEB-001"),
+            Some(Status::NotApplicable)
+        );
+        assert_eq!(
+            status_of(&results, "site:http://127.0.0.3:8081/", "REG-WEB-002"),
+            Some(Status::Fail)
+        );
+        assert_eq!(
+            status_of(
+                &results,
+                "site:https://127.0.0.1:8443/tin-tuc",
+                "REG-WEB-002"
+            ),
+            Some(Status::Pass)
+        );
+        let tin_tuc = results
+            .iter()
+            .find(|r| r.target.id == "site:https://127.0.0.1:8443/tin-tuc")
+            .unwrap();
+        assert_eq!(tin_tuc.target.unit.as_ref().unwrap().code, "THPT-A");
+        assert!(
+            results
+                .iter()
+                .all(|r| r.target.id != "site:http://127.0.0.4/")
+        );
+        // Only the link rules: the register's other rules belong to `scan register`.
+        assert!(
+            results
+                .iter()
+                .flat_map(|r| &r.findings)
+                .all(|f| f.rule.starts_with("REG-WEB-"))
+        );
+    }
+
+    #[test]
+    fn without_a_web_scan_the_link_rules_do_not_apply() {
+        let policy = policy::load_sources(policy::embedded_sources(), "embedded").unwrap();
+        let params = policy.param_values(&Default::default());
+        let at: Timestamp = "2026-11-23T01:00:00Z".parse().unwrap();
+        let docs = crate::register::facts::fact_documents(&register(), at);
+        let evaluator = Evaluator::new(&policy, params, at);
+        for doc in &docs {
+            let r = evaluator.evaluate(&doc.target, at, &doc.facts);
+            for f in r.findings.iter().filter(|f| f.rule.starts_with("REG-WEB-")) {
+                assert_eq!(
+                    f.status,
+                    crate::findings::Status::NotApplicable,
+                    "{}",
+                    f.rule
+                );
+            }
+        }
+    }
+}
