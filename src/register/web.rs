@@ -314,7 +314,7 @@ personal_data = { categories = [] }
         assert_eq!(targets[0].unit.name, "Trường THPT A");
     }
 
-    fn status_of<'a>(results: &'a [TargetResult], target: &str, rule: &str) -> Option<Status> {
+    fn status_of(results: &[TargetResult], target: &str, rule: &str) -> Option<Status> {
         results
             .iter()
             .find(|r| r.target.id == target)?
