@@ -22,10 +22,30 @@ use super::{
 use crate::i18n::Lang;
 use crate::policy::{Diagnostics, SourceFile};
 
+/// The largest register read: a province's register is a few megabytes; anything
+/// far larger is not a register, and reading it whole would cost unbounded memory.
+pub const MAX_REGISTER_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads at most `max` bytes of a UTF-8 text file; a longer file is an error.
+pub(crate) fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MB",
+            max / (1024 * 1024)
+        )));
+    }
+    Ok(text)
+}
+
 /// Reads and checks a register file.
 pub fn load_file(path: &Path, lang: Lang) -> Result<Register, Diagnostics> {
     let name = path.display().to_string();
-    match std::fs::read_to_string(path) {
+    match read_bounded(path, MAX_REGISTER_BYTES) {
         Ok(text) => parse(SourceFile::new(name, text), lang),
         Err(e) => {
             let mut diags = Diagnostics::default();

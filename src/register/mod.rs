@@ -15,7 +15,8 @@ pub mod web;
 use jiff::civil::Date;
 
 pub use date::{format_date, parse_date, today_in_vietnam};
-pub use load::{load_file, parse};
+pub(crate) use load::read_bounded;
+pub use load::{MAX_REGISTER_BYTES, load_file, parse};
 
 /// A register that loaded without errors.
 #[derive(Clone, Debug, PartialEq)]

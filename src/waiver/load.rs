@@ -49,7 +49,7 @@ pub fn load_file(
     lang: Lang,
 ) -> Result<WaiverSet, Diagnostics> {
     let name = path.display().to_string();
-    match std::fs::read_to_string(path) {
+    match crate::register::read_bounded(path, crate::register::MAX_REGISTER_BYTES) {
         Ok(text) => parse(SourceFile::new(name, text), policy, lang),
         Err(e) => {
             let mut diags = Diagnostics::default();
