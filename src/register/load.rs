@@ -532,12 +532,16 @@ impl Checker {
 
     fn date(&mut self, value: &SpannedDate, field: &str) -> Date {
         let parsed = match value.get_ref() {
-            DateInput::Text(t) => parse_date(t),
+            DateInput::Text(t) => parse_date(t).map_err(|e| e.text(self.lang)),
             DateInput::Toml(dt) => match (dt.date, dt.time) {
                 (Some(d), None) => {
                     Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|e| e.to_string())
                 }
-                _ => Err(format!("`{dt}` is a time, not a date")),
+                _ => Err(pick(
+                    self.lang,
+                    format!("`{dt}` có giờ, cần một ngày"),
+                    format!("`{dt}` is a time, not a date"),
+                )),
             },
         };
         match parsed {
@@ -546,11 +550,11 @@ impl Checker {
                 self.error(
                     value.span(),
                     (
-                        format!("`{field}`: ngày không hợp lệ ({why})"),
+                        format!("`{field}`: ngày không hợp lệ: {why}"),
                         "ghi ngày dạng 2026-04-30 hoặc \"30/04/2026\"".into(),
                     ),
                     (
-                        format!("`{field}`: invalid date ({why})"),
+                        format!("`{field}`: invalid date: {why}"),
                         "write the date as 2026-04-30 or \"30/04/2026\"".into(),
                     ),
                 );
@@ -832,6 +836,16 @@ expires = 2027-01-10
         assert_eq!(s.personal_data.subjects, Some(0));
         assert_eq!(s.hosting.country, "VN");
         assert_eq!(s.approval.as_ref().unwrap().approved_level, 2);
+    }
+
+    #[test]
+    fn oversized_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.toml");
+        std::fs::write(&path, "x".repeat(2048)).unwrap();
+        assert!(read_bounded(&path, 4096).is_ok());
+        let err = read_bounded(&path, 1024).unwrap_err();
+        assert!(err.to_string().contains("larger than"), "{err}");
     }
 
     #[test]

@@ -234,11 +234,11 @@ pub fn parse(
                     diags,
                     d.span(),
                     (
-                        format!("`{field}`: ngày không hợp lệ ({why})"),
+                        format!("`{field}`: ngày không hợp lệ: {}", why.text(Lang::Vi)),
                         "ghi ngày dạng 2026-04-30 hoặc \"30/04/2026\"".into(),
                     ),
                     (
-                        format!("`{field}`: invalid date ({why})"),
+                        format!("`{field}`: invalid date: {}", why.text(Lang::En)),
                         "write the date as 2026-04-30 or \"30/04/2026\"".into(),
                     ),
                 );
