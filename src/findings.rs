@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::facts::{TargetIdentity, UnitRef, Unknown};
 use crate::i18n::Localized;
 use crate::policy::{Basis, ParamValue, Severity};
+use crate::waiver::AppliedWaiver;
 
 /// Version of the result document format.
 pub const RESULT_SCHEMA: &str = "khien-result/1";
@@ -28,11 +29,14 @@ pub enum Status {
     /// A fact the rule needs could not be read: never counted as a pass.
     Unknown,
     NotApplicable,
+    /// Failed, but a waiver in force accepts it; the finding carries the waiver.
+    Waived,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Fail,
+        Status::Waived,
         Status::Unknown,
         Status::Pass,
         Status::NotApplicable,
@@ -44,6 +48,7 @@ impl Status {
             Status::Fail => Localized::new("Không đạt", "Fail"),
             Status::Unknown => Localized::new("Không xác định", "Unknown"),
             Status::NotApplicable => Localized::new("Không áp dụng", "Not applicable"),
+            Status::Waived => Localized::new("Được miễn trừ", "Waived"),
         }
     }
 }
@@ -86,6 +91,9 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub evidence: Vec<Evidence>,
+    /// For `waived`: the waiver that accepts this failing finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<AppliedWaiver>,
 }
 
 /// The findings for one target.

@@ -5,6 +5,7 @@
 //! and checked; [`collect`]ors gather [`facts`] about a target; [`eval`] evaluates
 //! the rules over the facts into [`findings`]; [`report`] renders them for people.
 //! [`config`] is the school's local configuration and [`cli`] the command line.
+//! [`register`] is the Department's register of units and information systems.
 
 pub mod cli;
 pub mod collect;
@@ -14,4 +15,6 @@ pub mod facts;
 pub mod findings;
 pub mod i18n;
 pub mod policy;
+pub mod register;
 pub mod report;
+pub mod waiver;

@@ -1,7 +1,9 @@
 //! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
+mod register;
 mod rules;
+mod waivers;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -54,12 +56,17 @@ pub enum Command {
     /// List, show and check rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Check waivers; read results with or without them.
+    #[command(subcommand)]
+    Waivers(waivers::WaiversCommand),
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ScanCommand {
     /// Scan this machine.
     Host(HostArgs),
+    /// Check the Department's register of units and information systems.
+    Register(register::RegisterArgs),
 }
 
 #[derive(Args, Debug)]
@@ -73,6 +80,9 @@ pub struct OutputArgs {
     /// Exit with 1 when a finding fails at or above this severity.
     #[arg(long, value_name = "SEVERITY", default_value = "info")]
     pub fail_on: Severity,
+    /// Waivers file: failing findings it accepts are shown as waived, never hidden.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -119,6 +129,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(ScanCommand::Host(args)) => scan_host(&cli, args),
         Command::Eval(args) => eval(&cli, args),
         Command::Rules(cmd) => rules::run(&cli, cmd),
+        Command::Scan(ScanCommand::Register(args)) => register::scan(&cli, args),
+        Command::Waivers(cmd) => waivers::run(&cli, cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -166,7 +178,10 @@ fn find_config(explicit: Option<&Path>) -> Option<PathBuf> {
     beside.is_file().then_some(beside)
 }
 
-fn load_config(explicit: Option<&Path>, policy: &Policy) -> Result<LocalConfig, BadInput> {
+pub(crate) fn load_config(
+    explicit: Option<&Path>,
+    policy: &Policy,
+) -> Result<LocalConfig, BadInput> {
     match find_config(explicit) {
         Some(path) => LocalConfig::load(&path, policy).map_err(BadInput::from),
         None => Ok(LocalConfig::default()),
@@ -201,7 +216,7 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
             .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
     }
     let result = evaluate(&policy, &config, &[doc], None);
-    emit(cli.lang, &args.out, &result)
+    emit_with(cli.lang, &args.out, &result, Some(&policy))
 }
 
 fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {
@@ -209,7 +224,7 @@ fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {
     let config = load_config(args.config.as_deref(), &policy)?;
     let doc = read_fact_document(&args.facts, cli.lang)?;
     let result = evaluate(&policy, &config, &[doc], args.at);
-    emit(cli.lang, &args.out, &result)
+    emit_with(cli.lang, &args.out, &result, Some(&policy))
 }
 
 /// Reads and checks a fact document; errors name the file and the position.
@@ -311,6 +326,29 @@ pub fn evaluate(
 }
 
 fn emit(lang: Lang, out: &OutputArgs, doc: &ResultDocument) -> Result<u8, BadInput> {
+    emit_with(lang, out, doc, None)
+}
+
+/// Like [`emit`], applying `--waivers` first (checked against `policy` when given:
+/// a waiver naming a rule the policy lacks is an error). Waivers are judged at the
+/// document's evaluation time.
+fn emit_with(
+    lang: Lang,
+    out: &OutputArgs,
+    doc: &ResultDocument,
+    policy: Option<&Policy>,
+) -> Result<u8, BadInput> {
+    let waived;
+    let doc = match &out.waivers {
+        Some(path) => {
+            let set = crate::waiver::load_file(path, policy, lang)?;
+            let mut copy = doc.clone();
+            set.apply(&mut copy, doc.evaluated_at);
+            waived = copy;
+            &waived
+        }
+        None => doc,
+    };
     let text = match out.format {
         Format::Json => report::to_json(doc),
         Format::Text => report::text::render(doc, lang),

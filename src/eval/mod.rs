@@ -78,8 +78,7 @@ impl<'p> Evaluator<'p> {
 }
 
 fn days_between(ts: &str, now: Timestamp, until: bool) -> Result<f64, ExecutionError> {
-    let t: Timestamp = ts
-        .parse()
+    let t = parse_instant(ts)
         .map_err(|e| ExecutionError::function_error("days_since", format!("`{ts}`: {e}")))?;
     let seconds = if until {
         t.as_second() - now.as_second()
@@ -87,6 +86,20 @@ fn days_between(ts: &str, now: Timestamp, until: bool) -> Result<f64, ExecutionE
         now.as_second() - t.as_second()
     };
     Ok(seconds as f64 / 86_400.0)
+}
+
+/// A timestamp (RFC 3339), or a calendar date (`YYYY-MM-DD`, as registers record
+/// decisions) taken at the start of that day in Vietnam (UTC+7): the dates on
+/// Vietnamese documents are local dates.
+fn parse_instant(text: &str) -> Result<Timestamp, jiff::Error> {
+    match text.parse::<Timestamp>() {
+        Ok(t) => Ok(t),
+        Err(e) if text.len() != 10 => Err(e),
+        Err(_) => text
+            .parse::<jiff::civil::Date>()?
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)))
+            .map(|z| z.timestamp()),
+    }
 }
 
 enum Outcome {
@@ -154,6 +167,7 @@ fn evaluate_rule(
         unknown_facts,
         error,
         evidence,
+        waiver: None,
     }
 }
 
@@ -287,6 +301,17 @@ fn json_to_cel(v: &Value) -> CelValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_count_from_dates_at_vietnamese_midnight() {
+        let now: Timestamp = "2026-05-01T17:00:00Z".parse().unwrap();
+        assert_eq!(days_between("2026-04-30", now, false).unwrap(), 2.0);
+        assert_eq!(
+            days_between("2026-04-30T17:00:00Z", now, false).unwrap(),
+            1.0
+        );
+        assert!(days_between("30/04/2026", now, false).is_err());
+    }
 
     #[test]
     fn generalize_drops_indices() {

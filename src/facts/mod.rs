@@ -9,6 +9,7 @@
 //! with `--facts-out`) and evaluating (`khien eval`) can run on different machines.
 
 pub mod host;
+pub mod register;
 mod shape;
 
 use std::fmt;
@@ -232,8 +233,9 @@ impl TargetKind {
     pub fn fact_schema(self) -> serde_json::Value {
         let schema = match self {
             TargetKind::Host => schemars::schema_for!(host::HostFacts),
+            TargetKind::Register => schemars::schema_for!(register::RegisterFacts),
             // Filled in as each collector lands; until then no fact exists.
-            TargetKind::Web | TargetKind::Register => schemars::json_schema!({
+            TargetKind::Web => schemars::json_schema!({
                 "type": "object", "properties": {}, "additionalProperties": false
             }),
         };

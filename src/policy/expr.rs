@@ -25,11 +25,11 @@ use super::ParamDecl;
 pub const CUSTOM_FUNCTIONS: &[(&str, &str)] = &[
     (
         "days_since",
-        "days_since(ts): days from the timestamp string `ts` to the evaluation time (fractional)",
+        "days_since(ts): days from `ts` (an RFC 3339 timestamp, or a date YYYY-MM-DD taken at 00:00 in Vietnam) to the evaluation time (fractional)",
     ),
     (
         "days_until",
-        "days_until(ts): days from the evaluation time to the timestamp string `ts` (negative when past)",
+        "days_until(ts): days from the evaluation time to `ts` (timestamp or date YYYY-MM-DD; negative when past)",
     ),
 ];
 

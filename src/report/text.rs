@@ -67,6 +67,20 @@ pub fn render(doc: &ResultDocument, lang: Lang) -> String {
             tr(lang, "Đối tượng:", "Target:"),
             t.target.id
         );
+        if let Some(unit) = t
+            .target
+            .unit
+            .as_ref()
+            .filter(|u| Some(*u) != doc.unit.as_ref())
+        {
+            let _ = writeln!(
+                out,
+                "{}: {} {}",
+                tr(lang, "Đơn vị", "Unit"),
+                unit.code,
+                sanitize(&unit.name)
+            );
+        }
         let of = |s: Status| t.findings.iter().filter(move |f| f.status == s);
 
         let failing: Vec<&Finding> = of(Status::Fail).collect();
@@ -118,6 +132,18 @@ pub fn render(doc: &ResultDocument, lang: Lang) -> String {
                 }
             }
         }
+        let waived: Vec<&Finding> = of(Status::Waived).collect();
+        if !waived.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{bold}■ {} ({}){bold:#}",
+                Status::Waived.label().get(lang).to_uppercase(),
+                waived.len()
+            );
+            for f in waived {
+                write_waived(&mut out, f, lang);
+            }
+        }
         for status in [Status::Pass, Status::NotApplicable] {
             let list: Vec<&str> = of(status).map(|f| f.rule.as_str()).collect();
             if !list.is_empty() {
@@ -136,10 +162,12 @@ pub fn render(doc: &ResultDocument, lang: Lang) -> String {
     let count = |st: Status| s.by_status.get(&st).copied().unwrap_or(0);
     let _ = writeln!(
         out,
-        "\n{bold}{}{bold:#}: {} {}, {} {}, {} {}, {} {}",
+        "\n{bold}{}{bold:#}: {} {}, {} {}, {} {}, {} {}, {} {}",
         tr(lang, "Tổng kết", "Summary"),
         count(Status::Fail),
         Status::Fail.label().get(lang).to_lowercase(),
+        count(Status::Waived),
+        Status::Waived.label().get(lang).to_lowercase(),
         count(Status::Unknown),
         Status::Unknown.label().get(lang).to_lowercase(),
         count(Status::Pass),
@@ -183,6 +211,32 @@ fn write_failing(out: &mut String, f: &Finding, lang: Lang) {
     }
     if let Some(b) = f.basis.first() {
         let _ = writeln!(out, "      {}: {b}", tr(lang, "Căn cứ", "Basis"));
+    }
+}
+
+/// A waived finding stays in the report, with who accepted it, why and until when.
+fn write_waived(out: &mut String, f: &Finding, lang: Lang) {
+    let _ = writeln!(
+        out,
+        "  [{}] {} {}",
+        f.severity.label().get(lang),
+        f.rule,
+        f.title.get(lang)
+    );
+    if let Some(w) = &f.waiver {
+        let _ = writeln!(
+            out,
+            "      {} {}: {} — {} {} ({} {}, {} {})",
+            tr(lang, "Miễn trừ", "Waiver"),
+            sanitize(&w.id),
+            sanitize(&w.justification),
+            tr(lang, "phê duyệt:", "approved by"),
+            sanitize(&w.approved_by),
+            tr(lang, "ngày", "on"),
+            w.approved_on,
+            tr(lang, "hết hạn", "expires"),
+            w.expires
+        );
     }
 }
 

@@ -1,0 +1,195 @@
+//! Facts about the Department's register: one unit, one information system, or one
+//! website seen by a web scan, as the register rules (`rules/register.toml`) read them.
+//!
+//! The register is a record kept by people, so most of these facts are what the
+//! register *says*. A record the register does not hold is `null` (not recorded: the
+//! rule fails), an attestation that expired at the evaluation time is `null` too, with
+//! its name listed in `expired` as evidence. A value the register leaves out but a
+//! rule needs to decide (how many people a system holds data on) is an unknown
+//! [`Fact`], so the rule becomes *unknown*, never *pass*.
+//!
+//! Dates are strings `YYYY-MM-DD` (local dates, as on Vietnamese documents): they
+//! compare correctly as strings and `days_since()` accepts them.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Fact;
+
+/// The facts of one register target. `scope` says which of `unit`, `system` and
+/// `site` is filled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RegisterFacts {
+    /// `unit` (a unit's own records), `system` (one information system) or `site`
+    /// (a website a web scan found, linked to the register).
+    pub scope: String,
+    /// The unit concerned; absent only for a site that belongs to no registered system.
+    pub unit: Option<UnitFacts>,
+    pub system: Option<SystemFacts>,
+    pub site: Option<SiteFacts>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UnitFacts {
+    pub code: String,
+    pub name: String,
+    /// Commune or ward (xã, phường) after the 2025 merger.
+    pub commune: String,
+    /// `so`, `mam_non`, `tieu_hoc`, `thcs`, `thpt`, `lien_cap`, `gdtx`, `khac`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Computers in the unit's inventory: the denominator of the "100% of computers" targets.
+    pub computers: Fact<u64>,
+    /// The IT and security focal point; `null` when none is recorded or its attestation expired.
+    pub focal_point: Option<FocalPointFacts>,
+    /// Periodic reports the unit sent.
+    pub reports: Vec<ReportFacts>,
+    /// Names of attestations of this unit that expired at the evaluation time.
+    pub expired: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FocalPointFacts {
+    pub name: String,
+    pub position: String,
+    pub phone: String,
+    pub email: String,
+    /// The appointment decision (quyết định phân công).
+    pub decision_no: Option<String>,
+    pub decision_date: Option<String>,
+    pub attestation: AttestationFacts,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ReportFacts {
+    /// What was reported, e.g. `Báo cáo 6 tháng đầu năm 2026`.
+    pub name: String,
+    /// The deadline it answered, `YYYY-MM-DD`.
+    pub due: String,
+    /// When it was sent; `null` when not sent yet.
+    pub submitted: Option<String>,
+    pub evidence: String,
+}
+
+/// Who vouched for a record that no machine can show, with what and until when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AttestationFacts {
+    pub attested_by: String,
+    pub attested_on: String,
+    /// Document number, file name or link.
+    pub evidence: String,
+    /// Last day the attestation counts.
+    pub expires: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SystemFacts {
+    pub id: String,
+    pub name: String,
+    /// The owner (chủ quản), e.g. `UBND tỉnh Lâm Đồng`.
+    pub owner: String,
+    /// Who runs it day to day.
+    pub operator: String,
+    pub urls: Vec<String>,
+    pub hosting: HostingFacts,
+    /// `planned`, `building`, `operating` or `retired`.
+    pub status: String,
+    /// When it went (or goes) into operation; unknown when the register does not say.
+    pub go_live: Fact<String>,
+    /// When the investment (or the project) started: decides the transition deadline.
+    pub investment_started: Fact<String>,
+    /// A critical system (hệ thống thông tin trọng yếu).
+    pub critical: bool,
+    /// `unit` (one school or office) or `province` (shared by the whole sector).
+    pub reach: String,
+    /// Serves citizens (parents, pupils) online.
+    pub citizen_facing: bool,
+    /// Handles administrative procedures (thủ tục hành chính).
+    pub administrative_procedures: bool,
+    pub personal_data: PersonalDataFacts,
+    /// The security-level approval; `null` when none is recorded or its attestation expired.
+    pub approval: Option<ApprovalFacts>,
+    pub records: RecordsFacts,
+    /// Names of attestations of this system that expired at the evaluation time.
+    pub expired: Vec<String>,
+    /// What a web scan saw at the system's URLs; `null` when no web scan was linked.
+    pub web: Option<Vec<UrlCheckFacts>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HostingFacts {
+    /// `on_premises`, `cloud` or `vendor_service`.
+    pub kind: String,
+    pub provider: String,
+    /// ISO 3166 alpha-2 country of the data, e.g. `VN`.
+    pub country: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PersonalDataFacts {
+    /// E.g. `hoc_sinh`, `giao_vien`, `phu_huynh`; empty when it holds none.
+    pub categories: Vec<String>,
+    /// Approximate number of people it holds basic personal data on.
+    pub subjects: Fact<u64>,
+    /// Some of it is sensitive personal data (NĐ 356/2025 Đ4: health, ID-card images...).
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ApprovalFacts {
+    pub proposed_level: Option<u8>,
+    pub approved_level: u8,
+    pub decision_no: String,
+    pub decision_date: String,
+    pub approver: String,
+    /// `don_vi_chuyen_trach` (the security unit), `chu_quan` (the owner),
+    /// `bo_cong_an` or `thu_tuong`.
+    pub approver_role: String,
+    /// The legal regime of the approval: `nd85` (NĐ 85/2016) or `nd331` (NĐ 331/2026).
+    pub regime: String,
+    pub attestation: AttestationFacts,
+}
+
+/// Records a register holds for a system; each is `null` when not recorded or expired.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecordsFacts {
+    /// The security policy (Quy chế bảo đảm an toàn thông tin).
+    pub security_policy: Option<RecordFacts>,
+    pub backup_plan: Option<RecordFacts>,
+    /// The last restore test; `result` says whether it succeeded.
+    pub restore_test: Option<RecordFacts>,
+    pub incident_response_plan: Option<RecordFacts>,
+    /// The connection to the provincial SOC.
+    pub soc_connection: Option<RecordFacts>,
+    /// The last vulnerability scan.
+    pub vulnerability_scan: Option<RecordFacts>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecordFacts {
+    /// When the document was issued or the action done, `YYYY-MM-DD`.
+    pub date: String,
+    pub document_no: Option<String>,
+    /// `success` or `failure`, for tests and scans.
+    pub result: Option<String>,
+    pub attestation: AttestationFacts,
+}
+
+/// One registered URL and whether it answered the web scan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UrlCheckFacts {
+    pub url: String,
+    /// The URL was among the sites scanned.
+    pub scanned: bool,
+    /// It answered (any HTTP response).
+    pub answered: bool,
+}
+
+/// A website a web scan reached, and the registered system it belongs to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SiteFacts {
+    pub url: String,
+    pub answered: bool,
+    /// The registered system whose URLs include it; `null` when none does.
+    pub system: Option<String>,
+}

@@ -1,0 +1,905 @@
+//! Reading a register file: TOML with positions, then every check, all errors at once.
+//!
+//! Each `[[unit]]` and `[[system]]` is deserialized on its own (so one bad entry does
+//! not hide the errors of the next), and the values that need judgement (dates,
+//! levels, codes, references between entries) are kept with their positions and
+//! checked afterwards. Nothing is returned from a register that has an error.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use jiff::civil::Date;
+use serde::Deserialize;
+use serde_spanned::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::{
+    APPROVER_ROLES, Approval, Attestation, FocalPoint, HOSTING_KINDS, Hosting, PersonalData,
+    REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_STATUSES, System,
+    UNIT_TYPES, Unit, parse_date,
+};
+use crate::i18n::Lang;
+use crate::policy::{Diagnostics, SourceFile};
+
+/// The largest register read: a province's register is a few megabytes; anything
+/// far larger is not a register, and reading it whole would cost unbounded memory.
+pub const MAX_REGISTER_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads at most `max` bytes of a UTF-8 text file; a longer file is an error.
+pub(crate) fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MB",
+            max / (1024 * 1024)
+        )));
+    }
+    Ok(text)
+}
+
+/// Reads and checks a register file.
+pub fn load_file(path: &Path, lang: Lang) -> Result<Register, Diagnostics> {
+    let name = path.display().to_string();
+    match read_bounded(path, MAX_REGISTER_BYTES) {
+        Ok(text) => parse(SourceFile::new(name, text), lang),
+        Err(e) => {
+            let mut diags = Diagnostics::default();
+            let f = diags.add_file(SourceFile::new(name, ""));
+            let (msg, help) = pick(
+                lang,
+                (
+                    format!("không đọc được sổ đăng ký: {e}"),
+                    "kiểm tra đường dẫn tệp sổ đăng ký".into(),
+                ),
+                (
+                    format!("cannot read the register: {e}"),
+                    "check the register's path".into(),
+                ),
+            );
+            diags.error(f, 0..0, msg, Some(help));
+            Err(diags)
+        }
+    }
+}
+
+/// Parses and checks a register held in memory.
+pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let source = file.name.clone();
+    let f = diags.add_file(file);
+    let text = diags.files[f].text.clone();
+    let mut cx = Checker {
+        diags,
+        file: f,
+        lang,
+    };
+    let (table, errors) = DeTable::parse_recoverable(&text);
+    if !errors.is_empty() {
+        for e in errors {
+            cx.error(
+                e.span().unwrap_or(0..0),
+                (
+                    format!("lỗi cú pháp TOML: {}", e.message().trim()),
+                    "sửa cú pháp TOML (xem https://toml.io)".into(),
+                ),
+                (
+                    format!("TOML syntax: {}", e.message().trim()),
+                    "fix the TOML syntax; see https://toml.io".into(),
+                ),
+            );
+        }
+        return Err(cx.diags);
+    }
+
+    let mut header = RawHeader::default();
+    let mut raw_units = Vec::new();
+    let mut raw_systems = Vec::new();
+    for (key, value) in table.into_inner() {
+        let key_span = key.span();
+        match key.get_ref().as_ref() {
+            "register" => {
+                if let Some(h) = cx.deserialize::<RawHeader>(value, "[register]") {
+                    header = h;
+                }
+            }
+            "unit" => {
+                for item in cx.array(value, "unit") {
+                    if let Some(u) = cx.deserialize::<RawUnit>(item, "[[unit]]") {
+                        raw_units.push(u);
+                    }
+                }
+            }
+            "system" => {
+                for item in cx.array(value, "system") {
+                    if let Some(s) = cx.deserialize::<RawSystem>(item, "[[system]]") {
+                        raw_systems.push(s);
+                    }
+                }
+            }
+            other => cx.error(
+                key_span,
+                (
+                    format!("khóa `{other}` không có trong định dạng sổ đăng ký"),
+                    "sổ đăng ký gồm [register], [[unit]] và [[system]]".into(),
+                ),
+                (
+                    format!("unknown top-level key `{other}`"),
+                    "a register contains [register], [[unit]] and [[system]] tables".into(),
+                ),
+            ),
+        }
+    }
+
+    let mut first_unit: HashMap<String, Range<usize>> = HashMap::new();
+    let mut units = Vec::new();
+    for raw in raw_units {
+        let code = raw.code.get_ref().trim().to_string();
+        cx.check_code(&raw.code, "unit");
+        if let Some(first) = first_unit.get(&code) {
+            let (line, _) = cx.diags.files[f].line_col(first.start);
+            cx.error(
+                raw.code.span(),
+                (
+                    format!("mã đơn vị `{code}` bị trùng (đã khai báo ở dòng {line})"),
+                    "mỗi đơn vị khai báo một lần, với mã riêng".into(),
+                ),
+                (
+                    format!("duplicate unit code `{code}` (first declared on line {line})"),
+                    "declare each unit once, with its own code".into(),
+                ),
+            );
+        } else {
+            first_unit.insert(code.clone(), raw.code.span());
+        }
+        units.push(cx.unit(raw, code));
+    }
+
+    let mut first_system: HashMap<String, Range<usize>> = HashMap::new();
+    let mut first_url: HashMap<String, String> = HashMap::new();
+    let mut systems = Vec::new();
+    for raw in raw_systems {
+        let id = raw.id.get_ref().trim().to_string();
+        cx.check_code(&raw.id, "system");
+        if let Some(first) = first_system.get(&id) {
+            let (line, _) = cx.diags.files[f].line_col(first.start);
+            cx.error(
+                raw.id.span(),
+                (
+                    format!("mã hệ thống `{id}` bị trùng (đã khai báo ở dòng {line})"),
+                    "mỗi hệ thống thông tin có một mã riêng".into(),
+                ),
+                (
+                    format!("duplicate system id `{id}` (first declared on line {line})"),
+                    "give each information system its own id".into(),
+                ),
+            );
+        } else {
+            first_system.insert(id.clone(), raw.id.span());
+        }
+        let unit = raw.unit.get_ref().trim().to_string();
+        if !first_unit.contains_key(&unit) {
+            let known: Vec<&str> = first_unit.keys().map(String::as_str).collect();
+            let mut known = known;
+            known.sort_unstable();
+            cx.error(
+                raw.unit.span(),
+                (
+                    format!("hệ thống `{id}` thuộc đơn vị `{unit}` không có trong sổ"),
+                    format!(
+                        "khai báo đơn vị này trong một [[unit]], hoặc dùng một mã đã có: {}",
+                        known.join(", ")
+                    ),
+                ),
+                (
+                    format!("system `{id}` names unit `{unit}`, which the register does not have"),
+                    format!(
+                        "declare the unit in a [[unit]] table, or use a known code: {}",
+                        known.join(", ")
+                    ),
+                ),
+            );
+        }
+        for url in &raw.urls {
+            let key = super::web::normalize_url(url.get_ref());
+            match key {
+                None => cx.error(
+                    url.span(),
+                    (
+                        format!(
+                            "`{}` không phải địa chỉ web http:// hoặc https://",
+                            url.get_ref()
+                        ),
+                        "ghi đầy đủ, ví dụ https://thpt-bao-loc.lamdong.edu.vn/".into(),
+                    ),
+                    (
+                        format!("`{}` is not an http:// or https:// URL", url.get_ref()),
+                        "write the whole address, e.g. https://thpt-bao-loc.lamdong.edu.vn/".into(),
+                    ),
+                ),
+                Some(key) => {
+                    if let Some(owner) = first_url.get(&key).filter(|o| **o != id) {
+                        cx.error(
+                            url.span(),
+                            (
+                                format!("địa chỉ `{}` đã thuộc hệ thống `{owner}`", url.get_ref()),
+                                "mỗi địa chỉ web thuộc đúng một hệ thống".into(),
+                            ),
+                            (
+                                format!(
+                                    "URL `{}` already belongs to system `{owner}`",
+                                    url.get_ref()
+                                ),
+                                "each URL belongs to exactly one system".into(),
+                            ),
+                        );
+                    } else {
+                        first_url.insert(key, id.clone());
+                    }
+                }
+            }
+        }
+        systems.push(cx.system(raw, id, unit));
+    }
+
+    if !cx.diags.is_empty() {
+        // In file order, as a person fixes them.
+        cx.diags.errors.sort_by_key(|d| d.span.start);
+        return Err(cx.diags);
+    }
+    Ok(Register {
+        source,
+        title: header.title.unwrap_or_default(),
+        units,
+        systems,
+    })
+}
+
+fn pick<T>(lang: Lang, vi: T, en: T) -> T {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+/// A date as TOML writes it (`2026-04-30`) or as a string (`"30/04/2026"`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DateInput {
+    Toml(toml::value::Datetime),
+    Text(String),
+}
+
+type SpannedDate = Spanned<DateInput>;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    title: Option<String>,
+    #[allow(dead_code)]
+    maintainer: Option<String>,
+    #[allow(dead_code)]
+    updated: Option<toml::value::Datetime>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUnit {
+    code: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(rename = "type")]
+    kind: Spanned<String>,
+    computers: Option<Spanned<i64>>,
+    focal_point: Option<RawFocalPoint>,
+    #[serde(default, rename = "report")]
+    reports: Vec<RawReport>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFocalPoint {
+    name: String,
+    position: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    decision_no: Option<String>,
+    decision_date: Option<SpannedDate>,
+    attested_by: String,
+    attested_on: SpannedDate,
+    evidence: String,
+    expires: SpannedDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    name: String,
+    due: SpannedDate,
+    submitted: Option<SpannedDate>,
+    #[serde(default)]
+    evidence: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSystem {
+    id: Spanned<String>,
+    name: String,
+    unit: Spanned<String>,
+    owner: String,
+    operator: String,
+    #[serde(default)]
+    urls: Vec<Spanned<String>>,
+    hosting: RawHosting,
+    status: Spanned<String>,
+    go_live: Option<SpannedDate>,
+    investment_started: Option<SpannedDate>,
+    #[serde(default)]
+    critical: bool,
+    reach: Option<Spanned<String>>,
+    #[serde(default)]
+    citizen_facing: bool,
+    #[serde(default)]
+    administrative_procedures: bool,
+    personal_data: RawPersonalData,
+    approval: Option<RawApproval>,
+    #[serde(default)]
+    records: RawRecords,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHosting {
+    kind: Spanned<String>,
+    #[serde(default)]
+    provider: String,
+    country: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPersonalData {
+    categories: Vec<String>,
+    subjects: Option<Spanned<i64>>,
+    #[serde(default)]
+    sensitive: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApproval {
+    proposed_level: Option<Spanned<i64>>,
+    approved_level: Spanned<i64>,
+    decision_no: String,
+    decision_date: SpannedDate,
+    approver: String,
+    approver_role: Spanned<String>,
+    regime: Spanned<String>,
+    attested_by: String,
+    attested_on: SpannedDate,
+    evidence: String,
+    expires: SpannedDate,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRecords {
+    security_policy: Option<RawRecord>,
+    backup_plan: Option<RawRecord>,
+    restore_test: Option<RawRecord>,
+    incident_response_plan: Option<RawRecord>,
+    soc_connection: Option<RawRecord>,
+    vulnerability_scan: Option<RawRecord>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecord {
+    date: SpannedDate,
+    document_no: Option<String>,
+    result: Option<Spanned<String>>,
+    attested_by: String,
+    attested_on: SpannedDate,
+    evidence: String,
+    expires: SpannedDate,
+}
+
+/// Collects errors while turning raw entries into the checked model.
+struct Checker {
+    diags: Diagnostics,
+    file: usize,
+    lang: Lang,
+}
+
+/// A placeholder for a value that failed its check: never returned, since any error
+/// stops the load, but it lets the checks go on to find the next error.
+const NO_DATE: Date = Date::constant(1970, 1, 1);
+
+impl Checker {
+    fn error(&mut self, span: Range<usize>, vi: (String, String), en: (String, String)) {
+        let (msg, help) = pick(self.lang, vi, en);
+        self.diags.error(self.file, span, msg, Some(help));
+    }
+
+    fn array<'a>(&mut self, value: Spanned<DeValue<'a>>, key: &str) -> Vec<Spanned<DeValue<'a>>> {
+        let span = value.span();
+        match value.into_inner() {
+            DeValue::Array(items) => items.into_iter().collect(),
+            _ => {
+                self.error(
+                    span,
+                    (
+                        format!("`{key}` phải là một mảng bảng"),
+                        format!("viết mỗi mục là một bảng [[{key}]]"),
+                    ),
+                    (
+                        format!("`{key}` must be an array of tables"),
+                        format!("write each entry as a [[{key}]] table"),
+                    ),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn deserialize<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        value: Spanned<DeValue<'_>>,
+        what: &str,
+    ) -> Option<T> {
+        let span = value.span();
+        match T::deserialize(ValueDeserializer::from(value)) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let message = e.message().trim().to_string();
+                let (vi_help, en_help) = if message.contains("unknown field") {
+                    (
+                        format!("xóa hoặc sửa tên khóa; các khóa {what} nhận xem docs/register.md"),
+                        format!(
+                            "remove or rename the key; see the keys {what} accepts in docs/register.md"
+                        ),
+                    )
+                } else if message.contains("missing field") {
+                    (
+                        format!("bổ sung khóa còn thiếu vào {what} này"),
+                        format!("add the missing key to this {what}"),
+                    )
+                } else {
+                    (
+                        format!("sửa kiểu hoặc chính tả của giá trị trong {what} này"),
+                        format!("fix the value's type or spelling in this {what}"),
+                    )
+                };
+                self.error(
+                    e.span().unwrap_or(span),
+                    (format!("trong {what}: {message}"), vi_help),
+                    (format!("in {what}: {message}"), en_help),
+                );
+                None
+            }
+        }
+    }
+
+    fn check_code(&mut self, code: &Spanned<String>, what: &str) {
+        let c = code.get_ref();
+        let ok = !c.is_empty()
+            && c.len() <= 64
+            && c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
+        if !ok {
+            self.error(
+                code.span(),
+                (
+                    format!("mã `{c}` không hợp lệ"),
+                    format!(
+                        "mã {} chỉ gồm chữ cái, chữ số không dấu và - _ . (tối đa 64 ký tự), ví dụ THPT-BL-01",
+                        if what == "unit" { "đơn vị" } else { "hệ thống" }
+                    ),
+                ),
+                (
+                    format!("invalid {what} code `{c}`"),
+                    "use ASCII letters, digits and - _ . (at most 64), e.g. THPT-BL-01".into(),
+                ),
+            );
+        }
+    }
+
+    fn one_of(&mut self, value: &Spanned<String>, allowed: &[&str], field: &str) -> String {
+        let v = value.get_ref().trim();
+        if !allowed.contains(&v) {
+            self.error(
+                value.span(),
+                (
+                    format!("`{field}` = `{v}` không hợp lệ"),
+                    format!("dùng một trong: {}", allowed.join(", ")),
+                ),
+                (
+                    format!("`{field}` = `{v}` is not allowed"),
+                    format!("use one of: {}", allowed.join(", ")),
+                ),
+            );
+        }
+        v.to_string()
+    }
+
+    fn date(&mut self, value: &SpannedDate, field: &str) -> Date {
+        let parsed = match value.get_ref() {
+            DateInput::Text(t) => parse_date(t).map_err(|e| e.text(self.lang)),
+            DateInput::Toml(dt) => match (dt.date, dt.time) {
+                (Some(d), None) => {
+                    Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|e| e.to_string())
+                }
+                _ => Err(pick(
+                    self.lang,
+                    format!("`{dt}` có giờ, cần một ngày"),
+                    format!("`{dt}` is a time, not a date"),
+                )),
+            },
+        };
+        match parsed {
+            Ok(d) => d,
+            Err(why) => {
+                self.error(
+                    value.span(),
+                    (
+                        format!("`{field}`: ngày không hợp lệ: {why}"),
+                        "ghi ngày dạng 2026-04-30 hoặc \"30/04/2026\"".into(),
+                    ),
+                    (
+                        format!("`{field}`: invalid date: {why}"),
+                        "write the date as 2026-04-30 or \"30/04/2026\"".into(),
+                    ),
+                );
+                NO_DATE
+            }
+        }
+    }
+
+    fn count(&mut self, value: &Spanned<i64>, field: &str) -> u64 {
+        let v = *value.get_ref();
+        if v < 0 {
+            self.error(
+                value.span(),
+                (
+                    format!("`{field}` không được âm ({v})"),
+                    "ghi số lượng, ví dụ 45".into(),
+                ),
+                (
+                    format!("`{field}` cannot be negative ({v})"),
+                    "give a count, e.g. 45".into(),
+                ),
+            );
+        }
+        v.max(0) as u64
+    }
+
+    fn level(&mut self, value: &Spanned<i64>, field: &str) -> u8 {
+        let v = *value.get_ref();
+        if !(1..=5).contains(&v) {
+            self.error(
+                value.span(),
+                (
+                    format!("`{field}` = {v}: cấp độ phải từ 1 đến 5"),
+                    "cấp độ an toàn hệ thống thông tin là 1, 2, 3, 4 hoặc 5".into(),
+                ),
+                (
+                    format!("`{field}` = {v}: a security level is 1 to 5"),
+                    "security levels are 1, 2, 3, 4 or 5".into(),
+                ),
+            );
+        }
+        v.clamp(1, 5) as u8
+    }
+
+    fn attestation(
+        &mut self,
+        by: String,
+        on: &SpannedDate,
+        evidence: String,
+        expires: &SpannedDate,
+    ) -> Attestation {
+        let on_date = self.date(on, "attested_on");
+        let expires_date = self.date(expires, "expires");
+        if expires_date < on_date && expires_date != NO_DATE {
+            self.error(
+                expires.span(),
+                (
+                    "ngày hết hạn (`expires`) trước ngày xác nhận (`attested_on`)".into(),
+                    "ghi ngày hết hạn sau ngày xác nhận".into(),
+                ),
+                (
+                    "`expires` is before `attested_on`".into(),
+                    "give an expiry date after the attestation date".into(),
+                ),
+            );
+        }
+        for (field, text) in [("attested_by", &by), ("evidence", &evidence)] {
+            if text.trim().is_empty() {
+                self.error(
+                    expires.span(),
+                    (
+                        format!("xác nhận thiếu `{field}`"),
+                        "ghi người xác nhận và minh chứng (số văn bản, tên tệp hoặc đường dẫn)"
+                            .into(),
+                    ),
+                    (
+                        format!("the attestation has an empty `{field}`"),
+                        "say who attests and the evidence (document number, file or link)".into(),
+                    ),
+                );
+            }
+        }
+        Attestation {
+            by,
+            on: on_date,
+            evidence,
+            expires: expires_date,
+        }
+    }
+
+    fn unit(&mut self, raw: RawUnit, code: String) -> Unit {
+        let kind = self.one_of(&raw.kind, UNIT_TYPES, "type");
+        let computers = raw.computers.as_ref().map(|c| self.count(c, "computers"));
+        let focal_point = raw.focal_point.map(|fp| FocalPoint {
+            decision_date: fp
+                .decision_date
+                .as_ref()
+                .map(|d| self.date(d, "decision_date")),
+            attestation: self.attestation(
+                fp.attested_by,
+                &fp.attested_on,
+                fp.evidence,
+                &fp.expires,
+            ),
+            name: fp.name,
+            position: fp.position,
+            phone: fp.phone,
+            email: fp.email,
+            decision_no: fp.decision_no,
+        });
+        let reports = raw
+            .reports
+            .into_iter()
+            .map(|r| Report {
+                due: self.date(&r.due, "due"),
+                submitted: r.submitted.as_ref().map(|d| self.date(d, "submitted")),
+                name: r.name,
+                evidence: r.evidence,
+            })
+            .collect();
+        Unit {
+            code,
+            name: raw.name,
+            commune: raw.commune,
+            kind,
+            computers,
+            focal_point,
+            reports,
+        }
+    }
+
+    fn record(&mut self, raw: Option<RawRecord>) -> Option<Record> {
+        let r = raw?;
+        Some(Record {
+            date: self.date(&r.date, "date"),
+            result: r.result.as_ref().map(|v| self.one_of(v, RESULTS, "result")),
+            attestation: self.attestation(r.attested_by, &r.attested_on, r.evidence, &r.expires),
+            document_no: r.document_no,
+        })
+    }
+
+    fn system(&mut self, raw: RawSystem, id: String, unit: String) -> System {
+        let status = self.one_of(&raw.status, SYSTEM_STATUSES, "status");
+        let reach = match &raw.reach {
+            Some(r) => self.one_of(r, REACHES, "reach"),
+            None => "unit".to_string(),
+        };
+        let hosting = Hosting {
+            kind: self.one_of(&raw.hosting.kind, HOSTING_KINDS, "hosting.kind"),
+            provider: raw.hosting.provider,
+            country: match &raw.hosting.country {
+                Some(c) => {
+                    let v = c.get_ref().trim().to_ascii_uppercase();
+                    if v.len() != 2 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
+                        self.error(
+                            c.span(),
+                            (
+                                format!("`hosting.country` = `{v}` không phải mã quốc gia"),
+                                "dùng mã 2 chữ cái ISO 3166, ví dụ VN, SG, US".into(),
+                            ),
+                            (
+                                format!("`hosting.country` = `{v}` is not a country code"),
+                                "use the 2-letter ISO 3166 code, e.g. VN, SG, US".into(),
+                            ),
+                        );
+                    }
+                    v
+                }
+                None => "VN".to_string(),
+            },
+        };
+        let pd = raw.personal_data;
+        let subjects = match &pd.subjects {
+            Some(s) => Some(self.count(s, "personal_data.subjects")),
+            None if pd.categories.is_empty() => Some(0),
+            None => None,
+        };
+        let approval = raw.approval.map(|a| Approval {
+            proposed_level: a
+                .proposed_level
+                .as_ref()
+                .map(|l| self.level(l, "proposed_level")),
+            approved_level: self.level(&a.approved_level, "approved_level"),
+            decision_date: self.date(&a.decision_date, "decision_date"),
+            approver_role: self.one_of(&a.approver_role, APPROVER_ROLES, "approver_role"),
+            regime: self.one_of(&a.regime, REGIMES, "regime"),
+            attestation: self.attestation(a.attested_by, &a.attested_on, a.evidence, &a.expires),
+            decision_no: a.decision_no,
+            approver: a.approver,
+        });
+        let r = raw.records;
+        let records = Records {
+            security_policy: self.record(r.security_policy),
+            backup_plan: self.record(r.backup_plan),
+            restore_test: self.record(r.restore_test),
+            incident_response_plan: self.record(r.incident_response_plan),
+            soc_connection: self.record(r.soc_connection),
+            vulnerability_scan: self.record(r.vulnerability_scan),
+        };
+        System {
+            id,
+            name: raw.name,
+            unit,
+            owner: raw.owner,
+            operator: raw.operator,
+            urls: raw.urls.into_iter().map(Spanned::into_inner).collect(),
+            hosting,
+            status,
+            go_live: raw.go_live.as_ref().map(|d| self.date(d, "go_live")),
+            investment_started: raw
+                .investment_started
+                .as_ref()
+                .map(|d| self.date(d, "investment_started")),
+            critical: raw.critical,
+            reach,
+            citizen_facing: raw.citizen_facing,
+            administrative_procedures: raw.administrative_procedures,
+            personal_data: PersonalData {
+                categories: pd.categories,
+                subjects,
+                sensitive: pd.sensitive,
+            },
+            approval,
+            records,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[register]
+title = "Sổ thử"
+
+[[unit]]
+code = "SO"
+name = "Sở GDĐT"
+type = "so"
+computers = 10
+
+[[system]]
+id = "HT-1"
+name = "Cổng thông tin"
+unit = "SO"
+owner = "UBND tỉnh"
+operator = "Văn phòng Sở"
+urls = ["https://so.example.edu.vn/"]
+hosting = { kind = "on_premises" }
+status = "operating"
+go_live = "15/03/2025"
+personal_data = { categories = [] }
+
+[system.approval]
+approved_level = 2
+decision_no = "12/QĐ-SGDĐT"
+decision_date = 2025-03-01
+approver = "Sở GDĐT"
+approver_role = "don_vi_chuyen_trach"
+regime = "nd85"
+attested_by = "Văn phòng Sở"
+attested_on = 2026-01-10
+evidence = "QĐ 12/QĐ-SGDĐT.pdf"
+expires = 2027-01-10
+"#;
+
+    fn load(text: &str) -> Result<Register, Diagnostics> {
+        parse(SourceFile::new("sổ.toml", text), Lang::En)
+    }
+
+    #[test]
+    fn a_good_register_loads() {
+        let r = load(GOOD).expect("loads");
+        assert_eq!(r.title, "Sổ thử");
+        assert_eq!(r.units[0].computers, Some(10));
+        let s = &r.systems[0];
+        assert_eq!(s.go_live, Some(Date::constant(2025, 3, 15)));
+        assert_eq!(s.personal_data.subjects, Some(0));
+        assert_eq!(s.hosting.country, "VN");
+        assert_eq!(s.approval.as_ref().unwrap().approved_level, 2);
+    }
+
+    #[test]
+    fn oversized_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.toml");
+        std::fs::write(&path, "x".repeat(2048)).unwrap();
+        assert!(read_bounded(&path, 4096).is_ok());
+        let err = read_bounded(&path, 1024).unwrap_err();
+        assert!(err.to_string().contains("larger than"), "{err}");
+    }
+
+    #[test]
+    fn every_error_is_listed_with_its_line() {
+        let bad = GOOD
+            .replace("go_live = \"15/03/2025\"", "go_live = \"31/02/2025\"")
+            .replace("approved_level = 2", "approved_level = 7")
+            .replace("unit = \"SO\"", "unit = \"THPT-X\"")
+            + r#"
+[[system]]
+id = "HT-1"
+name = "Trùng"
+unit = "SO"
+owner = "x"
+operator = "x"
+hosting = { kind = "cloud", country = "Vietnam" }
+status = "running"
+personal_data = { categories = ["hoc_sinh"], subjects = -5 }
+"#;
+        let diags = load(&bad).expect_err("rejected");
+        let text = diags.to_string();
+        for needle in [
+            "invalid date",
+            "security level is 1 to 5",
+            "unit `THPT-X`",
+            "duplicate system id `HT-1`",
+            "not a country code",
+            "`status` = `running`",
+            "cannot be negative",
+        ] {
+            assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+        }
+        assert_eq!(diags.errors.len(), 7, "{text}");
+        assert!(text.contains("sổ.toml:20:11: `go_live`"), "{text}");
+        let lines: Vec<usize> = diags
+            .errors
+            .iter()
+            .map(|d| diags.files[d.file].line_col(d.span.start).0)
+            .collect();
+        assert!(lines.is_sorted(), "errors in file order: {lines:?}");
+    }
+
+    #[test]
+    fn unknown_fields_and_syntax_errors_have_positions() {
+        let diags = load(&GOOD.replace("computers = 10", "computer = 10")).unwrap_err();
+        assert!(diags.to_string().contains("sổ.toml:9:1"), "{diags}");
+        let diags = load("[[unit]\ncode = 1").unwrap_err();
+        assert!(diags.to_string().contains("TOML syntax"), "{diags}");
+    }
+
+    #[test]
+    fn toml_dates_that_do_not_exist_are_rejected() {
+        let diags = load(&GOOD.replace("decision_date = 2025-03-01", "decision_date = 2025-02-30"))
+            .unwrap_err();
+        assert!(!diags.is_empty());
+    }
+}

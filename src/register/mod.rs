@@ -1,0 +1,180 @@
+//! The Department's register of units and information systems: what no machine can
+//! show (security-level approvals, plans, restore tests, focal points), kept as a TOML
+//! file and checked by the register rules.
+//!
+//! [`load`] reads and validates a register, listing every error at once with its
+//! position; [`facts`] turns it into one fact document per unit and per system at a
+//! given evaluation time (attestations expire by themselves); [`web`] links it to
+//! the websites a web scan sees. The format is documented in `docs/register.md`.
+
+mod date;
+pub mod facts;
+mod load;
+pub mod web;
+
+use jiff::civil::Date;
+
+pub use date::{format_date, parse_date, today_in_vietnam};
+pub(crate) use load::read_bounded;
+pub use load::{MAX_REGISTER_BYTES, load_file, parse};
+
+/// A register that loaded without errors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Register {
+    /// Path as the user gave it.
+    pub source: String,
+    pub title: String,
+    pub units: Vec<Unit>,
+    pub systems: Vec<System>,
+}
+
+impl Register {
+    pub fn unit(&self, code: &str) -> Option<&Unit> {
+        self.units.iter().find(|u| u.code == code)
+    }
+}
+
+/// Kinds of unit, as the register writes them.
+pub const UNIT_TYPES: &[&str] = &[
+    "so", "mam_non", "tieu_hoc", "thcs", "thpt", "lien_cap", "gdtx", "khac",
+];
+pub const SYSTEM_STATUSES: &[&str] = &["planned", "building", "operating", "retired"];
+pub const HOSTING_KINDS: &[&str] = &["on_premises", "cloud", "vendor_service"];
+pub const REACHES: &[&str] = &["unit", "province"];
+pub const APPROVER_ROLES: &[&str] = &["don_vi_chuyen_trach", "chu_quan", "bo_cong_an", "thu_tuong"];
+pub const REGIMES: &[&str] = &["nd85", "nd331"];
+pub const RESULTS: &[&str] = &["success", "failure"];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    pub commune: String,
+    /// One of [`UNIT_TYPES`].
+    pub kind: String,
+    pub computers: Option<u64>,
+    pub focal_point: Option<FocalPoint>,
+    pub reports: Vec<Report>,
+}
+
+/// Who vouched for a record, with what evidence, and the last day it counts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attestation {
+    pub by: String,
+    pub on: Date,
+    pub evidence: String,
+    pub expires: Date,
+}
+
+impl Attestation {
+    /// Whether it still counts on `day`: up to and including its expiry date.
+    pub fn in_force(&self, day: Date) -> bool {
+        day <= self.expires
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FocalPoint {
+    pub name: String,
+    pub position: String,
+    pub phone: String,
+    pub email: String,
+    pub decision_no: Option<String>,
+    pub decision_date: Option<Date>,
+    pub attestation: Attestation,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub name: String,
+    pub due: Date,
+    pub submitted: Option<Date>,
+    pub evidence: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct System {
+    pub id: String,
+    pub name: String,
+    /// Code of the unit it belongs to (checked to exist).
+    pub unit: String,
+    pub owner: String,
+    pub operator: String,
+    pub urls: Vec<String>,
+    pub hosting: Hosting,
+    /// One of [`SYSTEM_STATUSES`].
+    pub status: String,
+    pub go_live: Option<Date>,
+    pub investment_started: Option<Date>,
+    pub critical: bool,
+    /// One of [`REACHES`].
+    pub reach: String,
+    pub citizen_facing: bool,
+    pub administrative_procedures: bool,
+    pub personal_data: PersonalData,
+    pub approval: Option<Approval>,
+    pub records: Records,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hosting {
+    pub kind: String,
+    pub provider: String,
+    pub country: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonalData {
+    pub categories: Vec<String>,
+    /// `None` when the register does not say (and some data is held).
+    pub subjects: Option<u64>,
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Approval {
+    pub proposed_level: Option<u8>,
+    pub approved_level: u8,
+    pub decision_no: String,
+    pub decision_date: Date,
+    pub approver: String,
+    pub approver_role: String,
+    pub regime: String,
+    pub attestation: Attestation,
+}
+
+/// The attested records of a system, by name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Records {
+    pub security_policy: Option<Record>,
+    pub backup_plan: Option<Record>,
+    pub restore_test: Option<Record>,
+    pub incident_response_plan: Option<Record>,
+    pub soc_connection: Option<Record>,
+    pub vulnerability_scan: Option<Record>,
+}
+
+impl Records {
+    /// Each record with its name in the register.
+    pub fn named(&self) -> [(&'static str, Option<&Record>); 6] {
+        [
+            ("security_policy", self.security_policy.as_ref()),
+            ("backup_plan", self.backup_plan.as_ref()),
+            ("restore_test", self.restore_test.as_ref()),
+            (
+                "incident_response_plan",
+                self.incident_response_plan.as_ref(),
+            ),
+            ("soc_connection", self.soc_connection.as_ref()),
+            ("vulnerability_scan", self.vulnerability_scan.as_ref()),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub date: Date,
+    pub document_no: Option<String>,
+    pub result: Option<String>,
+    pub attestation: Attestation,
+}
