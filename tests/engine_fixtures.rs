@@ -124,7 +124,15 @@ fn every_foundation_rule_reaches_every_status() {
             }
         }
     }
-    let all: BTreeSet<Status> = Status::ALL.into_iter().collect();
+    // `waived` comes from waivers, not from facts.
+    let all: BTreeSet<Status> = [
+        Status::Pass,
+        Status::Fail,
+        Status::Unknown,
+        Status::NotApplicable,
+    ]
+    .into_iter()
+    .collect();
     for rule in ["HOST-AV-001", "HOST-AV-002", "HOST-BKP-001", "HOST-BKP-002"] {
         assert_eq!(
             seen[rule], all,
