@@ -212,6 +212,8 @@ pub fn as_product(c: &ClamAvFacts) -> Option<AntivirusProduct> {
         active,
         realtime: c.on_access_running.clone(),
         signatures_updated_at: c.signatures_built_at.clone(),
+        // ClamAV is free software: there is no licence to expire.
+        expired: Fact::known(false),
     })
 }
 
