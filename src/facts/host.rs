@@ -92,6 +92,9 @@ pub struct AntivirusProduct {
     /// When its malware signatures were last built or updated.
     #[schemars(with = "Fact<String>")]
     pub signatures_updated_at: Fact<Timestamp>,
+    /// The product itself reports its signatures up to date (Security Center's
+    /// signature flag, Defender's `DefenderSignaturesOutOfDate`), where it gives no date.
+    pub signatures_up_to_date: Fact<bool>,
     /// Its licence or subscription has expired (Security Center state "expired").
     pub expired: Fact<bool>,
 }
