@@ -2,6 +2,7 @@
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
 mod rules;
+pub mod windows;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -166,14 +167,17 @@ fn find_config(explicit: Option<&Path>) -> Option<PathBuf> {
     beside.is_file().then_some(beside)
 }
 
-fn load_config(explicit: Option<&Path>, policy: &Policy) -> Result<LocalConfig, BadInput> {
+pub(crate) fn load_config(
+    explicit: Option<&Path>,
+    policy: &Policy,
+) -> Result<LocalConfig, BadInput> {
     match find_config(explicit) {
         Some(path) => LocalConfig::load(&path, policy).map_err(BadInput::from),
         None => Ok(LocalConfig::default()),
     }
 }
 
-fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
+pub(crate) fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
     match policy
         .param_values(&config.params)
         .get("default_backup_max_age_days")

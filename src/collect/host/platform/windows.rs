@@ -117,7 +117,8 @@ fn take_snapshot() -> Snapshot {
     ];
     for (key, namespace, wql) in queries {
         let result = wmi.rows(namespace, wql);
-        s.wmi.insert((*key).to_string(), into_snapshot_value(result));
+        s.wmi
+            .insert((*key).to_string(), into_snapshot_value(result));
     }
     // The administrators' members, through the group's name as this machine spells it.
     let members = match s.rows(query::ADMIN_GROUP) {
@@ -137,8 +138,10 @@ fn take_snapshot() -> Snapshot {
         },
         Err(e) => Err(e),
     };
-    s.wmi
-        .insert(query::ADMIN_MEMBERS.to_string(), into_snapshot_value(members));
+    s.wmi.insert(
+        query::ADMIN_MEMBERS.to_string(),
+        into_snapshot_value(members),
+    );
     s.net_user_modals = Some(net_user_modals());
     s
 }
@@ -146,8 +149,9 @@ fn take_snapshot() -> Snapshot {
 fn into_snapshot_value(r: Result<Value, Unknown>) -> Value {
     match r {
         Ok(v) => v,
-        Err(unknown) => serde_json::to_value(crate::facts::UnknownMarker { unknown })
-            .unwrap_or(Value::Null),
+        Err(unknown) => {
+            serde_json::to_value(crate::facts::UnknownMarker { unknown }).unwrap_or(Value::Null)
+        }
     }
 }
 
@@ -163,7 +167,8 @@ impl Wmi {
             .connections
             .entry(namespace.to_string())
             .or_insert_with(|| {
-                WMIConnection::with_namespace_path(namespace).map_err(|e| wmi_unknown(namespace, &e))
+                WMIConnection::with_namespace_path(namespace)
+                    .map_err(|e| wmi_unknown(namespace, &e))
             })
             .as_ref()
             .map_err(Clone::clone)?;
@@ -204,7 +209,9 @@ fn variant_to_json(v: Variant) -> Value {
         Variant::I2(n) => n.into(),
         Variant::I4(n) => n.into(),
         Variant::I8(n) => n.into(),
-        Variant::R4(n) => serde_json::Number::from_f64(f64::from(n)).map_or(Value::Null, Value::Number),
+        Variant::R4(n) => {
+            serde_json::Number::from_f64(f64::from(n)).map_or(Value::Null, Value::Number)
+        }
         Variant::R8(n) => serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number),
         Variant::Bool(b) => Value::Bool(b),
         Variant::UI1(n) => n.into(),
