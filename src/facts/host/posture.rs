@@ -86,9 +86,9 @@ pub struct LocalAccount {
     pub password_set: Fact<bool>,
     /// The account never logged on.
     pub never_used: Fact<bool>,
-    /// Its last logon.
-    #[schemars(with = "Fact<String>")]
-    pub last_used_at: Fact<Timestamp>,
+    /// Its last logon; null when it never logged on.
+    #[schemars(with = "Fact<Option<String>>")]
+    pub last_used_at: Fact<Option<Timestamp>>,
 }
 
 /// The machine's password and lockout policy (H11).

@@ -142,15 +142,12 @@ pub fn accounts_from(src: &AccountSources) -> AccountFacts {
                 .map(|h| shell_ok && !h.starts_with('!') && !h.starts_with('*'));
             let (never_used, last_used_at) = match &src.lastlog {
                 Ok(bytes) => match lastlog_time(bytes, p.uid) {
-                    None | Some(0) => (
-                        Fact::known(true),
-                        Fact::unknown(ReasonCode::Unsupported, "never logged on"),
-                    ),
+                    None | Some(0) => (Fact::known(true), Fact::known(None)),
                     Some(t) => (
                         Fact::known(false),
                         Timestamp::from_second(t).map_or_else(
                             |e| Fact::unknown(ReasonCode::Unparsable, e.to_string()),
-                            Fact::known,
+                            |t| Fact::known(Some(t)),
                         ),
                     ),
                 },
@@ -384,7 +381,7 @@ mod tests {
         assert!(!by("daemon").interactive);
         assert_eq!(by("co").never_used.value(), Some(&false));
         assert_eq!(
-            by("co").last_used_at.value().unwrap().as_second(),
+            by("co").last_used_at.value().unwrap().unwrap().as_second(),
             1_700_000_000
         );
         assert_eq!(by("thay").never_used.value(), Some(&true));

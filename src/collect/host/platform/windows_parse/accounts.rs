@@ -77,15 +77,9 @@ pub fn accounts(
                 .and_then(|p| field(p, "LastLogon"))
                 .and_then(parse_datetime);
             let (never_used, last_used_at) = match (profile, last) {
-                (_, Some(t)) => (Fact::known(false), Fact::known(t)),
-                (Some(_), None) => (
-                    Fact::known(true),
-                    Fact::unknown(ReasonCode::Unsupported, "never logged on"),
-                ),
-                (None, None) => (
-                    Fact::known(true),
-                    Fact::unknown(ReasonCode::Unsupported, "no logon profile: never logged on"),
-                ),
+                (_, Some(t)) => (Fact::known(false), Fact::known(Some(t))),
+                // No logon profile, or one without a date: never logged on.
+                (_, None) => (Fact::known(true), Fact::known(None)),
             };
             Some(LocalAccount {
                 administrator: admin_sids.as_ref().is_ok_and(|s| s.contains(&sid)),
