@@ -114,7 +114,9 @@ pub fn last_hotfix(v: &Value) -> Option<jiff::Timestamp> {
             }
             let mut parts = s.split('/');
             let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
-            let date = jiff::civil::date(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+            // Date::new, not civil::date: a malformed date must not panic.
+            let date =
+                jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()?;
             date.to_zoned(jiff::tz::TimeZone::UTC)
                 .ok()
                 .map(|z| z.timestamp())
@@ -314,4 +316,50 @@ pub fn listening_ports(v: &Value) -> Vec<crate::facts::host::ListeningPort> {
     out.sort_by(|a, b| (a.port, &a.address).cmp(&(b.port, &b.address)));
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn hotfix_dates_in_every_form_and_garbage_ignored() {
+        let rows = json!([
+            {"HotFixID": "KB1", "InstalledOn": "9/10/2026"},
+            {"HotFixID": "KB2", "InstalledOn": "13/45/2026"},
+            {"HotFixID": "KB3", "InstalledOn": "0/0/0"},
+            {"HotFixID": "KB4", "InstalledOn": "01d9f2a3c4b5a6b7"},
+            {"HotFixID": "KB5", "InstalledOn": ""},
+            {"HotFixID": "KB6"}
+        ]);
+        assert_eq!(
+            last_hotfix(&rows).unwrap().to_string(),
+            "2026-09-10T00:00:00Z"
+        );
+        assert!(last_hotfix(&json!([{"InstalledOn": "99/99/9999"}])).is_none());
+    }
+
+    #[test]
+    fn firewall_policy_overrides_local_settings() {
+        let mut reg = RegistrySnapshot::new();
+        reg.insert(
+            format!(r"{FW_LOCAL}\PublicProfile"),
+            [("EnableFirewall".to_string(), json!(0))].into(),
+        );
+        reg.insert(
+            format!(r"{FW_POLICY}\PublicProfile"),
+            [
+                ("EnableFirewall".to_string(), json!(1)),
+                ("DefaultInboundAction".to_string(), json!(0)),
+            ]
+            .into(),
+        );
+        let p = firewall_profiles(&reg);
+        let public = p.iter().find(|p| p.name == "public").unwrap();
+        assert!(public.enabled);
+        assert_eq!(public.blocks_inbound.value(), Some(&false));
+        // Nothing set: Windows' defaults (on, block inbound).
+        assert!(p.iter().find(|p| p.name == "domain").unwrap().enabled);
+    }
 }
