@@ -5,6 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Windows, started from Explorer: scan at once (see `khien::cli::windows`).
+    if khien::cli::windows::double_click_requested() {
+        return khien::cli::windows::double_click();
+    }
     let cli = match khien::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -4,6 +4,7 @@
 mod register;
 mod rules;
 mod waivers;
+pub mod windows;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -188,7 +189,7 @@ pub(crate) fn load_config(
     }
 }
 
-fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
+pub(crate) fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
     match policy
         .param_values(&config.params)
         .get("default_backup_max_age_days")

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::Fact;
 
+pub mod posture;
+pub use posture::*;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HostFacts {
     pub os: OsFacts,
@@ -21,6 +24,16 @@ pub struct HostFacts {
     pub antivirus: AntivirusFacts,
     /// One entry per backup location declared in the local configuration.
     pub backups: Vec<BackupFacts>,
+    // Configuration facts (issue 3), see `posture`.
+    pub lifecycle: LifecycleFacts,
+    pub updates: UpdateFacts,
+    pub firewall: FirewallFacts,
+    pub accounts: AccountFacts,
+    pub password_policy: PasswordPolicyFacts,
+    pub remote_access: RemoteAccessFacts,
+    pub legacy: LegacyFacts,
+    pub screen_lock: ScreenLockFacts,
+    pub encryption: EncryptionFacts,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -65,6 +78,8 @@ pub struct AntivirusFacts {
     pub products: Fact<Vec<AntivirusProduct>>,
     /// ClamAV's own readings (Linux, macOS; also present on Windows when installed).
     pub clamav: ClamAvFacts,
+    /// Central management signals beyond the process list (H03).
+    pub management: AvManagementFacts,
 }
 
 /// One anti-malware product, normalised across platforms.
@@ -80,6 +95,11 @@ pub struct AntivirusProduct {
     /// When its malware signatures were last built or updated.
     #[schemars(with = "Fact<String>")]
     pub signatures_updated_at: Fact<Timestamp>,
+    /// The product itself reports its signatures up to date (Security Center's
+    /// signature flag, Defender's `DefenderSignaturesOutOfDate`), where it gives no date.
+    pub signatures_up_to_date: Fact<bool>,
+    /// Its licence or subscription has expired (Security Center state "expired").
+    pub expired: Fact<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -212,6 +212,12 @@ pub fn as_product(c: &ClamAvFacts) -> Option<AntivirusProduct> {
         active,
         realtime: c.on_access_running.clone(),
         signatures_updated_at: c.signatures_built_at.clone(),
+        signatures_up_to_date: Fact::unknown(
+            ReasonCode::Unsupported,
+            "ClamAV reports no such flag: the database build time is used",
+        ),
+        // ClamAV is free software: there is no licence to expire.
+        expired: Fact::known(false),
     })
 }
 

@@ -3,7 +3,9 @@
 
 mod backup;
 pub mod clamav;
+pub mod lifecycle;
 pub mod platform;
+pub mod posture;
 
 use std::path::PathBuf;
 
@@ -46,6 +48,9 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         .map(|b| backup::collect(b, opts.default_backup_max_age_days, opts.config.limits))
         .collect();
 
+    let listening_ports = platform::listening_ports();
+    let posture = platform::posture(&processes, &listening_ports);
+
     let id = os
         .hostname
         .value()
@@ -55,9 +60,22 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         os,
         disks: disks(),
         processes,
-        listening_ports: platform::listening_ports(),
-        antivirus: AntivirusFacts { products, clamav },
+        listening_ports,
+        antivirus: AntivirusFacts {
+            products,
+            clamav,
+            management: posture.management,
+        },
         backups,
+        lifecycle: posture.lifecycle,
+        updates: posture.updates,
+        firewall: posture.firewall,
+        accounts: posture.accounts,
+        password_policy: posture.password_policy,
+        remote_access: posture.remote_access,
+        legacy: posture.legacy,
+        screen_lock: posture.screen_lock,
+        encryption: posture.encryption,
     };
     let target = TargetIdentity {
         kind: TargetKind::Host,

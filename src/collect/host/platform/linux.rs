@@ -3,8 +3,70 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::facts::host::{AntivirusProduct, ListeningPort};
+use crate::collect::host::lifecycle;
+use crate::collect::host::posture::Posture;
+use crate::facts::host::{
+    AntivirusProduct, AvManagementFacts, EncryptionFacts, LegacyFacts, ListeningPort, RdpFacts,
+    RemoteAccessFacts,
+};
 use crate::facts::{Fact, ReasonCode, Unknown};
+
+mod accounts;
+mod firewall;
+mod misc;
+mod sshd;
+mod updates;
+
+/// The configuration facts (issue 3), read from files under /etc, /var and /sys;
+/// a few need root (/etc/shadow, the nftables ruleset, `sshd -T`).
+pub fn posture(processes: &Fact<Vec<String>>, listening: &Fact<Vec<ListeningPort>>) -> Posture {
+    let root = elevated().value() == Some(&true);
+    let os_release = std::fs::read_to_string("/etc/os-release")
+        .or_else(|_| std::fs::read_to_string("/usr/lib/os-release"))
+        .ok();
+    let mdatp = Path::new("/opt/microsoft/mdatp").exists();
+    Posture {
+        lifecycle: lifecycle::linux(os_release.as_deref()),
+        updates: updates::collect(),
+        firewall: firewall::collect(processes, root),
+        accounts: accounts::collect(),
+        password_policy: accounts::collect_password_policy(),
+        remote_access: RemoteAccessFacts {
+            // xrdp is the RDP server found on Linux; NLA does not apply to it.
+            rdp: RdpFacts {
+                enabled: listening
+                    .clone()
+                    .map(|ports| ports.iter().any(|p| p.port == 3389)),
+                nla_required: Fact::unknown(ReasonCode::Unsupported, "no NLA on Linux"),
+                port: Fact::known(3389),
+            },
+            ssh: sshd::collect(root),
+        },
+        legacy: LegacyFacts {
+            smb1_enabled: misc::smb1(),
+            autorun_disabled: Fact::unknown(
+                ReasonCode::Unsupported,
+                "AutoRun is a Windows feature",
+            ),
+        },
+        screen_lock: misc::screen_lock(processes),
+        encryption: EncryptionFacts {
+            volumes: misc::volumes(),
+            hint: String::new(),
+        },
+        management: AvManagementFacts {
+            defender_for_endpoint_onboarded: if mdatp {
+                Fact::unknown(
+                    ReasonCode::Unsupported,
+                    "mdatp is installed; its onboarding state is not read yet",
+                )
+            } else {
+                Fact::known(false)
+            },
+            defender_policy_managed: Fact::known(false),
+        },
+    }
+}
 
 /// Whether khien runs as root (effective UID 0), from /proc/self/status.
 pub fn elevated() -> Fact<bool> {

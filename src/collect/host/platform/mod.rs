@@ -6,6 +6,9 @@ mod linux;
 #[cfg(target_os = "linux")]
 pub use linux::*;
 
+// Parsers of Windows outputs: pure, so compiled and tested on every OS.
+pub mod windows_parse;
+
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]

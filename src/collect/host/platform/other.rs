@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::collect::host::posture::Posture;
 use crate::facts::host::{AntivirusProduct, ListeningPort};
 use crate::facts::{Fact, ReasonCode, Unknown};
 
@@ -30,4 +31,11 @@ pub fn listening_ports() -> Fact<Vec<ListeningPort>> {
 
 pub fn physical_disks_of(_path: &Path) -> Result<Vec<String>, Unknown> {
     Err(Unknown::new(ReasonCode::Unsupported, "disk identity"))
+}
+
+pub fn posture(_processes: &Fact<Vec<String>>, _listening: &Fact<Vec<ListeningPort>>) -> Posture {
+    Posture::unknown(
+        ReasonCode::Unsupported,
+        "no collector for this platform yet",
+    )
 }

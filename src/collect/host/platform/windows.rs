@@ -1,21 +1,34 @@
-//! Windows: placeholder until the Windows collectors land (issue 3); what is not
-//! read yet is reported unknown, never guessed.
+//! Windows: facts read in-process through WMI (the `wmi` crate), the registry
+//! (`winreg`) and Win32 calls (`windows`); no PowerShell is started. Everything read
+//! goes into one [`Snapshot`], taken once per scan and interpreted by the pure
+//! parsers of `windows_parse` (tested on fixtures on every OS). A query that fails
+//! (missing namespace on Windows Server or under wine, access denied without
+//! administrator rights) becomes an unknown with the reason.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::OnceLock;
 
+use serde_json::Value;
+use wmi::{Variant, WMIConnection, WMIError};
+
+use super::windows_parse::snapshot::{NetUserModals, Snapshot, interpret, query};
+use super::windows_parse::{RegistrySnapshot, system};
+use crate::collect::host::posture::Posture;
 use crate::facts::host::{AntivirusProduct, ListeningPort};
 use crate::facts::{Fact, ReasonCode, Unknown};
 
 pub fn elevated() -> Fact<bool> {
-    Fact::unknown(ReasonCode::Unsupported, "")
+    // SAFETY: no arguments; reads the calling process's token.
+    Fact::known(unsafe { windows::Win32::UI::Shell::IsUserAnAdmin() }.as_bool())
 }
 
 pub fn container() -> Fact<bool> {
     Fact::unknown(ReasonCode::Unsupported, "container detection")
 }
 
-pub fn antivirus_products(processes: &Fact<Vec<String>>) -> Fact<Vec<AntivirusProduct>> {
-    processes.clone().map(|_| Vec::new())
+pub fn antivirus_products(_processes: &Fact<Vec<String>>) -> Fact<Vec<AntivirusProduct>> {
+    interpret(snapshot()).antivirus
 }
 
 pub fn clamav_binaries_found() -> bool {
@@ -25,9 +38,266 @@ pub fn clamav_binaries_found() -> bool {
 }
 
 pub fn listening_ports() -> Fact<Vec<ListeningPort>> {
-    Fact::unknown(ReasonCode::Unsupported, "")
+    interpret(snapshot()).listening_ports
 }
 
 pub fn physical_disks_of(_path: &Path) -> Result<Vec<String>, Unknown> {
     Err(Unknown::new(ReasonCode::Unsupported, "disk identity"))
+}
+
+pub fn posture(_processes: &Fact<Vec<String>>, _listening: &Fact<Vec<ListeningPort>>) -> Posture {
+    interpret(snapshot()).posture
+}
+
+/// The machine's snapshot, taken on first use.
+pub fn snapshot() -> &'static Snapshot {
+    static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
+    SNAPSHOT.get_or_init(take_snapshot)
+}
+
+fn take_snapshot() -> Snapshot {
+    let mut s = Snapshot {
+        source: "this machine".into(),
+        registry: read_registry(&system::registry_keys()),
+        ..Snapshot::default()
+    };
+    let mut wmi = Wmi::default();
+    let queries: &[(&str, &str, &str)] = &[
+        (
+            query::SECURITY_CENTER,
+            r"root\SecurityCenter2",
+            "SELECT displayName, productState FROM AntiVirusProduct",
+        ),
+        (
+            query::DEFENDER,
+            r"root\Microsoft\Windows\Defender",
+            "SELECT AMRunningMode, AMServiceEnabled, AntivirusEnabled, RealTimeProtectionEnabled, AntivirusSignatureLastUpdated, AntivirusSignatureAge, DefenderSignaturesOutOfDate FROM MSFT_MpComputerStatus",
+        ),
+        (
+            query::SERVICES,
+            r"root\cimv2",
+            "SELECT Name, DisplayName, State FROM Win32_Service",
+        ),
+        (
+            query::USERS,
+            r"root\cimv2",
+            "SELECT Name, Domain, SID, Disabled, PasswordRequired, Lockout FROM Win32_UserAccount WHERE LocalAccount = TRUE",
+        ),
+        (
+            query::LOGIN_PROFILES,
+            r"root\cimv2",
+            "SELECT Name, LastLogon FROM Win32_NetworkLoginProfile",
+        ),
+        (
+            query::HOTFIXES,
+            r"root\cimv2",
+            "SELECT HotFixID, InstalledOn FROM Win32_QuickFixEngineering",
+        ),
+        (
+            query::FIXED_DISKS,
+            r"root\cimv2",
+            "SELECT DeviceID, DriveType FROM Win32_LogicalDisk WHERE DriveType = 3",
+        ),
+        (
+            query::BITLOCKER,
+            r"root\cimv2\Security\MicrosoftVolumeEncryption",
+            "SELECT DriveLetter, ProtectionStatus FROM Win32_EncryptableVolume",
+        ),
+        (
+            query::SMB1_FEATURE,
+            r"root\cimv2",
+            "SELECT Name, InstallState FROM Win32_OptionalFeature WHERE Name = 'SMB1Protocol'",
+        ),
+        (
+            query::TCP,
+            r"root\StandardCimv2",
+            "SELECT LocalAddress, LocalPort, State FROM MSFT_NetTCPConnection WHERE State = 2",
+        ),
+        (
+            query::ADMIN_GROUP,
+            r"root\cimv2",
+            "SELECT Name, Domain, SID FROM Win32_Group WHERE LocalAccount = TRUE AND SID = 'S-1-5-32-544'",
+        ),
+    ];
+    for (key, namespace, wql) in queries {
+        let result = wmi.rows(namespace, wql);
+        s.wmi
+            .insert((*key).to_string(), into_snapshot_value(result));
+    }
+    // The administrators' members, through the group's name as this machine spells it.
+    let members = match s.rows(query::ADMIN_GROUP) {
+        Ok(v) => match super::windows_parse::rows(v).first() {
+            Some(group) => {
+                let field = |n: &str| group.get(n).and_then(Value::as_str).unwrap_or("");
+                let q = super::windows_parse::accounts::admin_members_query(
+                    field("Domain"),
+                    field("Name"),
+                );
+                wmi.rows(r"root\cimv2", &q)
+            }
+            None => Err(Unknown::new(
+                ReasonCode::Unsupported,
+                "no local group with SID S-1-5-32-544",
+            )),
+        },
+        Err(e) => Err(e),
+    };
+    s.wmi.insert(
+        query::ADMIN_MEMBERS.to_string(),
+        into_snapshot_value(members),
+    );
+    s.net_user_modals = Some(net_user_modals());
+    s
+}
+
+fn into_snapshot_value(r: Result<Value, Unknown>) -> Value {
+    match r {
+        Ok(v) => v,
+        Err(unknown) => {
+            serde_json::to_value(crate::facts::UnknownMarker { unknown }).unwrap_or(Value::Null)
+        }
+    }
+}
+
+/// WMI connections, one per namespace, opened on first use.
+#[derive(Default)]
+struct Wmi {
+    connections: HashMap<String, Result<WMIConnection, Unknown>>,
+}
+
+impl Wmi {
+    fn rows(&mut self, namespace: &str, wql: &str) -> Result<Value, Unknown> {
+        let con = self
+            .connections
+            .entry(namespace.to_string())
+            .or_insert_with(|| {
+                WMIConnection::with_namespace_path(namespace)
+                    .map_err(|e| wmi_unknown(namespace, &e))
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let rows: Vec<HashMap<String, Variant>> =
+            con.raw_query(wql).map_err(|e| wmi_unknown(namespace, &e))?;
+        Ok(Value::Array(
+            rows.into_iter()
+                .map(|row| {
+                    Value::Object(
+                        row.into_iter()
+                            .map(|(k, v)| (k, variant_to_json(v)))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        ))
+    }
+}
+
+fn wmi_unknown(namespace: &str, e: &WMIError) -> Unknown {
+    let (reason, what) = match e {
+        WMIError::HResultError { hres } => match *hres as u32 {
+            0x8004_100E => (ReasonCode::Unsupported, "WMI namespace not found"),
+            0x8004_1010 => (ReasonCode::Unsupported, "WMI class not found"),
+            0x8004_1003 | 0x8007_0005 => (ReasonCode::NeedsAdmin, "access denied"),
+            _ => (ReasonCode::Error, "WMI error"),
+        },
+        _ => (ReasonCode::Error, "WMI error"),
+    };
+    Unknown::new(reason, format!("{namespace}: {what} ({e})"))
+}
+
+fn variant_to_json(v: Variant) -> Value {
+    match v {
+        Variant::Empty | Variant::Null | Variant::Unknown(_) | Variant::Object(_) => Value::Null,
+        Variant::String(s) => Value::String(s),
+        Variant::I1(n) => n.into(),
+        Variant::I2(n) => n.into(),
+        Variant::I4(n) => n.into(),
+        Variant::I8(n) => n.into(),
+        Variant::R4(n) => {
+            serde_json::Number::from_f64(f64::from(n)).map_or(Value::Null, Value::Number)
+        }
+        Variant::R8(n) => serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number),
+        Variant::Bool(b) => Value::Bool(b),
+        Variant::UI1(n) => n.into(),
+        Variant::UI2(n) => n.into(),
+        Variant::UI4(n) => n.into(),
+        Variant::UI8(n) => n.into(),
+        Variant::Array(items) => Value::Array(items.into_iter().map(variant_to_json).collect()),
+    }
+}
+
+/// Reads the values of each key that exists (64-bit view).
+fn read_registry(keys: &[String]) -> RegistrySnapshot {
+    use winreg::RegKey;
+    use winreg::enums::{
+        HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, KEY_READ, KEY_WOW64_64KEY, RegType,
+    };
+    use winreg::types::FromRegValue;
+    let mut out = BTreeMap::new();
+    for key in keys {
+        let (root, path) = match key.split_once('\\') {
+            Some(("HKLM", p)) => (RegKey::predef(HKEY_LOCAL_MACHINE), p),
+            Some(("HKCU", p)) => (RegKey::predef(HKEY_CURRENT_USER), p),
+            _ => continue,
+        };
+        let Ok(k) = root.open_subkey_with_flags(path, KEY_READ | KEY_WOW64_64KEY) else {
+            continue;
+        };
+        let mut values = BTreeMap::new();
+        for (name, value) in k.enum_values().flatten() {
+            let json = match value.vtype {
+                RegType::REG_DWORD => u32::from_reg_value(&value).ok().map(Value::from),
+                RegType::REG_QWORD => u64::from_reg_value(&value).ok().map(Value::from),
+                RegType::REG_SZ | RegType::REG_EXPAND_SZ => {
+                    String::from_reg_value(&value).ok().map(Value::from)
+                }
+                // Other types are not read by any parser; their presence is kept.
+                _ => Some(Value::Null),
+            };
+            if let Some(j) = json {
+                values.insert(name, j);
+            }
+        }
+        out.insert(key.clone(), values);
+    }
+    out
+}
+
+/// The local password policy through `NetUserModalsGet` levels 0 and 3.
+fn net_user_modals() -> Result<NetUserModals, Unknown> {
+    use windows::Win32::NetworkManagement::NetManagement::{
+        NetApiBufferFree, NetUserModalsGet, USER_MODALS_INFO_0, USER_MODALS_INFO_3,
+    };
+    use windows::core::PCWSTR;
+    let mut buf: *mut u8 = std::ptr::null_mut();
+    // SAFETY: level 0 fills `buf` with a USER_MODALS_INFO_0 that we read once and
+    // free with NetApiBufferFree.
+    let status = unsafe { NetUserModalsGet(PCWSTR::null(), 0, &mut buf) };
+    if status != 0 || buf.is_null() {
+        return Err(Unknown::new(
+            ReasonCode::Error,
+            format!("NetUserModalsGet level 0 failed with {status}"),
+        ));
+    }
+    let info0 = unsafe { std::ptr::read(buf as *const USER_MODALS_INFO_0) };
+    unsafe {
+        let _ = NetApiBufferFree(Some(buf as *const _));
+    }
+    let mut buf3: *mut u8 = std::ptr::null_mut();
+    // SAFETY: as above, level 3 is USER_MODALS_INFO_3.
+    let status3 = unsafe { NetUserModalsGet(PCWSTR::null(), 3, &mut buf3) };
+    let lockout = if status3 == 0 && !buf3.is_null() {
+        let info3 = unsafe { std::ptr::read(buf3 as *const USER_MODALS_INFO_3) };
+        unsafe {
+            let _ = NetApiBufferFree(Some(buf3 as *const _));
+        }
+        Some(info3.usrmod3_lockout_threshold)
+    } else {
+        None
+    };
+    Ok(NetUserModals {
+        min_passwd_len: info0.usrmod0_min_passwd_len,
+        max_passwd_age: info0.usrmod0_max_passwd_age,
+        lockout_threshold: lockout,
+    })
 }

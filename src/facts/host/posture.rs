@@ -1,0 +1,186 @@
+//! Facts about how a machine is configured (issue 3): operating-system support,
+//! updates, firewall, accounts, password policy, remote access, legacy protocols,
+//! screen lock, disk encryption and anti-malware management. Each struct is filled
+//! by every platform's collector so that one rule serves Windows and Linux; what a
+//! platform cannot read is unknown with the reason, never guessed.
+
+use jiff::Timestamp;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::facts::Fact;
+
+/// Whether the vendor still publishes security updates for this OS (H05).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LifecycleFacts {
+    /// The product line as found in the end-of-life table, e.g. `Windows 10 22H2
+    /// (Home/Pro)` or `Debian 12`.
+    pub product: Fact<String>,
+    /// Windows edition (`Professional`, `Core` = Home, `ServerStandard`...); the
+    /// distribution's id on Linux (`debian`, `ubuntu`, `rhel`...).
+    pub edition: Fact<String>,
+    /// Windows build number or the distribution's version id.
+    pub build: Fact<String>,
+    /// Windows feature update (`22H2`, `24H2`); the release name on Linux.
+    pub display_version: Fact<String>,
+    /// End of the vendor's security updates for this exact version and edition.
+    #[schemars(with = "Fact<String>")]
+    pub support_ends_at: Fact<Timestamp>,
+    /// The date the shipped end-of-life table was last checked (shown in reports).
+    pub table_date: String,
+}
+
+/// Operating-system updates (H06).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UpdateFacts {
+    /// When an update was last installed successfully.
+    #[schemars(with = "Fact<String>")]
+    pub last_installed_at: Fact<Timestamp>,
+    /// The machine waits for a restart to finish installing updates.
+    pub reboot_pending: Fact<bool>,
+    /// Where it was read: `apt history`, `dnf log`, `windows hotfixes`...
+    pub source: String,
+}
+
+/// The host firewall (H07): one profile per Windows network profile (domain,
+/// private, public), or per active Linux firewall (ufw, firewalld, nftables, iptables).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FirewallFacts {
+    pub profiles: Fact<Vec<FirewallProfile>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FirewallProfile {
+    pub name: String,
+    pub enabled: bool,
+    /// Inbound connections not allowed by a rule are blocked (drop or reject).
+    pub blocks_inbound: Fact<bool>,
+}
+
+/// Local accounts (H10, H12).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AccountFacts {
+    pub users: Fact<Vec<LocalAccount>>,
+    /// Names of the members of the local administrators group, found by its SID
+    /// S-1-5-32-544 on Windows (never by its localized name); UID 0 accounts and
+    /// members of sudo/wheel/admin on Linux.
+    pub administrators: Fact<Vec<String>>,
+    /// The built-in Guest account (RID 501 on Windows) is enabled.
+    pub guest_enabled: Fact<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LocalAccount {
+    pub name: String,
+    /// SID on Windows, UID on Linux.
+    pub id: String,
+    /// The account can log on (not disabled or locked).
+    pub enabled: Fact<bool>,
+    /// A person's account (Windows user account; a Linux account with a login shell
+    /// and a UID in the user range, or UID 0), as opposed to a service account.
+    pub interactive: bool,
+    /// Member of the local administrators (or UID 0 / sudo group).
+    pub administrator: bool,
+    /// The account has a password: false for Windows accounts with
+    /// `PasswordRequired = false` and Linux accounts with an empty hash.
+    pub password_set: Fact<bool>,
+    /// The account never logged on.
+    pub never_used: Fact<bool>,
+    /// Its last logon; null when it never logged on.
+    #[schemars(with = "Fact<Option<String>>")]
+    pub last_used_at: Fact<Option<Timestamp>>,
+}
+
+/// The machine's password and lockout policy (H11).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PasswordPolicyFacts {
+    /// Minimum password length, in characters.
+    pub min_length: Fact<u64>,
+    /// Failed logons before the account locks; 0 = never locks.
+    pub lockout_threshold: Fact<u64>,
+    /// Maximum password age in days; 0 = passwords never expire.
+    pub max_age_days: Fact<u64>,
+    /// Where it was read.
+    pub source: String,
+}
+
+/// Remote access (H08).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RemoteAccessFacts {
+    pub rdp: RdpFacts,
+    pub ssh: SshFacts,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RdpFacts {
+    /// Remote Desktop accepts connections.
+    pub enabled: Fact<bool>,
+    /// Network-level authentication is required.
+    pub nla_required: Fact<bool>,
+    pub port: Fact<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SshFacts {
+    /// An SSH server (sshd) is installed.
+    pub installed: bool,
+    /// sshd's `permitrootlogin`: `yes`, `no`, `prohibit-password`, `forced-commands-only`.
+    pub permit_root_login: Fact<String>,
+    pub password_authentication: Fact<bool>,
+    /// `sshd -T` (effective) or `sshd_config` (files read, with sshd's defaults).
+    pub source: String,
+}
+
+/// Legacy, insecure protocols and AutoRun (H09). Plain-text listeners (Telnet, FTP,
+/// rsh) are read from `listening_ports`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LegacyFacts {
+    /// The SMB server accepts SMBv1 (Windows; Samba's `server min protocol`).
+    pub smb1_enabled: Fact<bool>,
+    /// AutoRun is disabled for every drive type (Windows only).
+    pub autorun_disabled: Fact<bool>,
+}
+
+/// Locking the screen when idle (H13).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ScreenLockFacts {
+    /// The machine has a graphical desktop (a server without one has no screen to lock).
+    pub desktop: Fact<bool>,
+    /// Idle time before the screen locks, in seconds; 0 = never.
+    pub timeout_seconds: Fact<u64>,
+    /// Unlocking asks for the password.
+    pub password_required: Fact<bool>,
+    pub source: String,
+}
+
+/// Encryption of fixed volumes (H14).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EncryptionFacts {
+    pub volumes: Fact<Vec<VolumeEncryption>>,
+    /// Why a volume may be unencryptable, e.g. Windows Home has no BitLocker.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hint: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VolumeEncryption {
+    /// `C:` or a mount point such as `/home`.
+    pub mount_point: String,
+    /// Encrypted with protection on (BitLocker protection on; LUKS/dm-crypt below it).
+    pub encrypted: Fact<bool>,
+    /// `bitlocker`, `luks`, or empty.
+    pub method: String,
+}
+
+/// Central management of the anti-malware (H03). Management agents found running
+/// are matched in the rules against the policy's allow-list; this adds what cannot
+/// be seen in the process list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AvManagementFacts {
+    /// Microsoft Defender for Endpoint onboarding state is 1 (Windows), or `mdatp`
+    /// reports an organisation (Linux).
+    pub defender_for_endpoint_onboarded: Fact<bool>,
+    /// Defender settings come from Group Policy or MDM (`Policies\Microsoft\Windows
+    /// Defender` has values).
+    pub defender_policy_managed: Fact<bool>,
+}

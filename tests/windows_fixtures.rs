@@ -1,0 +1,230 @@
+//! The Windows parsers and the default host policy on Windows snapshots kept in
+//! `fixtures/windows/` (see fixtures/README.md: constructed from documented formats).
+//! Runs on every OS.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use khien::collect::host::platform::windows_parse::snapshot::{Snapshot, host_facts, interpret};
+use khien::config::LocalConfig;
+use khien::facts::{Fact, FactDocument, ReasonCode, TargetIdentity, TargetKind};
+use khien::findings::Status;
+
+fn load(name: &str) -> Snapshot {
+    let path = format!("{}/fixtures/windows/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Rule code → status, for the default policy at 2026-11-23T00:00:00Z.
+fn evaluate(name: &str, processes: &[&str]) -> BTreeMap<String, Status> {
+    let snap = load(name);
+    let facts = host_facts(
+        &snap,
+        Fact::known(processes.iter().map(|p| p.to_string()).collect()),
+    );
+    let policy =
+        khien::policy::load_sources(khien::policy::embedded_sources(), "embedded").unwrap();
+    let at: Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
+    let doc = FactDocument::new(
+        TargetIdentity {
+            kind: TargetKind::Host,
+            id: name.into(),
+            unit: None,
+        },
+        at,
+        serde_json::to_value(&facts).unwrap(),
+    );
+    let result = khien::cli::evaluate(&policy, &LocalConfig::default(), &[doc], Some(at));
+    result.targets[0]
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.status))
+        .collect()
+}
+
+fn expect(statuses: &BTreeMap<String, Status>, want: &[(&str, Status)]) {
+    for (code, status) in want {
+        assert_eq!(
+            statuses.get(*code),
+            Some(status),
+            "{code}: all statuses {statuses:?}"
+        );
+    }
+}
+
+#[test]
+fn defender_on_windows_11_pro() {
+    let snap = load("defender-on.json");
+    let w = interpret(&snap);
+    let products = w.antivirus.value().unwrap();
+    // Defender's own status replaces its Security Center row.
+    assert_eq!(products.len(), 1);
+    assert_eq!(products[0].source, "defender");
+    assert_eq!(products[0].active.value(), Some(&true));
+    assert_eq!(
+        products[0]
+            .signatures_updated_at
+            .value()
+            .unwrap()
+            .to_string(),
+        "2026-11-22T01:15:00Z"
+    );
+    let s = evaluate("defender-on.json", &["explorer.exe", "MsMpEng.exe"]);
+    use Status::*;
+    expect(
+        &s,
+        &[
+            ("HOST-AV-001", Pass),
+            ("HOST-AV-002", Pass),
+            ("HOST-AV-003", Fail),
+            ("HOST-AV-004", Pass),
+            // Windows 11 23H2 Home/Pro ended on 2025-11-11.
+            ("HOST-OS-001", Fail),
+            ("HOST-UPD-001", Pass),
+            ("HOST-UPD-002", Pass),
+            ("HOST-FW-001", Pass),
+            ("HOST-RDP-001", NotApplicable),
+            ("HOST-SSH-001", NotApplicable),
+            ("HOST-LEG-001", Pass),
+            ("HOST-LEG-002", Pass),
+            ("HOST-LEG-003", Fail), // 0x91 is Windows' default, not every drive
+            ("HOST-ACC-001", Pass),
+            ("HOST-ACC-002", Pass),
+            ("HOST-ACC-003", Pass),
+            ("HOST-ACC-004", Pass),
+            ("HOST-PWD-001", Pass),
+            ("HOST-PWD-002", Pass),
+            ("HOST-PWD-003", Pass),
+            ("HOST-LCK-001", Pass),
+            ("HOST-ENC-001", Pass),
+        ],
+    );
+}
+
+#[test]
+fn passive_defender_beside_kaspersky() {
+    let w = interpret(&load("defender-passive-kaspersky.json"));
+    let products = w.antivirus.value().unwrap();
+    let defender = products.iter().find(|p| p.source == "defender").unwrap();
+    assert_eq!(
+        defender.active.value(),
+        Some(&false),
+        "passive is not protection"
+    );
+    let kes = products
+        .iter()
+        .find(|p| p.name.starts_with("Kaspersky"))
+        .unwrap();
+    assert_eq!(kes.active.value(), Some(&true));
+    assert_eq!(kes.signatures_up_to_date.value(), Some(&true));
+    let s = evaluate(
+        "defender-passive-kaspersky.json",
+        &["avp.exe", "klnagent.exe"],
+    );
+    use Status::*;
+    expect(
+        &s,
+        &[
+            ("HOST-AV-001", Pass),
+            // Kaspersky's own flag says up to date; Defender's stale date does not matter.
+            ("HOST-AV-002", Pass),
+            ("HOST-AV-003", Pass),
+            ("HOST-AV-004", Pass),
+            ("HOST-OS-001", Fail), // Windows 10 ended 2025-10-14
+            ("HOST-UPD-002", Fail),
+            ("HOST-RDP-001", Fail),
+            ("HOST-LEG-001", Fail),
+            ("HOST-PWD-001", Fail),
+            ("HOST-PWD-002", Fail),
+            ("HOST-ENC-001", Fail),
+        ],
+    );
+}
+
+#[test]
+fn stale_signatures_on_windows_11_home() {
+    let s = evaluate("stale-signatures-home.json", &["MsMpEng.exe"]);
+    use Status::*;
+    expect(
+        &s,
+        &[
+            ("HOST-AV-001", Pass),
+            ("HOST-AV-002", Fail),
+            ("HOST-OS-001", Fail),  // 24H2 Home ended 2026-10-13
+            ("HOST-UPD-001", Fail), // last hotfix 2026-09-10
+            ("HOST-FW-001", Fail),  // public profile off
+            ("HOST-PWD-003", Fail), // passwords never expire
+            ("HOST-ENC-001", Fail), // Home: no BitLocker
+        ],
+    );
+    let w = interpret(&load("stale-signatures-home.json"));
+    assert!(w.posture.encryption.hint.contains("Home"));
+}
+
+#[test]
+fn windows_server_without_security_center() {
+    let w = interpret(&load("server-2019-no-security-center.json"));
+    let products = w.antivirus.value().unwrap();
+    assert_eq!(products.len(), 1);
+    assert_eq!(products[0].name, "ESET");
+    assert_eq!(products[0].source, "service");
+    let s = evaluate(
+        "server-2019-no-security-center.json",
+        &["ekrn.exe", "ERAAgent.exe"],
+    );
+    use Status::*;
+    expect(
+        &s,
+        &[
+            ("HOST-AV-001", Pass),
+            // A service list gives no signature age: unknown, never pass.
+            ("HOST-AV-002", Unknown),
+            ("HOST-AV-003", Pass),
+            ("HOST-OS-001", Pass), // Server 2019 until 2029-01-09
+            ("HOST-RDP-001", Pass),
+            ("HOST-LEG-001", Pass), // SMB1 = 0 in the registry
+            ("HOST-ACC-003", Pass), // 2 local admins; the domain group is not a local user
+            ("HOST-PWD-001", Pass),
+            ("HOST-PWD-002", Pass),
+            ("HOST-PWD-003", Pass),
+            ("HOST-LCK-001", Pass),
+            ("HOST-ENC-001", Fail), // D: not encrypted
+        ],
+    );
+}
+
+#[test]
+fn vietnamese_windows_admins_found_by_sid() {
+    let w = interpret(&load("vietnamese-accounts.json"));
+    let admins = w.posture.accounts.administrators.value().unwrap();
+    assert_eq!(admins.len(), 3);
+    let users = w.posture.accounts.users.value().unwrap();
+    let by = |n: &str| users.iter().find(|u| u.name == n).unwrap();
+    assert!(by("Quản trị").administrator);
+    assert!(by("vanthu").administrator);
+    assert!(!by("hieutruong").administrator);
+    assert_eq!(w.posture.accounts.guest_enabled.value(), Some(&true));
+    // BitLocker needs administrator rights: unknown with that reason.
+    assert_eq!(
+        w.posture
+            .encryption
+            .volumes
+            .unknown_reason()
+            .unwrap()
+            .reason,
+        ReasonCode::NeedsAdmin
+    );
+    let s = evaluate("vietnamese-accounts.json", &[]);
+    use Status::*;
+    expect(
+        &s,
+        &[
+            ("HOST-ACC-001", Fail),
+            ("HOST-ACC-002", Fail),
+            ("HOST-ACC-003", Fail),
+            ("HOST-ACC-004", Fail), // vanthu unused since 2026-08-01
+            ("HOST-ENC-001", Unknown),
+        ],
+    );
+}
