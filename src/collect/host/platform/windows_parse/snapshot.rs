@@ -225,6 +225,7 @@ pub fn host_facts(s: &Snapshot, processes: Fact<Vec<String>>) -> crate::facts::h
             hostname: not_read(),
             uptime_seconds: not_read(),
             elevated: not_read(),
+            container: not_read(),
         },
         disks: not_read(),
         processes,
