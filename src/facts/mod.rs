@@ -10,6 +10,7 @@
 
 pub mod host;
 mod shape;
+pub mod web;
 
 use std::fmt;
 
@@ -221,8 +222,9 @@ impl TargetKind {
     pub fn fact_schema(self) -> serde_json::Value {
         let schema = match self {
             TargetKind::Host => schemars::schema_for!(host::HostFacts),
+            TargetKind::Web => schemars::schema_for!(web::WebFacts),
             // Filled in as each collector lands; until then no fact exists.
-            TargetKind::Web | TargetKind::Register => schemars::json_schema!({
+            TargetKind::Register => schemars::json_schema!({
                 "type": "object", "properties": {}, "additionalProperties": false
             }),
         };
