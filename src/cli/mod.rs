@@ -2,6 +2,7 @@
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
 mod rules;
+mod web;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,8 @@ pub enum Command {
 pub enum ScanCommand {
     /// Scan this machine.
     Host(HostArgs),
+    /// Scan websites over the network (TLS, redirects, headers, exposed files, CMS).
+    Web(web::WebArgs),
 }
 
 #[derive(Args, Debug)]
@@ -117,6 +120,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let lang = cli.lang;
     let result = match &cli.command {
         Command::Scan(ScanCommand::Host(args)) => scan_host(&cli, args),
+        Command::Scan(ScanCommand::Web(args)) => web::scan_web(&cli, args),
         Command::Eval(args) => eval(&cli, args),
         Command::Rules(cmd) => rules::run(&cli, cmd),
     };
