@@ -139,10 +139,10 @@ impl Scanner {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
-        let (https_url, http_url) = endpoints(&target.url);
-        let https_port = https_url.port_or_known_default().unwrap_or(443);
+        let (mut https_url, http_url) = endpoints(&target.url);
+        let first_port = target.url.port_or_known_default().unwrap_or(443);
 
-        let ip = match self.resolve(&host, https_port).await {
+        let ip = match self.resolve(&host, first_port).await {
             Ok(ip) => ip,
             Err(why) => return unreachable_facts(&host, &https_url, &http_url, why),
         };
@@ -164,6 +164,18 @@ impl Scanner {
                 );
             }
         };
+        // A site given by its http:// address: its HTTPS endpoint is where the
+        // redirect chain goes on the same host (default port 443 otherwise).
+        let early_redirect = if target.url.scheme() == "http" {
+            let chain = http::redirect_chain(&fetcher, &http_url).await;
+            if let Some(u) = chain.as_ref().ok().and_then(|c| first_https_same_host(c, &http_url)) {
+                https_url = u;
+            }
+            Some(chain)
+        } else {
+            None
+        };
+        let https_port = https_url.port_or_known_default().unwrap_or(443);
         let tls_addr = SocketAddr::new(ip, https_port);
         let sni = bare_host.parse::<IpAddr>().is_err().then_some(bare_host.as_str());
         let budget = self.options.fetch.request_timeout;
@@ -187,7 +199,10 @@ impl Scanner {
             outcomes
         };
         let http_part = async {
-            let redirect = http::redirect_chain(&fetcher, &http_url).await;
+            let redirect = match early_redirect {
+                Some(chain) => chain,
+                None => http::redirect_chain(&fetcher, &http_url).await,
+            };
             let home = match fetcher.get(&https_url).await {
                 Ok(r) => Ok(r),
                 Err(https_err) => {
@@ -330,6 +345,19 @@ pub fn endpoints(start: &Url) -> (Url, Url) {
         let _ = https.set_port(None);
     }
     (https, http)
+}
+
+/// The first `https://` URL of the same host that the chain points to.
+fn first_https_same_host(chain: &crate::facts::web::RedirectChain, start: &Url) -> Option<Url> {
+    chain.hops.iter().find_map(|hop| {
+        let next = Url::parse(&hop.url).ok()?.join(&hop.location).ok()?;
+        (next.scheme() == "https" && next.host_str() == start.host_str()).then(|| {
+            let mut site = next.clone();
+            site.set_path("/");
+            site.set_query(None);
+            site
+        })
+    })
 }
 
 /// Facts of a site that could not be reached at all: every one unknown, same reason.
