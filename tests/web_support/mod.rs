@@ -183,7 +183,7 @@ pub enum Behavior {
     },
     /// Accepts and never says anything.
     Silent,
-    /// Sends one byte a second forever.
+    /// After the request, sends the start of an answer one byte a second, forever.
     Drip,
     /// Answers every connection with text that is not TLS.
     Garbage,
@@ -291,12 +291,17 @@ async fn hostile(mut tcp: tokio::net::TcpStream, behavior: &Behavior) {
                 }
             }
         }
-        Behavior::Drip => loop {
-            if tcp.write_all(b"H").await.is_err() {
-                break;
+        Behavior::Drip => {
+            // Wait for the request, then start an answer that never ends.
+            let mut req = [0u8; 4096];
+            let _ = tcp.read(&mut req).await;
+            for b in b"HTTP/1.1 200 OK\r\nX-Drip: ".iter().chain(std::iter::repeat(&b'a')) {
+                if tcp.write_all(&[*b]).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        },
+        }
         Behavior::Garbage => {
             let _ = tcp
                 .write_all(b"SSH-2.0-OpenSSH_9.2 not TLS at all\r\n\x00\xff garbage")
