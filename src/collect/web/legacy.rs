@@ -68,7 +68,9 @@ fn is_weak(suite: &TlsCipherSuite) -> bool {
 fn offered_suites(kind: ProbeKind) -> Vec<u16> {
     let mut ids: Vec<u16> = CIPHERS
         .values()
-        .filter(|s| s.kx != TlsCipherKx::Tls13 && s.id.0 < 0xff00)
+        // Not TLS 1.3 suites, and not the signalling values: TLS_FALLBACK_SCSV (0x5600)
+        // would make a server refuse with inappropriate_fallback.
+        .filter(|s| s.kx != TlsCipherKx::Tls13 && s.id.0 < 0xff00 && s.id.0 != 0x5600 && s.id.0 != 0x00ff)
         .filter(|s| match kind {
             ProbeKind::WeakTls12 => is_weak(s),
             // GCM, CCM and ChaCha need TLS 1.2; offering them is harmless but useless.
@@ -323,8 +325,8 @@ fn suite_name(id: u16) -> String {
 }
 
 fn alert_name(code: tls_parser::TlsAlertDescription) -> String {
-    // tls-parser's Debug prints the IANA name, e.g. `HandshakeFailure`.
-    let name = format!("{code:?}");
+    // tls-parser's Display prints the IANA name, e.g. `HandshakeFailure`.
+    let name = format!("{code}");
     let mut out = String::with_capacity(name.len() + 4);
     for (i, ch) in name.chars().enumerate() {
         if ch.is_ascii_uppercase() && i > 0 {
