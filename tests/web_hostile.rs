@@ -13,7 +13,12 @@ use web_support::*;
 fn hostile_servers_cost_bounded_time_and_break_nothing() {
     let leaf = self_signed(&["127.0.0.1"]);
     let tls = |behavior| {
-        let addr = serve_tls("127.0.0.1:0", vec![leaf.der.clone()], &leaf.key_der, behavior);
+        let addr = serve_tls(
+            "127.0.0.1:0",
+            vec![leaf.der.clone()],
+            &leaf.key_der,
+            behavior,
+        );
         format!("https://127.0.0.1:{}/", addr.port())
     };
     let silent = tls(Behavior::Silent);
@@ -46,7 +51,15 @@ fn hostile_servers_cost_bounded_time_and_break_nothing() {
 
     let started = Instant::now();
     let (doc, _code, stderr) = scan_json(&[
-        "--timeout", "2", "--site-timeout", "8", &silent, &drip, &garbage, &huge, &script_header,
+        "--timeout",
+        "2",
+        "--site-timeout",
+        "8",
+        &silent,
+        &drip,
+        &garbage,
+        &huge,
+        &script_header,
         &looping,
     ]);
     let elapsed = started.elapsed();
@@ -105,5 +118,8 @@ fn text_report_survives_hostile_headers() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("WEB-SW-001"), "{text}");
-    assert!(!text.contains('\u{1b}'), "escape sequences from a server never reach the terminal");
+    assert!(
+        !text.contains('\u{1b}'),
+        "escape sequences from a server never reach the terminal"
+    );
 }

@@ -58,14 +58,21 @@ fn nginx_site_facts() {
 <body><script src="http://cdn.example.invalid/jquery.js"></script>
 <form action="http://127.0.0.1/dang-nhap" method="post"></form></body></html>"#,
     );
-    write(&root, "404.html", "<html><body>Không tìm thấy</body></html>".as_bytes());
+    write(
+        &root,
+        "404.html",
+        "<html><body>Không tìm thấy</body></html>".as_bytes(),
+    );
     write(&root, ".git/HEAD", b"ref: refs/heads/master\n");
     write(&root, "uploads/diem-thi-hk1.xlsx", b"PK\x03\x04");
     let leaf = self_signed(&["127.0.0.1"]);
     write(prefix, "cert.pem", leaf.pem.as_bytes());
     write(prefix, "key.pem", leaf.key_pem.as_bytes());
     // nginx workers may run as nobody when the tests run as root.
-    let _ = Command::new("chmod").args(["-R", "a+rX"]).arg(prefix).status();
+    let _ = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(prefix)
+        .status();
 
     let (http_port, https_port) = (free_port(), free_port());
     let p = prefix.display();
@@ -133,10 +140,18 @@ http {{
     assert_eq!(status(&doc, &site, "WEB-HTTP-002"), "pass");
     // The HTTPS endpoint was found through the redirect.
     let handshake = evidence(&doc, &site, "WEB-TLS-001", "web.tls.handshake");
-    assert!(handshake["version"].as_str().unwrap().starts_with("TLSv1."), "{handshake}");
+    assert!(
+        handshake["version"].as_str().unwrap().starts_with("TLSv1."),
+        "{handshake}"
+    );
 
     let mixed = evidence(&doc, &site, "WEB-HTTP-003", "web.http.home.mixed_content");
-    let kinds: Vec<_> = mixed.as_array().unwrap().iter().map(|m| m["kind"].clone()).collect();
+    let kinds: Vec<_> = mixed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].clone())
+        .collect();
     assert_eq!(kinds, ["script", "form"], "{mixed}");
     assert_eq!(status(&doc, &site, "WEB-HTTP-003"), "fail");
 
@@ -149,7 +164,12 @@ http {{
 
     // Only the real file is a finding: every other path got the soft 404 with status 200.
     let files = evidence(&doc, &site, "WEB-FILE-001", "web.exposed.files");
-    let paths: Vec<_> = files.as_array().unwrap().iter().map(|f| f["path"].clone()).collect();
+    let paths: Vec<_> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].clone())
+        .collect();
     assert_eq!(paths, ["/.git/HEAD"], "{files}");
     assert_eq!(status(&doc, &site, "WEB-FILE-001"), "fail");
 

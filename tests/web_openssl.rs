@@ -31,7 +31,13 @@ fn free_port() -> u16 {
 fn s_server(dir: &Path, extra: &[&str]) -> Option<(Server, u16)> {
     let port = free_port();
     let child = Command::new("openssl")
-        .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
+        .args([
+            "s_server",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-www",
+            "-quiet",
+        ])
         .arg("-cert")
         .arg(dir.join("cert.pem"))
         .arg("-key")
@@ -66,9 +72,15 @@ fn legacy_protocols_are_probed_with_hand_built_hellos() {
 
     let legacy_too = ["-cipher", "DEFAULT@SECLEVEL=0", "-min_protocol", "TLSv1"];
     let (_a, accepting) = s_server(dir.path(), &legacy_too).expect("s_server starts");
-    let (_b, modern) = s_server(dir.path(), &["-min_protocol", "TLSv1.2"]).expect("s_server starts");
+    let (_b, modern) =
+        s_server(dir.path(), &["-min_protocol", "TLSv1.2"]).expect("s_server starts");
     let only_old = [
-        "-cipher", "DEFAULT@SECLEVEL=0", "-min_protocol", "TLSv1", "-max_protocol", "TLSv1",
+        "-cipher",
+        "DEFAULT@SECLEVEL=0",
+        "-min_protocol",
+        "TLSv1",
+        "-max_protocol",
+        "TLSv1",
     ];
     let (_c, old_only) = s_server(dir.path(), &only_old).expect("s_server starts");
     let url = |p: u16| format!("https://127.0.0.1:{p}/");

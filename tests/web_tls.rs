@@ -13,7 +13,10 @@ fn site(chain: Vec<rustls::pki_types::CertificateDer<'static>>, key: &[u8]) -> S
     let behavior = routes(vec![(
         "/",
         Resp::html(200, "<html><body>Trường THPT</body></html>")
-            .header("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            .header(
+                "Strict-Transport-Security",
+                "max-age=31536000; includeSubDomains",
+            )
             .header("X-Content-Type-Options", "nosniff")
             .header("X-Frame-Options", "SAMEORIGIN")
             .header("Referrer-Policy", "strict-origin-when-cross-origin"),
@@ -37,16 +40,43 @@ fn certificate_verdicts_name_the_precise_reason() {
     let unknown = other_inter.leaf(&[NAME], LONG_AGO, FAR_AHEAD);
 
     let cases = [
-        ("ok", site(vec![valid.der.clone(), inter.der.clone()], &valid.key_der)),
-        ("expired", site(vec![expired.der.clone(), inter.der.clone()], &expired.key_der)),
-        ("not_yet_valid", site(vec![not_yet.der.clone(), inter.der.clone()], &not_yet.key_der)),
-        ("wrong_name", site(vec![wrong.der.clone(), inter.der.clone()], &wrong.key_der)),
-        ("self_signed", site(vec![selfie.der.clone()], &selfie.key_der)),
+        (
+            "ok",
+            site(vec![valid.der.clone(), inter.der.clone()], &valid.key_der),
+        ),
+        (
+            "expired",
+            site(
+                vec![expired.der.clone(), inter.der.clone()],
+                &expired.key_der,
+            ),
+        ),
+        (
+            "not_yet_valid",
+            site(
+                vec![not_yet.der.clone(), inter.der.clone()],
+                &not_yet.key_der,
+            ),
+        ),
+        (
+            "wrong_name",
+            site(vec![wrong.der.clone(), inter.der.clone()], &wrong.key_der),
+        ),
+        (
+            "self_signed",
+            site(vec![selfie.der.clone()], &selfie.key_der),
+        ),
         // The server forgets its intermediate.
-        ("incomplete_chain", site(vec![valid.der.clone()], &valid.key_der)),
+        (
+            "incomplete_chain",
+            site(vec![valid.der.clone()], &valid.key_der),
+        ),
         (
             "unknown_issuer",
-            site(vec![unknown.der.clone(), other_inter.der.clone()], &unknown.key_der),
+            site(
+                vec![unknown.der.clone(), other_inter.der.clone()],
+                &unknown.key_der,
+            ),
         ),
     ];
 
@@ -72,7 +102,10 @@ fn certificate_verdicts_name_the_precise_reason() {
         assert_eq!(status(&doc, url, "WEB-TLS-001"), expected, "{url}");
         // The chain is read whatever the verdict.
         let chain = evidence(&doc, url, "WEB-TLS-001", "web.tls.chain");
-        assert!(chain[0]["subject"].as_str().unwrap().contains("CN="), "{chain}");
+        assert!(
+            chain[0]["subject"].as_str().unwrap().contains("CN="),
+            "{chain}"
+        );
         let handshake = evidence(&doc, url, "WEB-TLS-001", "web.tls.handshake");
         assert_eq!(handshake["version"], "TLSv1.3", "{url}: {handshake}");
     }
@@ -94,7 +127,10 @@ fn certificate_verdicts_name_the_precise_reason() {
     assert_eq!(status(&doc, ok_url, "WEB-TLS-003"), "pass");
     let tls10 = evidence(&doc, ok_url, "WEB-TLS-002", "web.legacy.tls1_0");
     assert_eq!(tls10["accepted"], false);
-    assert!(tls10["refusal"].as_str().unwrap().starts_with("alert:"), "{tls10}");
+    assert!(
+        tls10["refusal"].as_str().unwrap().starts_with("alert:"),
+        "{tls10}"
+    );
     // Headers read even though the HTTP side on port 80 is closed.
     assert_eq!(status(&doc, ok_url, "WEB-HSTS-001"), "pass");
     assert_eq!(status(&doc, ok_url, "WEB-HDR-001"), "pass");

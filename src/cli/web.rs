@@ -215,9 +215,9 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     let config = load_config(args.config.as_deref(), &policy)?;
     let resolve = parse_resolve(&args.resolve, lang)?;
     let extra_ca_pem = match &args.ca_file {
-        Some(p) => {
-            Some(std::fs::read(p).map_err(|e| BadInput(format!("--ca-file {}: {e}", p.display())))?)
-        }
+        Some(p) => Some(
+            std::fs::read(p).map_err(|e| BadInput(format!("--ca-file {}: {e}", p.display())))?,
+        ),
         None => None,
     };
     let (targets, bad_lines) = gather_targets(&args.targets, lang);
@@ -233,7 +233,12 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     }
     if targets.is_empty() {
         return Err(BadInput(
-            tr(lang, "không có trang web nào để rà soát", "no website to scan").into(),
+            tr(
+                lang,
+                "không có trang web nào để rà soát",
+                "no website to scan",
+            )
+            .into(),
         ));
     }
     let options = WebScanOptions {
@@ -281,12 +286,24 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let mut sink = Sink::open(args.out.output.as_deref())
-        .map_err(|e| BadInput(format!("{}: {e}", args.out.output.as_deref().unwrap_or(Path::new("-")).display())))?;
+    let mut sink = Sink::open(args.out.output.as_deref()).map_err(|e| {
+        BadInput(format!(
+            "{}: {e}",
+            args.out
+                .output
+                .as_deref()
+                .unwrap_or(Path::new("-"))
+                .display()
+        ))
+    })?;
     let io_err = |e: std::io::Error| {
         BadInput(format!(
             "{}: {e}",
-            args.out.output.as_deref().unwrap_or(Path::new("-")).display()
+            args.out
+                .output
+                .as_deref()
+                .unwrap_or(Path::new("-"))
+                .display()
         ))
     };
 
@@ -357,7 +374,8 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
 
     if json {
         let s = serde_json::to_string(&summary).expect("serializes");
-        sink.write(&format!("\n],\"summary\":{s}}}\n")).map_err(io_err)?;
+        sink.write(&format!("\n],\"summary\":{s}}}\n"))
+            .map_err(io_err)?;
     } else {
         // The text report groups findings by severity across sites, so it needs
         // them all; use --format json for very long lists.
@@ -366,7 +384,8 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
             targets: kept,
             ..header
         };
-        sink.write(&report::text::render(&doc, lang)).map_err(io_err)?;
+        sink.write(&report::text::render(&doc, lang))
+            .map_err(io_err)?;
     }
     sink.finish().map_err(io_err)?;
 

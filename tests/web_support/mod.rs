@@ -295,7 +295,10 @@ async fn hostile(mut tcp: tokio::net::TcpStream, behavior: &Behavior) {
             // Wait for the request, then start an answer that never ends.
             let mut req = [0u8; 4096];
             let _ = tcp.read(&mut req).await;
-            for b in b"HTTP/1.1 200 OK\r\nX-Drip: ".iter().chain(std::iter::repeat(&b'a')) {
+            for b in b"HTTP/1.1 200 OK\r\nX-Drip: "
+                .iter()
+                .chain(std::iter::repeat(&b'a'))
+            {
                 if tcp.write_all(&[*b]).await.is_err() {
                     break;
                 }

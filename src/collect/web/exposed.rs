@@ -58,7 +58,11 @@ impl Signature {
     fn matches(self, body: &[u8]) -> bool {
         let text = String::from_utf8_lossy(&body[..body.len().min(FILE_BODY_CAP)]);
         let looks_html = text.trim_start().starts_with('<')
-            && text.get(..300).unwrap_or(&text).to_ascii_lowercase().contains("<html");
+            && text
+                .get(..300)
+                .unwrap_or(&text)
+                .to_ascii_lowercase()
+                .contains("<html");
         match self {
             Signature::GitHead => {
                 let t = text.trim();
@@ -94,8 +98,10 @@ static SQL_STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static LISTING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)<title>\s*Index of /|<h1>\s*Index of /|Directory Listing For|\[To Parent Directory\]")
-        .expect("valid regex")
+    Regex::new(
+        r"(?i)<title>\s*Index of /|<h1>\s*Index of /|Directory Listing For|\[To Parent Directory\]",
+    )
+    .expect("valid regex")
 });
 static SENSITIVE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)href="[^"]+\.(docx?|xlsx?|pdf|sql|zip|rar|7z|tar|gz|bak|csv)""#)
@@ -166,9 +172,9 @@ pub async fn exposed_files(fetcher: &SiteFetcher, base: &Url) -> Fact<Vec<Expose
     let checks = CANDIDATES.iter().map(|(path, sig)| {
         let path = path.replace("{host}", &host);
         async move {
-            let url = base.join(&path).map_err(|e| {
-                Unknown::new(ReasonCode::Error, format!("{path}: {e}"))
-            })?;
+            let url = base
+                .join(&path)
+                .map_err(|e| Unknown::new(ReasonCode::Error, format!("{path}: {e}")))?;
             let r = fetcher.get_capped(&url, FILE_BODY_CAP).await?;
             let hit = (r.status == 200 || r.status == 206) && sig.matches(&r.body);
             Ok::<_, Unknown>(hit.then(|| ExposedFile {

@@ -149,7 +149,10 @@ impl SiteFetcher {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err((
-                Unknown::new(ReasonCode::Timeout, format!("{url}: site time budget spent")),
+                Unknown::new(
+                    ReasonCode::Timeout,
+                    format!("{url}: site time budget spent"),
+                ),
                 false,
             ));
         }

@@ -70,7 +70,9 @@ fn offered_suites(kind: ProbeKind) -> Vec<u16> {
         .values()
         // Not TLS 1.3 suites, and not the signalling values: TLS_FALLBACK_SCSV (0x5600)
         // would make a server refuse with inappropriate_fallback.
-        .filter(|s| s.kx != TlsCipherKx::Tls13 && s.id.0 < 0xff00 && s.id.0 != 0x5600 && s.id.0 != 0x00ff)
+        .filter(|s| {
+            s.kx != TlsCipherKx::Tls13 && s.id.0 < 0xff00 && s.id.0 != 0x5600 && s.id.0 != 0x00ff
+        })
         .filter(|s| match kind {
             ProbeKind::WeakTls12 => is_weak(s),
             // GCM, CCM and ChaCha need TLS 1.2; offering them is harmless but useless.

@@ -80,9 +80,7 @@ impl Scanner {
             .with_safe_default_protocol_versions()
             .map_err(|e| e.to_string())?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(tls::AcceptAnyCertificate(
-                provider.clone(),
-            )))
+            .with_custom_certificate_verifier(Arc::new(tls::AcceptAnyCertificate(provider.clone())))
             .with_no_client_auth();
         let limiter = Arc::new(IpLimiter::new(
             options.per_ip_connections,
@@ -109,7 +107,10 @@ impl Scanner {
         let lookup = tokio::net::lookup_host((host, port));
         match tokio::time::timeout(self.options.fetch.connect_timeout, lookup).await {
             Ok(Ok(mut addrs)) => addrs.next().map(|a| a.ip()).ok_or_else(|| {
-                Unknown::new(ReasonCode::Unreachable, format!("DNS: no address for {host}"))
+                Unknown::new(
+                    ReasonCode::Unreachable,
+                    format!("DNS: no address for {host}"),
+                )
             }),
             Ok(Err(e)) => Err(Unknown::new(
                 ReasonCode::Unreachable,
@@ -168,7 +169,11 @@ impl Scanner {
         // redirect chain goes on the same host (default port 443 otherwise).
         let early_redirect = if target.url.scheme() == "http" {
             let chain = http::redirect_chain(&fetcher, &http_url).await;
-            if let Some(u) = chain.as_ref().ok().and_then(|c| first_https_same_host(c, &http_url)) {
+            if let Some(u) = chain
+                .as_ref()
+                .ok()
+                .and_then(|c| first_https_same_host(c, &http_url))
+            {
                 https_url = u;
             }
             Some(chain)
@@ -177,7 +182,10 @@ impl Scanner {
         };
         let https_port = https_url.port_or_known_default().unwrap_or(443);
         let tls_addr = SocketAddr::new(ip, https_port);
-        let sni = bare_host.parse::<IpAddr>().is_err().then_some(bare_host.as_str());
+        let sni = bare_host
+            .parse::<IpAddr>()
+            .is_err()
+            .then_some(bare_host.as_str());
         let budget = self.options.fetch.request_timeout;
 
         let tls_part = async {
@@ -232,10 +240,7 @@ impl Scanner {
                     exposed::listings(&fetcher, &base),
                     software::detect(&fetcher, page),
                 );
-                (
-                    ExposedFacts { files, listings },
-                    Fact::known(products),
-                )
+                (ExposedFacts { files, listings }, Fact::known(products))
             }
             Err(why) => {
                 // Without a home page the site does not answer HTTP: the checks that
@@ -297,7 +302,12 @@ impl Scanner {
             legacy
                 .iter()
                 .find(|o| !o.chain.is_empty())
-                .map(|o| o.chain.iter().map(|c| CertificateDer::from(c.clone())).collect())
+                .map(|o| {
+                    o.chain
+                        .iter()
+                        .map(|c| CertificateDer::from(c.clone()))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let (chain_fact, verification) = if chain.is_empty() {

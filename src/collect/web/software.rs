@@ -83,8 +83,9 @@ fn from_generator(generator: &str, source: &str) -> Option<Product> {
     Some(product(name, first_version(after), source))
 }
 
-static WP_README: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)<br\s*/?>\s*Version\s+(\d+(?:\.\d+)+)").expect("valid regex"));
+static WP_README: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)<br\s*/?>\s*Version\s+(\d+(?:\.\d+)+)").expect("valid regex")
+});
 static JOOMLA_MANIFEST: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<version>\s*(\d+(?:\.\d+)+)\s*</version>").expect("valid regex"));
 static DRUPAL_CHANGELOG: LazyLock<Regex> =
@@ -100,7 +101,9 @@ pub async fn detect(fetcher: &SiteFetcher, home: &Fetched) -> Vec<Product> {
         (home.header("x-generator"), "X-Generator"),
     ] {
         if let Some(p) = from_generator(&value, source)
-            && !found.iter().any(|f| f.name == p.name && !f.version.is_empty())
+            && !found
+                .iter()
+                .any(|f| f.name == p.name && !f.version.is_empty())
         {
             found.retain(|f| f.name != p.name);
             found.push(p);
@@ -118,7 +121,10 @@ pub async fn detect(fetcher: &SiteFetcher, home: &Fetched) -> Vec<Product> {
     }
     let lower = html.to_ascii_lowercase();
     let suspect = |name: &str, marker: &str| {
-        lower.contains(marker) && !found.iter().any(|f| f.name == name && !f.version.is_empty())
+        lower.contains(marker)
+            && !found
+                .iter()
+                .any(|f| f.name == name && !f.version.is_empty())
     };
     let probes: Vec<(&str, &str, &LazyLock<Regex>)> = [
         ("wordpress", "/wp-content/", "/readme.html", &WP_README),

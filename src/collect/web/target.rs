@@ -37,7 +37,9 @@ pub fn parse_site(text: &str) -> Result<Url, String> {
     };
     let url = Url::parse(&with_scheme).map_err(|e| format!("`{text}`: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("`{text}`: only http:// and https:// sites can be scanned"));
+        return Err(format!(
+            "`{text}`: only http:// and https:// sites can be scanned"
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("`{text}`: no host name"));
@@ -70,7 +72,10 @@ pub fn parse_target_list(name: &str, text: &str, lang: Lang) -> (Vec<WebTarget>,
             continue;
         }
         let origin = format!("{name}:{}", i + 1);
-        let fields: Vec<&str> = line.split(',').map(|f| f.trim().trim_matches('"')).collect();
+        let fields: Vec<&str> = line
+            .split(',')
+            .map(|f| f.trim().trim_matches('"'))
+            .collect();
         let (unit, site) = match fields.as_slice() {
             [site] => (None, *site),
             [code, unit_name, site, ..] => (

@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::net::TcpStream;
@@ -315,7 +315,8 @@ pub fn parse_certificate(der: &[u8]) -> Option<CertificateInfo> {
             match name {
                 GeneralName::DNSName(d) => sans.push(d.to_string()),
                 GeneralName::IPAddress(ip) => match ip.len() {
-                    4 => sans.push(std::net::Ipv4Addr::from([ip[0], ip[1], ip[2], ip[3]]).to_string()),
+                    4 => sans
+                        .push(std::net::Ipv4Addr::from([ip[0], ip[1], ip[2], ip[3]]).to_string()),
                     16 => {
                         let mut b = [0u8; 16];
                         b.copy_from_slice(ip);
