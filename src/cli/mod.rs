@@ -6,6 +6,8 @@ mod rules;
 mod waivers;
 pub mod windows;
 
+mod web;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -68,6 +70,9 @@ pub enum ScanCommand {
     Host(HostArgs),
     /// Check the Department's register of units and information systems.
     Register(register::RegisterArgs),
+
+    /// Scan websites over the network (TLS, redirects, headers, exposed files, CMS).
+    Web(web::WebArgs),
 }
 
 #[derive(Args, Debug)]
@@ -128,6 +133,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let lang = cli.lang;
     let result = match &cli.command {
         Command::Scan(ScanCommand::Host(args)) => scan_host(&cli, args),
+        Command::Scan(ScanCommand::Web(args)) => web::scan_web(&cli, args),
         Command::Eval(args) => eval(&cli, args),
         Command::Rules(cmd) => rules::run(&cli, cmd),
         Command::Scan(ScanCommand::Register(args)) => register::scan(&cli, args),

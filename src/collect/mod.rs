@@ -4,3 +4,4 @@
 //! [`host::platform`], the one seam between khien and the operating system.
 
 pub mod host;
+pub mod web;

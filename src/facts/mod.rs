@@ -11,6 +11,7 @@
 pub mod host;
 pub mod register;
 mod shape;
+pub mod web;
 
 use std::fmt;
 
@@ -234,10 +235,7 @@ impl TargetKind {
         let schema = match self {
             TargetKind::Host => schemars::schema_for!(host::HostFacts),
             TargetKind::Register => schemars::schema_for!(register::RegisterFacts),
-            // Filled in as each collector lands; until then no fact exists.
-            TargetKind::Web => schemars::json_schema!({
-                "type": "object", "properties": {}, "additionalProperties": false
-            }),
+            TargetKind::Web => schemars::schema_for!(web::WebFacts),
         };
         schema.to_value()
     }
@@ -251,7 +249,8 @@ impl TargetKind {
         }
         match self {
             TargetKind::Host => typed::<host::HostFacts>(facts),
-            TargetKind::Web | TargetKind::Register => Ok(()),
+            TargetKind::Web => typed::<web::WebFacts>(facts),
+            TargetKind::Register => typed::<register::RegisterFacts>(facts),
         }
     }
 }

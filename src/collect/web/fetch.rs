@@ -1,0 +1,228 @@
+//! A bounded, polite HTTP fetch for one site: GET only, no redirects followed,
+//! same host only, capped body, per-request and per-site deadlines, per-IP limits,
+//! one retry for transient connection errors.
+//!
+//! This is the one way khien reads a web page; a crawler (W11, personal data on
+//! websites) reuses [`SiteFetcher::get`] with its own [`FetchLimits`].
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use url::Url;
+
+use super::limits::IpLimiter;
+use crate::facts::{Fact, ReasonCode, Unknown};
+
+/// The User-Agent khien identifies itself with.
+pub const USER_AGENT: &str = concat!(
+    "khien/",
+    env!("CARGO_PKG_VERSION"),
+    " (ATTT compliance scan; So GDDT Lam Dong)"
+);
+
+#[derive(Clone, Copy, Debug)]
+pub struct FetchLimits {
+    /// Bytes of body read at most; the rest is not downloaded.
+    pub max_body_bytes: usize,
+    /// Time for one request, from connecting to the end of the (capped) body.
+    pub request_timeout: Duration,
+    /// Time to open the TCP connection.
+    pub connect_timeout: Duration,
+}
+
+impl Default for FetchLimits {
+    fn default() -> Self {
+        FetchLimits {
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// One response, with at most `max_body_bytes` of its body.
+#[derive(Debug)]
+pub struct Fetched {
+    pub url: Url,
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+    /// The body was longer than the cap.
+    pub truncated: bool,
+}
+
+impl Fetched {
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+}
+
+/// Fetches from one site (one host name pinned to one address).
+pub struct SiteFetcher {
+    client: reqwest::Client,
+    host: String,
+    ip: IpAddr,
+    limiter: Arc<IpLimiter>,
+    limits: FetchLimits,
+    deadline: Instant,
+}
+
+impl SiteFetcher {
+    /// `tls` must accept any certificate: the TLS facts judge certificates, the
+    /// HTTP facts are read regardless.
+    pub fn new(
+        host: &str,
+        ip: IpAddr,
+        tls: rustls::ClientConfig,
+        limiter: Arc<IpLimiter>,
+        limits: FetchLimits,
+        deadline: Instant,
+    ) -> Result<Self, String> {
+        let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .http1_only()
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.request_timeout)
+            .pool_max_idle_per_host(2);
+        if host.parse::<IpAddr>().is_err() {
+            // Pin the name to the address already resolved (or given by --resolve):
+            // per-IP limits then hold, and no second lookup happens.
+            builder = builder.resolve(host, SocketAddr::new(ip, 0));
+        }
+        let client = builder.build().map_err(|e| e.to_string())?;
+        Ok(SiteFetcher {
+            client,
+            host: host.to_ascii_lowercase(),
+            ip,
+            limiter,
+            limits,
+            deadline,
+        })
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// GET `url` (same host only), with one retry when connecting fails.
+    pub async fn get(&self, url: &Url) -> Result<Fetched, Unknown> {
+        self.get_capped(url, self.limits.max_body_bytes).await
+    }
+
+    /// GET with a smaller body cap (files are recognised by their first bytes).
+    pub async fn get_capped(&self, url: &Url, max_body: usize) -> Result<Fetched, Unknown> {
+        if url.host_str().map(str::to_ascii_lowercase).as_deref() != Some(self.host.as_str()) {
+            return Err(Unknown::new(
+                ReasonCode::Error,
+                format!("{url}: not on {}", self.host),
+            ));
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.get_once(url, max_body).await {
+                Err((err, transient)) if transient && attempt < 2 => {
+                    let _ = err;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err((err, _)) => return Err(err),
+                Ok(f) => return Ok(f),
+            }
+        }
+    }
+
+    async fn get_once(&self, url: &Url, max_body: usize) -> Result<Fetched, (Unknown, bool)> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err((
+                Unknown::new(
+                    ReasonCode::Timeout,
+                    format!("{url}: site time budget spent"),
+                ),
+                false,
+            ));
+        }
+        let _permit = self.limiter.acquire(self.ip).await;
+        let budget = left.min(self.limits.request_timeout);
+        let request = async {
+            let mut response = self
+                .client
+                .get(url.clone())
+                .send()
+                .await
+                .map_err(|e| classify(url, &e))?;
+            let status = response.status().as_u16();
+            let headers = std::mem::take(response.headers_mut());
+            let mut body = Vec::new();
+            let mut truncated = false;
+            while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, &e))? {
+                let room = max_body - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Fetched {
+                url: url.clone(),
+                status,
+                headers,
+                body,
+                truncated,
+            })
+        };
+        match tokio::time::timeout(budget, request).await {
+            Ok(r) => r,
+            Err(_) => Err((
+                Unknown::new(
+                    ReasonCode::Timeout,
+                    format!("{url}: no complete answer within {budget:?}"),
+                ),
+                false,
+            )),
+        }
+    }
+}
+
+/// Maps a reqwest error to an unknown reason, and says whether a retry may help.
+fn classify(url: &Url, e: &reqwest::Error) -> (Unknown, bool) {
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    let detail = format!("{url}: {detail}");
+    if e.is_timeout() {
+        (Unknown::new(ReasonCode::Timeout, detail), false)
+    } else if e.is_connect() {
+        let refused = detail.contains("refused");
+        (Unknown::new(ReasonCode::Unreachable, detail), !refused)
+    } else {
+        (Unknown::new(ReasonCode::Error, detail), false)
+    }
+}
+
+/// A fetch result as a fact.
+pub fn to_fact<T>(r: Result<T, Unknown>) -> Fact<T> {
+    match r {
+        Ok(v) => Fact::known(v),
+        Err(u) => Fact::from_unknown(u),
+    }
+}

@@ -1,0 +1,417 @@
+//! Website collector: TLS, legacy protocols, HTTP redirects and headers, exposed
+//! files and CMS versions of one site, read over the network in one pass.
+//!
+//! [`Scanner`] holds what every site of a run shares (trust roots, per-IP limits,
+//! time limits); [`Scanner::scan`] reads one [`WebTarget`] into [`WebFacts`]. Every
+//! fact that cannot be read is unknown with its reason; nothing is guessed.
+
+pub mod exposed;
+pub mod fetch;
+pub mod http;
+pub mod legacy;
+pub mod limits;
+pub mod software;
+pub mod target;
+pub mod tls;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::RootCertStore;
+use rustls::pki_types::{CertificateDer, UnixTime};
+use tokio::time::Instant;
+use url::Url;
+
+use crate::facts::web::{
+    ExposedFacts, HttpFacts, LegacyTlsFacts, SiteFacts, SoftwareFacts, TlsFacts, WebFacts,
+};
+use crate::facts::{Fact, ReasonCode, TargetIdentity, TargetKind, Unknown};
+
+pub use fetch::{FetchLimits, Fetched, SiteFetcher, USER_AGENT};
+pub use limits::IpLimiter;
+pub use target::WebTarget;
+
+/// Settings of a website scan.
+#[derive(Clone, Debug)]
+pub struct WebScanOptions {
+    /// `--resolve HOST:IP` overrides, by lower-case host name.
+    pub resolve: HashMap<String, IpAddr>,
+    /// PEM CA certificates trusted besides the Mozilla roots.
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// Concurrent requests to one IP address.
+    pub per_ip_connections: usize,
+    /// New requests per second to one IP address (0: unlimited).
+    pub per_ip_rate: u32,
+    pub fetch: FetchLimits,
+    /// The whole time one site may take; later checks become unknown (timeout).
+    pub site_timeout: Duration,
+}
+
+impl Default for WebScanOptions {
+    fn default() -> Self {
+        WebScanOptions {
+            resolve: HashMap::new(),
+            extra_ca_pem: None,
+            per_ip_connections: 4,
+            per_ip_rate: 20,
+            fetch: FetchLimits::default(),
+            site_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What every site of one run shares.
+pub struct Scanner {
+    options: WebScanOptions,
+    roots: Arc<RootCertStore>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    http_tls: rustls::ClientConfig,
+    limiter: Arc<IpLimiter>,
+}
+
+impl Scanner {
+    /// Fails only when `--ca-file` is unusable.
+    pub fn new(options: WebScanOptions) -> Result<Self, String> {
+        let provider = tls::provider();
+        let roots = Arc::new(tls::root_store(options.extra_ca_pem.as_deref())?);
+        let http_tls = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(tls::AcceptAnyCertificate(provider.clone())))
+            .with_no_client_auth();
+        let limiter = Arc::new(IpLimiter::new(
+            options.per_ip_connections,
+            options.per_ip_rate,
+        ));
+        Ok(Scanner {
+            options,
+            roots,
+            provider,
+            http_tls,
+            limiter,
+        })
+    }
+
+    /// Resolves a host: `--resolve` first, then IP literals, then the system resolver.
+    async fn resolve(&self, host: &str, port: u16) -> Result<IpAddr, Unknown> {
+        if let Some(ip) = self.options.resolve.get(&host.to_ascii_lowercase()) {
+            return Ok(*ip);
+        }
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            return Ok(ip);
+        }
+        let lookup = tokio::net::lookup_host((host, port));
+        match tokio::time::timeout(self.options.fetch.connect_timeout, lookup).await {
+            Ok(Ok(mut addrs)) => addrs.next().map(|a| a.ip()).ok_or_else(|| {
+                Unknown::new(
+                    ReasonCode::Unreachable,
+                    format!("DNS: no address for {host}"),
+                )
+            }),
+            Ok(Err(e)) => Err(Unknown::new(
+                ReasonCode::Unreachable,
+                format!("DNS: {host}: {e}"),
+            )),
+            Err(_) => Err(Unknown::new(
+                ReasonCode::Timeout,
+                format!("DNS: {host}: no answer"),
+            )),
+        }
+    }
+
+    /// The identity a target is reported under.
+    pub fn identity(target: &WebTarget) -> TargetIdentity {
+        TargetIdentity {
+            kind: TargetKind::Web,
+            id: target.url.to_string(),
+            unit: target.unit.clone(),
+        }
+    }
+
+    /// Reads every fact of one site.
+    pub async fn scan(&self, target: &WebTarget) -> WebFacts {
+        let deadline = Instant::now() + self.options.site_timeout;
+        let host = target.host().to_string();
+        let bare_host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let (mut https_url, http_url) = endpoints(&target.url);
+        let first_port = target.url.port_or_known_default().unwrap_or(443);
+
+        let ip = match self.resolve(&host, first_port).await {
+            Ok(ip) => ip,
+            Err(why) => return unreachable_facts(&host, &https_url, &http_url, why),
+        };
+        let fetcher = match SiteFetcher::new(
+            &host,
+            ip,
+            self.http_tls.clone(),
+            self.limiter.clone(),
+            self.options.fetch,
+            deadline,
+        ) {
+            Ok(f) => f,
+            Err(e) => {
+                return unreachable_facts(
+                    &host,
+                    &https_url,
+                    &http_url,
+                    Unknown::new(ReasonCode::Error, e),
+                );
+            }
+        };
+        // A site given by its http:// address: its HTTPS endpoint is where the
+        // redirect chain goes on the same host (default port 443 otherwise).
+        let early_redirect = if target.url.scheme() == "http" {
+            let chain = http::redirect_chain(&fetcher, &http_url).await;
+            if let Some(u) = chain
+                .as_ref()
+                .ok()
+                .and_then(|c| first_https_same_host(c, &http_url))
+            {
+                https_url = u;
+            }
+            Some(chain)
+        } else {
+            None
+        };
+        let https_port = https_url.port_or_known_default().unwrap_or(443);
+        let tls_addr = SocketAddr::new(ip, https_port);
+        let sni = bare_host
+            .parse::<IpAddr>()
+            .is_err()
+            .then_some(bare_host.as_str());
+        let budget = self.options.fetch.request_timeout;
+
+        let tls_part = async {
+            let _permit = self.limiter.acquire(ip).await;
+            tls::modern_handshake(&bare_host, tls_addr, self.provider.clone(), budget).await
+        };
+        let legacy_part = async {
+            let mut outcomes = Vec::new();
+            for kind in [
+                legacy::ProbeKind::Ssl3,
+                legacy::ProbeKind::Tls10,
+                legacy::ProbeKind::Tls11,
+                legacy::ProbeKind::WeakTls12,
+            ] {
+                let _permit = self.limiter.acquire(ip).await;
+                let left = deadline.saturating_duration_since(Instant::now());
+                outcomes.push(legacy::probe(kind, tls_addr, sni, budget.min(left)).await);
+            }
+            outcomes
+        };
+        let http_part = async {
+            let redirect = match early_redirect {
+                Some(chain) => chain,
+                None => http::redirect_chain(&fetcher, &http_url).await,
+            };
+            let home = match fetcher.get(&https_url).await {
+                Ok(r) => Ok(r),
+                Err(https_err) => {
+                    // No working HTTPS: read the plain page the redirect chain ended on.
+                    let plain = redirect
+                        .as_ref()
+                        .ok()
+                        .and_then(|c| c.hops.last())
+                        .filter(|h| h.url.starts_with("http://") && h.status == 200)
+                        .and_then(|h| Url::parse(&h.url).ok());
+                    match plain {
+                        Some(u) => fetcher.get(&u).await.map_err(|_| https_err),
+                        None => Err(https_err),
+                    }
+                }
+            };
+            (redirect, home)
+        };
+        let (modern, legacy_outcomes, (redirect, home)) =
+            tokio::join!(tls_part, legacy_part, http_part);
+
+        let (exposed, software) = match &home {
+            Ok(page) => {
+                let base = page.url.clone();
+                let (files, listings, products) = tokio::join!(
+                    exposed::exposed_files(&fetcher, &base),
+                    exposed::listings(&fetcher, &base),
+                    software::detect(&fetcher, page),
+                );
+                (ExposedFacts { files, listings }, Fact::known(products))
+            }
+            Err(why) => {
+                // Without a home page the site does not answer HTTP: the checks that
+                // need it are unknown for the same reason, without spending time on them.
+                let why = Unknown::new(why.reason, format!("home page: {}", why.detail));
+                (
+                    ExposedFacts {
+                        files: Fact::from_unknown(why.clone()),
+                        listings: Fact::from_unknown(why.clone()),
+                    },
+                    Fact::from_unknown(why),
+                )
+            }
+        };
+
+        let tls = self.tls_facts(&bare_host, modern, &legacy_outcomes);
+        let mut legacy_probes = legacy_outcomes.into_iter().map(|o| o.probe);
+        let mut next = || {
+            legacy_probes
+                .next()
+                .unwrap_or_else(|| Fact::unknown(ReasonCode::Error, "probe missing"))
+        };
+        WebFacts {
+            site: SiteFacts {
+                host: host.clone(),
+                https_url: https_url.to_string(),
+                http_url: http_url.to_string(),
+                address: Fact::known(ip.to_string()),
+            },
+            tls,
+            legacy: LegacyTlsFacts {
+                ssl3: next(),
+                tls1_0: next(),
+                tls1_1: next(),
+                weak_ciphers: next(),
+            },
+            http: HttpFacts {
+                redirect: fetch::to_fact(redirect),
+                home: fetch::to_fact(home.map(|r| http::home_page(&r))),
+            },
+            exposed,
+            software: SoftwareFacts {
+                products: software,
+                eol_table_date: software::eol_table_date(),
+            },
+        }
+    }
+
+    fn tls_facts(
+        &self,
+        host: &str,
+        modern: tls::ModernOutcome,
+        legacy: &[legacy::ProbeOutcome],
+    ) -> TlsFacts {
+        // The chain from the modern handshake, else from a legacy one.
+        let chain: Vec<CertificateDer<'static>> = if !modern.chain.is_empty() {
+            modern.chain
+        } else {
+            legacy
+                .iter()
+                .find(|o| !o.chain.is_empty())
+                .map(|o| {
+                    o.chain
+                        .iter()
+                        .map(|c| CertificateDer::from(c.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (chain_fact, verification) = if chain.is_empty() {
+            let why = modern
+                .handshake
+                .unknown_reason()
+                .cloned()
+                .unwrap_or_else(|| Unknown::new(ReasonCode::Error, "no certificate sent"));
+            (Fact::from_unknown(why.clone()), Fact::from_unknown(why))
+        } else {
+            let infos: Option<Vec<_>> = chain.iter().map(|c| tls::parse_certificate(c)).collect();
+            let verdict = tls::verify_chain(
+                &chain,
+                host,
+                self.roots.clone(),
+                self.provider.clone(),
+                UnixTime::now(),
+            );
+            (
+                infos.map(Fact::known).unwrap_or_else(|| {
+                    Fact::unknown(ReasonCode::Unparsable, "a certificate does not parse")
+                }),
+                Fact::known(verdict),
+            )
+        };
+        TlsFacts {
+            handshake: modern.handshake,
+            chain: chain_fact,
+            verification,
+        }
+    }
+}
+
+/// The HTTPS and HTTP endpoints of a target. A target given as `http://` keeps its
+/// port for the redirect check and uses 443 for HTTPS; one given as `https://`
+/// keeps its port and uses 80 for HTTP.
+pub fn endpoints(start: &Url) -> (Url, Url) {
+    let mut https = start.clone();
+    let mut http = start.clone();
+    if start.scheme() == "https" {
+        let _ = http.set_scheme("http");
+        let _ = http.set_port(None);
+    } else {
+        let _ = https.set_scheme("https");
+        let _ = https.set_port(None);
+    }
+    (https, http)
+}
+
+/// The first `https://` URL of the same host that the chain points to.
+fn first_https_same_host(chain: &crate::facts::web::RedirectChain, start: &Url) -> Option<Url> {
+    chain.hops.iter().find_map(|hop| {
+        let next = Url::parse(&hop.url).ok()?.join(&hop.location).ok()?;
+        (next.scheme() == "https" && next.host_str() == start.host_str()).then(|| {
+            let mut site = next.clone();
+            site.set_path("/");
+            site.set_query(None);
+            site
+        })
+    })
+}
+
+/// Facts of a site that could not be reached at all: every one unknown, same reason.
+fn unreachable_facts(host: &str, https_url: &Url, http_url: &Url, why: Unknown) -> WebFacts {
+    fn u<T>(why: &Unknown) -> Fact<T> {
+        Fact::from_unknown(why.clone())
+    }
+    WebFacts {
+        site: SiteFacts {
+            host: host.to_string(),
+            https_url: https_url.to_string(),
+            http_url: http_url.to_string(),
+            address: u(&why),
+        },
+        tls: TlsFacts {
+            handshake: u(&why),
+            chain: u(&why),
+            verification: u(&why),
+        },
+        legacy: LegacyTlsFacts {
+            ssl3: u(&why),
+            tls1_0: u(&why),
+            tls1_1: u(&why),
+            weak_ciphers: u(&why),
+        },
+        http: HttpFacts {
+            redirect: u(&why),
+            home: u(&why),
+        },
+        exposed: ExposedFacts {
+            files: u(&why),
+            listings: u(&why),
+        },
+        software: SoftwareFacts {
+            products: u(&why),
+            eol_table_date: software::eol_table_date(),
+        },
+    }
+}
+
+/// Why a site could not be scanned at all, if it could not: neither TLS nor HTTP
+/// answered.
+pub fn unreachable_reason(facts: &WebFacts) -> Option<&Unknown> {
+    let tls = facts.tls.handshake.unknown_reason()?;
+    facts.http.home.unknown_reason()?;
+    facts.http.redirect.unknown_reason().or(Some(tls))
+}

@@ -1,0 +1,230 @@
+//! Facts about one website, as `khien scan web` reads them from the network.
+//!
+//! Absent headers are empty strings and absent numbers zero (with a `present` flag
+//! where it matters), so that rule expressions stay simple; anything that could not
+//! be *read* (refused, timed out, TLS alert) is a [`Fact`] unknown with its reason.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Fact;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WebFacts {
+    pub site: SiteFacts,
+    pub tls: TlsFacts,
+    pub legacy: LegacyTlsFacts,
+    pub http: HttpFacts,
+    pub exposed: ExposedFacts,
+    pub software: SoftwareFacts,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SiteFacts {
+    /// Host name (or IP literal) of the site.
+    pub host: String,
+    /// The HTTPS endpoint scanned, e.g. `https://thpt-bl.edu.vn/`.
+    pub https_url: String,
+    /// The plain HTTP endpoint scanned for the redirect, e.g. `http://thpt-bl.edu.vn/`.
+    pub http_url: String,
+    /// The IP address connected to (after DNS or `--resolve`).
+    pub address: Fact<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TlsFacts {
+    /// The modern (rustls, TLS 1.2/1.3) handshake.
+    pub handshake: Fact<Handshake>,
+    /// The certificate chain as the server sent it, leaf first; read even when it
+    /// does not verify, and from a legacy handshake when only that worked.
+    pub chain: Fact<Vec<CertificateInfo>>,
+    /// The verdict against the shipped Mozilla roots (plus `--ca-file`).
+    pub verification: Fact<Verification>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Handshake {
+    /// `TLSv1.3` or `TLSv1.2`.
+    pub version: String,
+    /// IANA name, e.g. `TLS13_AES_128_GCM_SHA256`.
+    pub cipher_suite: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CertificateInfo {
+    pub subject: String,
+    pub issuer: String,
+    /// DNS names and IP addresses from the subjectAltName extension.
+    pub sans: Vec<String>,
+    /// RFC 3339.
+    pub not_before: String,
+    /// RFC 3339.
+    pub not_after: String,
+    /// Whole lifetime in days (notAfter − notBefore).
+    pub lifetime_days: f64,
+    /// `rsa`, `ec`, `ed25519` or the algorithm OID.
+    pub key_type: String,
+    pub key_bits: u64,
+    /// e.g. `sha256WithRSAEncryption`, `ecdsa-with-SHA256`.
+    pub signature_algorithm: String,
+    /// Subject equals issuer.
+    pub self_signed: bool,
+    /// The authorityInfoAccess extension names where the issuer can be fetched.
+    pub has_issuer_url: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Verification {
+    pub valid: bool,
+    /// `ok`, `expired`, `not_yet_valid`, `wrong_name`, `self_signed`,
+    /// `unknown_issuer`, `incomplete_chain`, `bad_signature`, `revoked` or `other`.
+    pub reason: String,
+    /// rustls' error text, empty when valid.
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LegacyTlsFacts {
+    pub ssl3: Fact<ProtocolProbe>,
+    pub tls1_0: Fact<ProtocolProbe>,
+    pub tls1_1: Fact<ProtocolProbe>,
+    /// A TLS 1.2 handshake offering only weak suites (NULL, EXPORT, anon, RC4, 3DES, DES).
+    pub weak_ciphers: Fact<ProtocolProbe>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProtocolProbe {
+    pub accepted: bool,
+    /// The suite the server chose when it accepted, e.g. `TLS_RSA_WITH_AES_128_CBC_SHA`.
+    pub cipher_suite: String,
+    /// How the server refused: `alert:handshake_failure`, `closed`, `other_version:0x0303`...
+    pub refusal: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HttpFacts {
+    /// `GET http://host/` followed hop by hop.
+    pub redirect: Fact<RedirectChain>,
+    /// The home page over HTTPS (or over HTTP when HTTPS does not work).
+    pub home: Fact<HomePage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RedirectChain {
+    pub hops: Vec<RedirectHop>,
+    /// Status of the first response (301, 308, 200...).
+    pub first_status: u64,
+    /// The first response redirects to `https://` on the same host.
+    pub first_hop_to_https_same_host: bool,
+    /// The chain ends on an `https://` URL of the same host.
+    pub ends_on_https_same_host: bool,
+    /// The chain stopped at the redirect limit.
+    pub too_many_redirects: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RedirectHop {
+    pub url: String,
+    pub status: u64,
+    /// The Location header, empty when none.
+    pub location: String,
+    /// The next URL has the same host as the site.
+    pub same_host: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HomePage {
+    pub url: String,
+    pub status: u64,
+    pub https: bool,
+    pub hsts: Hsts,
+    /// Header values, empty when absent.
+    pub content_security_policy: String,
+    /// CSP has a `frame-ancestors` directive.
+    pub csp_frame_ancestors: bool,
+    pub x_content_type_options: String,
+    pub x_frame_options: String,
+    pub referrer_policy: String,
+    pub cookies: Vec<CookieFlags>,
+    pub server: String,
+    pub x_powered_by: String,
+    pub x_aspnet_version: String,
+    pub x_aspnetmvc_version: String,
+    /// `X-Generator` header.
+    pub x_generator: String,
+    /// `<meta name="generator">` content.
+    pub generator: String,
+    /// Active content loaded or posted over plain HTTP from an HTTPS page.
+    pub mixed_content: Vec<MixedContent>,
+    /// The body was longer than the read cap; only its start was examined.
+    pub body_truncated: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Hsts {
+    pub present: bool,
+    pub max_age: i64,
+    pub include_subdomains: bool,
+    pub preload: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CookieFlags {
+    pub name: String,
+    pub secure: bool,
+    pub http_only: bool,
+    /// `Strict`, `Lax`, `None` or empty.
+    pub same_site: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MixedContent {
+    /// `script`, `iframe`, `form` or `stylesheet`.
+    pub kind: String,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExposedFacts {
+    /// Sensitive files confirmed by their content. Unknown when nothing was found
+    /// but some paths could not be checked.
+    pub files: Fact<Vec<ExposedFile>>,
+    /// Folders that list their content. Same rule for unknown.
+    pub listings: Fact<Vec<DirectoryListing>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExposedFile {
+    pub path: String,
+    pub status: u64,
+    /// What confirmed it, e.g. `starts with "ref:"`.
+    pub signature: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DirectoryListing {
+    pub path: String,
+    /// The listing names office, PDF, SQL or archive files.
+    pub sensitive_files: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SoftwareFacts {
+    /// CMS and runtimes detected, with the end of life of their branch.
+    pub products: Fact<Vec<Product>>,
+    /// Date of the end-of-life table shipped in khien.
+    pub eol_table_date: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Product {
+    /// `wordpress`, `joomla`, `drupal`, `nukeviet` or `php`.
+    pub name: String,
+    /// Empty when the product was seen without a version.
+    pub version: String,
+    /// Where it was seen: `meta generator`, `X-Powered-By`, `/readme.html`...
+    pub source: String,
+    /// The branch's end of security support (RFC 3339), empty when the table
+    /// has no entry for it.
+    pub eol: String,
+}
