@@ -70,6 +70,11 @@ fn the_example_register_fails_each_register_requirement_somewhere() {
     assert_eq!(status(&doc, "system:HOCBA-SO", "REG-LVL-001"), "fail");
     assert_eq!(status(&doc, "system:CSDL-NGANH", "REG-LVL-001"), "pass");
     assert_eq!(status(&doc, "system:TUYENSINH-10", "REG-LVL-002"), "fail");
+    assert_eq!(status(&doc, "system:TUYENSINH-10", "REG-LVL-007"), "fail");
+    assert_eq!(
+        status(&doc, "system:CSDL-NGANH", "REG-LVL-007"),
+        "not_applicable"
+    );
     assert_eq!(status(&doc, "system:CONG-TTDT-SO", "REG-LVL-003"), "fail");
     assert_eq!(status(&doc, "system:CSDL-NGANH", "REG-LVL-003"), "pass");
     assert_eq!(status(&doc, "system:TUYENSINH-10", "REG-LVL-005"), "fail");

@@ -163,6 +163,8 @@ pub struct RecordsFacts {
     pub soc_connection: Option<RecordFacts>,
     /// The last vulnerability scan.
     pub vulnerability_scan: Option<RecordFacts>,
+    /// The assessment of security conditions before operation (NĐ 331/2026 Đ28.3).
+    pub pre_operation_assessment: Option<RecordFacts>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -197,6 +197,10 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
         ),
         soc_connection: record("soc_connection", rec.soc_connection.as_ref()),
         vulnerability_scan: record("vulnerability_scan", rec.vulnerability_scan.as_ref()),
+        pre_operation_assessment: record(
+            "pre_operation_assessment",
+            rec.pre_operation_assessment.as_ref(),
+        ),
     };
     SystemFacts {
         id: s.id.clone(),

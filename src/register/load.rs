@@ -398,6 +398,7 @@ struct RawRecords {
     incident_response_plan: Option<RawRecord>,
     soc_connection: Option<RawRecord>,
     vulnerability_scan: Option<RawRecord>,
+    pre_operation_assessment: Option<RawRecord>,
 }
 
 #[derive(Deserialize)]
@@ -753,6 +754,7 @@ impl Checker {
             incident_response_plan: self.record(r.incident_response_plan),
             soc_connection: self.record(r.soc_connection),
             vulnerability_scan: self.record(r.vulnerability_scan),
+            pre_operation_assessment: self.record(r.pre_operation_assessment),
         };
         System {
             id,

@@ -152,23 +152,7 @@ pub struct Records {
     pub incident_response_plan: Option<Record>,
     pub soc_connection: Option<Record>,
     pub vulnerability_scan: Option<Record>,
-}
-
-impl Records {
-    /// Each record with its name in the register.
-    pub fn named(&self) -> [(&'static str, Option<&Record>); 6] {
-        [
-            ("security_policy", self.security_policy.as_ref()),
-            ("backup_plan", self.backup_plan.as_ref()),
-            ("restore_test", self.restore_test.as_ref()),
-            (
-                "incident_response_plan",
-                self.incident_response_plan.as_ref(),
-            ),
-            ("soc_connection", self.soc_connection.as_ref()),
-            ("vulnerability_scan", self.vulnerability_scan.as_ref()),
-        ]
-    }
+    pub pre_operation_assessment: Option<Record>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
