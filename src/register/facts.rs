@@ -125,7 +125,7 @@ fn unit_facts(u: &Unit, day: Date) -> UnitFacts {
         computers: match u.computers {
             Some(n) => Fact::known(n),
             None => Fact::unknown(
-                ReasonCode::NotConfigured,
+                ReasonCode::NotRecorded,
                 "the register does not give the unit's number of computers",
             ),
         },
@@ -148,7 +148,7 @@ fn optional_date(d: Option<Date>, what: &str) -> Fact<String> {
     match d {
         Some(d) => Fact::known(format_date(d)),
         None => Fact::unknown(
-            ReasonCode::NotConfigured,
+            ReasonCode::NotRecorded,
             format!("the register does not give the {what}"),
         ),
     }
@@ -228,7 +228,7 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
             subjects: match s.personal_data.subjects {
                 Some(n) => Fact::known(n),
                 None => Fact::unknown(
-                    ReasonCode::NotConfigured,
+                    ReasonCode::NotRecorded,
                     "the register does not give the number of people whose data the system holds (personal_data.subjects)",
                 ),
             },
@@ -314,14 +314,14 @@ expires = 2026-06-30
         let f = facts_at("2026-03-01T00:00:00Z");
         assert_eq!(
             f[0]["unit"]["computers"]["$unknown"]["reason"],
-            "not_configured"
+            "not_recorded"
         );
         let sys = &f[1]["system"];
         assert_eq!(
             sys["personal_data"]["subjects"]["$unknown"]["reason"],
-            "not_configured"
+            "not_recorded"
         );
-        assert_eq!(sys["go_live"]["$unknown"]["reason"], "not_configured");
+        assert_eq!(sys["go_live"]["$unknown"]["reason"], "not_recorded");
         assert!(sys["approval"].is_null());
         assert!(sys["web"].is_null());
     }
