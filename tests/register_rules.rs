@@ -185,6 +185,39 @@ fn periods_are_shorter_for_higher_levels() {
 }
 
 #[test]
+fn level_3_backups_follow_3_2_1_and_unstated_counts_are_unknown() {
+    let pd = "personal_data = { categories = [] }\n";
+    let plan = |extra: &str| {
+        format!(
+            "\n[system.records.backup_plan]\ndate = 2026-01-01\n{extra}\nattested_by = \"x\"\nattested_on = 2026-01-02\nevidence = \"PA\"\nexpires = 2027-12-31\n"
+        )
+    };
+    let full = plan("copies = 3\nmedia = 2\noffsite = true");
+    let l3 = register_with(&(pd.to_string() + &approval(3, "chu_quan") + &full));
+    assert_eq!(status(&l3, "REG-BKP-003"), Status::Pass);
+    let onsite = plan("copies = 3\nmedia = 2\noffsite = false");
+    let l3 = register_with(&(pd.to_string() + &approval(3, "chu_quan") + &onsite));
+    assert_eq!(status(&l3, "REG-BKP-003"), Status::Fail);
+    let unstated = plan("copies = 3");
+    let l3 = register_with(&(pd.to_string() + &approval(3, "chu_quan") + &unstated));
+    assert_eq!(status(&l3, "REG-BKP-003"), Status::Unknown);
+    // Below level 3 the rule does not apply.
+    let l2 = register_with(&(pd.to_string() + &approval(2, "chu_quan") + &onsite));
+    assert_eq!(status(&l2, "REG-BKP-003"), Status::NotApplicable);
+    // 3-2-1 keys belong to the backup plan only.
+    let misplaced = register_with(
+        &(pd.to_string()
+            + "\n[system.records.restore_test]\ndate = 2026-01-01\ncopies = 3\nattested_by = \"x\"\nattested_on = 2026-01-02\nevidence = \"BB\"\nexpires = 2027-12-31\n"),
+    );
+    let err = register::parse(SourceFile::new("r.toml", misplaced), Lang::En).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`copies` belongs in [system.records.backup_plan] only"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_quy_che_must_come_before_the_approval() {
     let pd = "personal_data = { categories = [] }\n";
     let late = record("security_policy", "2024-08-15", "success");

@@ -82,6 +82,7 @@ fn the_example_register_fails_each_register_requirement_somewhere() {
     assert_eq!(status(&doc, "system:HOCBA-SO", "REG-BKP-001"), "fail");
     assert_eq!(status(&doc, "system:QLTH-THPTBL", "REG-BKP-002"), "fail");
     assert_eq!(status(&doc, "system:CONG-TTDT-SO", "REG-BKP-002"), "fail");
+    assert_eq!(status(&doc, "system:CSDL-NGANH", "REG-BKP-003"), "pass");
     assert_eq!(status(&doc, "system:TUYENSINH-10", "REG-IR-001"), "fail");
     assert_eq!(status(&doc, "unit:THCS-LTV-01", "REG-FP-001"), "fail");
     assert_eq!(status(&doc, "unit:MN-HM-01", "REG-FP-001"), "fail");

@@ -174,7 +174,18 @@ pub struct RecordFacts {
     pub document_no: Option<String>,
     /// `success` or `failure`, for tests and scans.
     pub result: Option<String>,
+    /// For the backup plan only (absent on other records): how copies are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupCopiesFacts>,
     pub attestation: AttestationFacts,
+}
+
+/// The 3-2-1 rule: copies kept, kinds of media, a copy off site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BackupCopiesFacts {
+    pub copies: Fact<u64>,
+    pub media: Fact<u64>,
+    pub offsite: Fact<bool>,
 }
 
 /// One registered URL and whether it answered the web scan.

@@ -10,8 +10,9 @@ use jiff::civil::Date;
 
 use super::{Attestation, Register, System, Unit, format_date, today_in_vietnam};
 use crate::facts::register::{
-    ApprovalFacts, AttestationFacts, FocalPointFacts, HostingFacts, PersonalDataFacts, RecordFacts,
-    RecordsFacts, RegisterFacts, ReportFacts, SystemFacts, UnitFacts, UrlCheckFacts,
+    ApprovalFacts, AttestationFacts, BackupCopiesFacts, FocalPointFacts, HostingFacts,
+    PersonalDataFacts, RecordFacts, RecordsFacts, RegisterFacts, ReportFacts, SystemFacts,
+    UnitFacts, UrlCheckFacts,
 };
 use crate::facts::{Fact, FactDocument, ReasonCode, TargetIdentity, TargetKind, UnitRef};
 
@@ -144,6 +145,17 @@ fn unit_facts(u: &Unit, day: Date) -> UnitFacts {
     }
 }
 
+/// A value the register may leave out: unknown (not recorded) when it does.
+fn stated<T>(value: Option<T>, what: &str) -> Fact<T> {
+    match value {
+        Some(v) => Fact::known(v),
+        None => Fact::unknown(
+            ReasonCode::NotRecorded,
+            format!("the backup plan does not give the {what}"),
+        ),
+    }
+}
+
 fn optional_date(d: Option<Date>, what: &str) -> Fact<String> {
     match d {
         Some(d) => Fact::known(format_date(d)),
@@ -183,6 +195,11 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
             date: format_date(r.date),
             document_no: r.document_no.clone(),
             result: r.result.clone(),
+            backup: r.backup.as_ref().map(|b| BackupCopiesFacts {
+                copies: stated(b.copies, "number of backup copies (copies)"),
+                media: stated(b.media, "number of kinds of backup media (media)"),
+                offsite: stated(b.offsite, "whether a copy is kept off site (offsite)"),
+            }),
             attestation: attestation(&r.attestation),
         })
     };

@@ -15,9 +15,9 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{
-    APPROVER_ROLES, Approval, Attestation, FocalPoint, HOSTING_KINDS, Hosting, PersonalData,
-    REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_STATUSES, System,
-    UNIT_TYPES, Unit, parse_date,
+    APPROVER_ROLES, Approval, Attestation, BackupCopies, FocalPoint, HOSTING_KINDS, Hosting,
+    PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_STATUSES,
+    System, UNIT_TYPES, Unit, parse_date,
 };
 use crate::i18n::Lang;
 use crate::policy::{Diagnostics, SourceFile};
@@ -407,6 +407,10 @@ struct RawRecord {
     date: SpannedDate,
     document_no: Option<String>,
     result: Option<Spanned<String>>,
+    /// Backup plans only: copies kept, kinds of media, a copy off site (3-2-1).
+    copies: Option<Spanned<i64>>,
+    media: Option<Spanned<i64>>,
+    offsite: Option<Spanned<bool>>,
     attested_by: String,
     attested_on: SpannedDate,
     evidence: String,
@@ -687,11 +691,39 @@ impl Checker {
         }
     }
 
-    fn record(&mut self, raw: Option<RawRecord>) -> Option<Record> {
+    fn record(&mut self, raw: Option<RawRecord>, name: &str) -> Option<Record> {
         let r = raw?;
+        let backup = if name == "backup_plan" {
+            Some(BackupCopies {
+                copies: r.copies.as_ref().map(|c| self.count(c, "copies")),
+                media: r.media.as_ref().map(|c| self.count(c, "media")),
+                offsite: r.offsite.as_ref().map(|o| *o.get_ref()),
+            })
+        } else {
+            let spans = [
+                r.copies.as_ref().map(|c| ("copies", c.span())),
+                r.media.as_ref().map(|c| ("media", c.span())),
+                r.offsite.as_ref().map(|c| ("offsite", c.span())),
+            ];
+            for (key, span) in spans.into_iter().flatten() {
+                self.error(
+                    span,
+                    (
+                        format!("`{key}` chỉ dùng trong [system.records.backup_plan]"),
+                        format!("xóa `{key}` khỏi [system.records.{name}]"),
+                    ),
+                    (
+                        format!("`{key}` belongs in [system.records.backup_plan] only"),
+                        format!("remove `{key}` from [system.records.{name}]"),
+                    ),
+                );
+            }
+            None
+        };
         Some(Record {
             date: self.date(&r.date, "date"),
             result: r.result.as_ref().map(|v| self.one_of(v, RESULTS, "result")),
+            backup,
             attestation: self.attestation(r.attested_by, &r.attested_on, r.evidence, &r.expires),
             document_no: r.document_no,
         })
@@ -748,13 +780,14 @@ impl Checker {
         });
         let r = raw.records;
         let records = Records {
-            security_policy: self.record(r.security_policy),
-            backup_plan: self.record(r.backup_plan),
-            restore_test: self.record(r.restore_test),
-            incident_response_plan: self.record(r.incident_response_plan),
-            soc_connection: self.record(r.soc_connection),
-            vulnerability_scan: self.record(r.vulnerability_scan),
-            pre_operation_assessment: self.record(r.pre_operation_assessment),
+            security_policy: self.record(r.security_policy, "security_policy"),
+            backup_plan: self.record(r.backup_plan, "backup_plan"),
+            restore_test: self.record(r.restore_test, "restore_test"),
+            incident_response_plan: self.record(r.incident_response_plan, "incident_response_plan"),
+            soc_connection: self.record(r.soc_connection, "soc_connection"),
+            vulnerability_scan: self.record(r.vulnerability_scan, "vulnerability_scan"),
+            pre_operation_assessment: self
+                .record(r.pre_operation_assessment, "pre_operation_assessment"),
         };
         System {
             id,

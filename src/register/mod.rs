@@ -160,5 +160,15 @@ pub struct Record {
     pub date: Date,
     pub document_no: Option<String>,
     pub result: Option<String>,
+    /// For the backup plan only: how copies are kept.
+    pub backup: Option<BackupCopies>,
     pub attestation: Attestation,
+}
+
+/// How a backup plan keeps its copies (the 3-2-1 rule); `None` where not stated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupCopies {
+    pub copies: Option<u64>,
+    pub media: Option<u64>,
+    pub offsite: Option<bool>,
 }
