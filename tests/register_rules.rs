@@ -227,3 +227,64 @@ fn the_quy_che_must_come_before_the_approval() {
     let text = register_with(&(pd.to_string() + &approval(2, "chu_quan") + &early));
     assert_eq!(status(&text, "REG-POL-001"), Status::Pass);
 }
+
+fn unit_status(text: &str, rule: &str, at: &str) -> Status {
+    let policy = policy();
+    let reg = register::parse(SourceFile::new("r.toml", text), Lang::En)
+        .unwrap_or_else(|d| panic!("{d}"));
+    let at: Timestamp = at.parse().unwrap();
+    let evaluator = Evaluator::new(&policy, policy.param_values(&BTreeMap::new()), at);
+    let doc = register::facts::fact_documents(&reg, at)
+        .into_iter()
+        .find(|d| d.target.id == "unit:THPT-X")
+        .unwrap();
+    let result = evaluator.evaluate(&doc.target, at, &doc.facts);
+    result
+        .findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap()
+        .status
+}
+
+#[test]
+fn incidents_are_late_only_once_their_deadline_passes() {
+    let incident = |extra: &str| {
+        register_with("personal_data = { categories = [] }\n")
+            + &format!(
+                "\n[[unit.incident]]\nsummary = \"Mã độc\"\ndetected_at = \"2026-10-03T08:00:00\"\n{extra}\n"
+            )
+    };
+    // Not reported yet: fine for 24 hours, late afterwards.
+    let open = incident("");
+    assert_eq!(
+        unit_status(&open, "REG-IR-002", "2026-10-03T20:00:00+07:00"),
+        Status::Pass
+    );
+    assert_eq!(
+        unit_status(&open, "REG-IR-002", "2026-10-04T09:00:00+07:00"),
+        Status::Fail
+    );
+    // Reported after 23 hours: on time for good.
+    let on_time = incident("reported_to_department_at = \"2026-10-04T07:00:00\"");
+    assert_eq!(
+        unit_status(&on_time, "REG-IR-002", "2027-01-01T00:00:00Z"),
+        Status::Pass
+    );
+    // A serious incident also needs the Ministry within 24 hours.
+    let serious = incident(
+        "reported_to_department_at = \"2026-10-03T09:00:00\"\nserious = true\nreported_to_ministry_at = \"2026-10-05T09:00:00\"",
+    );
+    assert_eq!(
+        unit_status(&serious, "REG-IR-002", "2027-01-01T00:00:00Z"),
+        Status::Fail
+    );
+    // A personal-data breach notified within 72 hours.
+    let breach = incident(
+        "reported_to_department_at = 2026-10-03T09:00:00+07:00\npersonal_data_breach = true\nbreach_notified_at = 2026-10-06T07:00:00+07:00",
+    );
+    assert_eq!(
+        unit_status(&breach, "REG-IR-002", "2027-01-01T00:00:00Z"),
+        Status::Pass
+    );
+}

@@ -88,6 +88,12 @@ fn the_example_register_fails_each_register_requirement_somewhere() {
     assert_eq!(status(&doc, "unit:MN-HM-01", "REG-FP-001"), "fail");
     assert_eq!(status(&doc, "unit:SO-GDDT", "REG-FP-001"), "pass");
     assert_eq!(status(&doc, "unit:THPT-BL-01", "REG-RPT-001"), "fail");
+    assert_eq!(status(&doc, "unit:THPT-BL-01", "REG-IR-002"), "fail");
+    assert_eq!(status(&doc, "unit:SO-GDDT", "REG-IR-002"), "pass");
+    assert_eq!(
+        status(&doc, "unit:TH-HB-01", "REG-IR-002"),
+        "not_applicable"
+    );
     assert_eq!(status(&doc, "unit:TH-HB-01", "REG-RPT-001"), "pass");
     let hocba = doc["targets"]
         .as_array()

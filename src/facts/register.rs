@@ -44,6 +44,8 @@ pub struct UnitFacts {
     pub focal_point: Option<FocalPointFacts>,
     /// Periodic reports the unit sent.
     pub reports: Vec<ReportFacts>,
+    /// Security incidents the unit logged.
+    pub incidents: Vec<IncidentFacts>,
     /// Names of attestations of this unit that expired at the evaluation time.
     pub expired: Vec<String>,
 }
@@ -69,6 +71,20 @@ pub struct ReportFacts {
     /// When it was sent; `null` when not sent yet.
     pub submitted: Option<String>,
     pub evidence: String,
+}
+
+/// One logged incident; times are RFC 3339 (UTC), `null` when not done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IncidentFacts {
+    pub summary: String,
+    pub detected_at: String,
+    /// Reported to the Department (through its office).
+    pub reported_to_department_at: Option<String>,
+    /// Serious: to be reported to the Ministry of Public Security.
+    pub serious: bool,
+    pub reported_to_ministry_at: Option<String>,
+    pub personal_data_breach: bool,
+    pub breach_notified_at: Option<String>,
 }
 
 /// Who vouched for a record that no machine can show, with what and until when.

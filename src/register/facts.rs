@@ -11,8 +11,8 @@ use jiff::civil::Date;
 use super::{Attestation, Register, System, Unit, format_date, today_in_vietnam};
 use crate::facts::register::{
     ApprovalFacts, AttestationFacts, BackupCopiesFacts, FocalPointFacts, HostingFacts,
-    PersonalDataFacts, RecordFacts, RecordsFacts, RegisterFacts, ReportFacts, SystemFacts,
-    UnitFacts, UrlCheckFacts,
+    IncidentFacts, PersonalDataFacts, RecordFacts, RecordsFacts, RegisterFacts, ReportFacts,
+    SystemFacts, UnitFacts, UrlCheckFacts,
 };
 use crate::facts::{Fact, FactDocument, ReasonCode, TargetIdentity, TargetKind, UnitRef};
 
@@ -139,6 +139,19 @@ fn unit_facts(u: &Unit, day: Date) -> UnitFacts {
                 due: format_date(r.due),
                 submitted: r.submitted.map(format_date),
                 evidence: r.evidence.clone(),
+            })
+            .collect(),
+        incidents: u
+            .incidents
+            .iter()
+            .map(|i| IncidentFacts {
+                summary: i.summary.clone(),
+                detected_at: i.detected_at.to_string(),
+                reported_to_department_at: i.reported_to_department_at.map(|t| t.to_string()),
+                serious: i.serious,
+                reported_to_ministry_at: i.reported_to_ministry_at.map(|t| t.to_string()),
+                personal_data_breach: i.personal_data_breach,
+                breach_notified_at: i.breach_notified_at.map(|t| t.to_string()),
             })
             .collect(),
         expired,

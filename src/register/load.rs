@@ -16,8 +16,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{
     APPROVER_ROLES, Approval, Attestation, BackupCopies, FocalPoint, HOSTING_KINDS, Hosting,
-    PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_STATUSES,
-    System, UNIT_TYPES, Unit, parse_date,
+    Incident, PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report,
+    SYSTEM_STATUSES, System, UNIT_TYPES, Unit, parse_date, parse_instant,
 };
 use crate::i18n::Lang;
 use crate::policy::{Diagnostics, SourceFile};
@@ -299,6 +299,22 @@ struct RawUnit {
     focal_point: Option<RawFocalPoint>,
     #[serde(default, rename = "report")]
     reports: Vec<RawReport>,
+    #[serde(default, rename = "incident")]
+    incidents: Vec<RawIncident>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIncident {
+    summary: String,
+    detected_at: SpannedDate,
+    reported_to_department_at: Option<SpannedDate>,
+    #[serde(default)]
+    serious: bool,
+    reported_to_ministry_at: Option<SpannedDate>,
+    #[serde(default)]
+    personal_data_breach: bool,
+    breach_notified_at: Option<SpannedDate>,
 }
 
 #[derive(Deserialize)]
@@ -680,6 +696,28 @@ impl Checker {
                 evidence: r.evidence,
             })
             .collect();
+        let incidents = raw
+            .incidents
+            .into_iter()
+            .map(|i| Incident {
+                detected_at: self.instant(&i.detected_at, "detected_at"),
+                reported_to_department_at: i
+                    .reported_to_department_at
+                    .as_ref()
+                    .map(|t| self.instant(t, "reported_to_department_at")),
+                reported_to_ministry_at: i
+                    .reported_to_ministry_at
+                    .as_ref()
+                    .map(|t| self.instant(t, "reported_to_ministry_at")),
+                breach_notified_at: i
+                    .breach_notified_at
+                    .as_ref()
+                    .map(|t| self.instant(t, "breach_notified_at")),
+                summary: i.summary,
+                serious: i.serious,
+                personal_data_breach: i.personal_data_breach,
+            })
+            .collect();
         Unit {
             code,
             name: raw.name,
@@ -688,6 +726,33 @@ impl Checker {
             computers,
             focal_point,
             reports,
+            incidents,
+        }
+    }
+
+    /// A date and time (TOML `2026-10-03T08:15:00+07:00` or a string); without an
+    /// offset it is Vietnamese time.
+    fn instant(&mut self, value: &SpannedDate, field: &str) -> jiff::Timestamp {
+        let text = match value.get_ref() {
+            DateInput::Toml(dt) => dt.to_string(),
+            DateInput::Text(t) => t.clone(),
+        };
+        match parse_instant(&text) {
+            Ok(t) => t,
+            Err(why) => {
+                self.error(
+                    value.span(),
+                    (
+                        format!("`{field}`: thời điểm không hợp lệ: {}", why.text(Lang::Vi)),
+                        "ghi ngày giờ dạng 2026-10-03T08:15:00 (giờ Việt Nam) hoặc 2026-10-03T08:15:00+07:00".into(),
+                    ),
+                    (
+                        format!("`{field}`: invalid date and time: {}", why.text(Lang::En)),
+                        "write it as 2026-10-03T08:15:00 (Vietnamese time) or 2026-10-03T08:15:00+07:00".into(),
+                    ),
+                );
+                jiff::Timestamp::UNIX_EPOCH
+            }
         }
     }
 

@@ -14,7 +14,7 @@ pub mod web;
 
 use jiff::civil::Date;
 
-pub use date::{format_date, parse_date, today_in_vietnam};
+pub use date::{format_date, parse_date, parse_instant, today_in_vietnam};
 pub(crate) use load::read_bounded;
 pub use load::{MAX_REGISTER_BYTES, load_file, parse};
 
@@ -55,6 +55,22 @@ pub struct Unit {
     pub computers: Option<u64>,
     pub focal_point: Option<FocalPoint>,
     pub reports: Vec<Report>,
+    pub incidents: Vec<Incident>,
+}
+
+/// A security incident the unit logged, and when it was reported.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incident {
+    pub summary: String,
+    pub detected_at: jiff::Timestamp,
+    /// Reported to the Department (through its office).
+    pub reported_to_department_at: Option<jiff::Timestamp>,
+    /// A serious incident, to be reported to the Ministry of Public Security.
+    pub serious: bool,
+    pub reported_to_ministry_at: Option<jiff::Timestamp>,
+    /// Personal data was breached: the breach must be notified.
+    pub personal_data_breach: bool,
+    pub breach_notified_at: Option<jiff::Timestamp>,
 }
 
 /// Who vouched for a record, with what evidence, and the last day it counts.
