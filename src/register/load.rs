@@ -104,6 +104,9 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
         match key.get_ref().as_ref() {
             "register" => {
                 if let Some(h) = cx.deserialize::<RawHeader>(value, "[register]") {
+                    if let Some(d) = &h.updated {
+                        cx.date(d, "updated");
+                    }
                     header = h;
                 }
             }
@@ -282,8 +285,7 @@ struct RawHeader {
     title: Option<String>,
     #[allow(dead_code)]
     maintainer: Option<String>,
-    #[allow(dead_code)]
-    updated: Option<toml::value::Datetime>,
+    updated: Option<SpannedDate>,
 }
 
 #[derive(Deserialize)]
