@@ -70,6 +70,11 @@ fn the_example_register_fails_each_register_requirement_somewhere() {
     assert_eq!(status(&doc, "system:HOCBA-SO", "REG-LVL-001"), "fail");
     assert_eq!(status(&doc, "system:CSDL-NGANH", "REG-LVL-001"), "pass");
     assert_eq!(status(&doc, "system:TUYENSINH-10", "REG-LVL-002"), "fail");
+    assert_eq!(status(&doc, "system:TUYENSINH-10", "REG-LVL-007"), "fail");
+    assert_eq!(
+        status(&doc, "system:CSDL-NGANH", "REG-LVL-007"),
+        "not_applicable"
+    );
     assert_eq!(status(&doc, "system:CONG-TTDT-SO", "REG-LVL-003"), "fail");
     assert_eq!(status(&doc, "system:CSDL-NGANH", "REG-LVL-003"), "pass");
     assert_eq!(status(&doc, "system:TUYENSINH-10", "REG-LVL-005"), "fail");
@@ -77,11 +82,18 @@ fn the_example_register_fails_each_register_requirement_somewhere() {
     assert_eq!(status(&doc, "system:HOCBA-SO", "REG-BKP-001"), "fail");
     assert_eq!(status(&doc, "system:QLTH-THPTBL", "REG-BKP-002"), "fail");
     assert_eq!(status(&doc, "system:CONG-TTDT-SO", "REG-BKP-002"), "fail");
+    assert_eq!(status(&doc, "system:CSDL-NGANH", "REG-BKP-003"), "pass");
     assert_eq!(status(&doc, "system:TUYENSINH-10", "REG-IR-001"), "fail");
     assert_eq!(status(&doc, "unit:THCS-LTV-01", "REG-FP-001"), "fail");
     assert_eq!(status(&doc, "unit:MN-HM-01", "REG-FP-001"), "fail");
     assert_eq!(status(&doc, "unit:SO-GDDT", "REG-FP-001"), "pass");
     assert_eq!(status(&doc, "unit:THPT-BL-01", "REG-RPT-001"), "fail");
+    assert_eq!(status(&doc, "unit:THPT-BL-01", "REG-IR-002"), "fail");
+    assert_eq!(status(&doc, "unit:SO-GDDT", "REG-IR-002"), "pass");
+    assert_eq!(
+        status(&doc, "unit:TH-HB-01", "REG-IR-002"),
+        "not_applicable"
+    );
     assert_eq!(status(&doc, "unit:TH-HB-01", "REG-RPT-001"), "pass");
     let hocba = doc["targets"]
         .as_array()

@@ -236,4 +236,30 @@ fn a_bad_waivers_file_is_rejected_with_positions() {
         listing.contains("MT-2026-004 REG-BKP-002 system:CONG-TTDT-SO — in force"),
         "{listing}"
     );
+
+    // Against the register: both waivers name what exists.
+    khien()
+        .args(["waivers", "check", WAIVERS, "--register", EXAMPLE])
+        .assert()
+        .success();
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(
+        &typo,
+        std::fs::read_to_string(WAIVERS)
+            .unwrap()
+            .replace("system:CONG-TTDT-SO", "system:CONG-TTDT"),
+    )
+    .unwrap();
+    let out = khien()
+        .args(["--lang", "en", "waivers", "check"])
+        .arg(&typo)
+        .args(["--register", EXAMPLE])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("`system:CONG-TTDT` is not in the register")
+    );
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use jiff::Timestamp;
 
-use super::{BadInput, Cli, OutputArgs, emit, load_policy};
+use super::{BadInput, Cli, EXIT_BAD_INPUT, OutputArgs, emit, load_policy};
 use crate::findings::ResultDocument;
 use crate::i18n::tr;
 use crate::register::today_in_vietnam;
@@ -22,6 +22,9 @@ pub enum WaiversCommand {
         /// Date at which waivers are judged (RFC 3339). Default: now.
         #[arg(long, value_name = "TIME")]
         at: Option<Timestamp>,
+        /// Also check that the units and register targets the waivers name exist.
+        #[arg(long, value_name = "FILE")]
+        register: Option<PathBuf>,
     },
     /// Show a saved result document (`--format json` output) with its waivers, or
     /// with `--without-waivers` as if none existed. `--waivers FILE` applies more.
@@ -39,9 +42,14 @@ pub enum WaiversCommand {
 pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
     let lang = cli.lang;
     match cmd {
-        WaiversCommand::Check { file, at } => {
+        WaiversCommand::Check { file, at, register } => {
             let policy = load_policy(cli)?;
             let set = waiver::load_file(file, Some(&policy), lang)?;
+            let register = match register {
+                Some(path) => Some(crate::register::load_file(path, lang)?),
+                None => None,
+            };
+            let mut unmatched = 0;
             let at = at.unwrap_or_else(Timestamp::now);
             let day = today_in_vietnam(at);
             let mut out = anstream::stdout();
@@ -67,8 +75,23 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
                     tr(lang, "hết hạn", "expires"),
                     crate::register::format_date(w.expires)
                 );
+                if let Some(reg) = &register {
+                    for missing in names_missing_from(w, reg) {
+                        unmatched += 1;
+                        let _ = writeln!(
+                            out,
+                            "  {} `{missing}` {}",
+                            tr(lang, "cảnh báo:", "warning:"),
+                            tr(
+                                lang,
+                                "không có trong sổ đăng ký: miễn trừ này sẽ không khớp phát hiện nào",
+                                "is not in the register: this waiver will match no finding"
+                            )
+                        );
+                    }
+                }
             }
-            Ok(0)
+            Ok(if unmatched > 0 { EXIT_BAD_INPUT } else { 0 })
         }
         WaiversCommand::View {
             result,
@@ -98,4 +121,26 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
             emit(lang, out, &doc)
         }
     }
+}
+
+/// The unit and register target a waiver names that the register lacks. Targets of
+/// other kinds (host names, site URLs) are not in the register and are not checked.
+fn names_missing_from(w: &waiver::Waiver, reg: &crate::register::Register) -> Vec<String> {
+    let mut missing = Vec::new();
+    if let Some(unit) = &w.unit
+        && reg.unit(unit).is_none()
+    {
+        missing.push(unit.clone());
+    }
+    if let Some(target) = &w.target {
+        let known = match (target.strip_prefix("unit:"), target.strip_prefix("system:")) {
+            (Some(code), _) => reg.unit(code).is_some(),
+            (_, Some(id)) => reg.systems.iter().any(|s| s.id == id),
+            _ => true,
+        };
+        if !known {
+            missing.push(target.clone());
+        }
+    }
+    missing
 }

@@ -72,6 +72,8 @@ pub enum ReasonCode {
     Unparsable,
     /// The target could not be reached (network targets).
     Unreachable,
+    /// A register (kept by people) does not record it.
+    NotRecorded,
     /// Any other failure; the detail says what.
     Error,
 }
@@ -101,6 +103,10 @@ impl ReasonCode {
                 "content could not be parsed",
             ),
             ReasonCode::Unreachable => Localized::new("không kết nối được", "could not be reached"),
+            ReasonCode::NotRecorded => Localized::new(
+                "sổ đăng ký không ghi thông tin này",
+                "the register does not record it",
+            ),
             ReasonCode::Error => Localized::new("lỗi khi đọc", "read error"),
         }
     }

@@ -44,6 +44,8 @@ pub struct UnitFacts {
     pub focal_point: Option<FocalPointFacts>,
     /// Periodic reports the unit sent.
     pub reports: Vec<ReportFacts>,
+    /// Security incidents the unit logged.
+    pub incidents: Vec<IncidentFacts>,
     /// Names of attestations of this unit that expired at the evaluation time.
     pub expired: Vec<String>,
 }
@@ -69,6 +71,20 @@ pub struct ReportFacts {
     /// When it was sent; `null` when not sent yet.
     pub submitted: Option<String>,
     pub evidence: String,
+}
+
+/// One logged incident; times are RFC 3339 (UTC), `null` when not done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IncidentFacts {
+    pub summary: String,
+    pub detected_at: String,
+    /// Reported to the Department (through its office).
+    pub reported_to_department_at: Option<String>,
+    /// Serious: to be reported to the Ministry of Public Security.
+    pub serious: bool,
+    pub reported_to_ministry_at: Option<String>,
+    pub personal_data_breach: bool,
+    pub breach_notified_at: Option<String>,
 }
 
 /// Who vouched for a record that no machine can show, with what and until when.
@@ -163,6 +179,8 @@ pub struct RecordsFacts {
     pub soc_connection: Option<RecordFacts>,
     /// The last vulnerability scan.
     pub vulnerability_scan: Option<RecordFacts>,
+    /// The assessment of security conditions before operation (NĐ 331/2026 Đ28.3).
+    pub pre_operation_assessment: Option<RecordFacts>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -172,7 +190,18 @@ pub struct RecordFacts {
     pub document_no: Option<String>,
     /// `success` or `failure`, for tests and scans.
     pub result: Option<String>,
+    /// For the backup plan only (absent on other records): how copies are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupCopiesFacts>,
     pub attestation: AttestationFacts,
+}
+
+/// The 3-2-1 rule: copies kept, kinds of media, a copy off site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BackupCopiesFacts {
+    pub copies: Fact<u64>,
+    pub media: Fact<u64>,
+    pub offsite: Fact<bool>,
 }
 
 /// One registered URL and whether it answered the web scan.

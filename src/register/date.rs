@@ -61,6 +61,20 @@ pub fn parse_date(text: &str) -> Result<Date, DateError> {
     Date::new(y as i16, m as i8, d as i8).map_err(|_| DateError::NotInCalendar(text.to_string()))
 }
 
+/// Parses an instant: RFC 3339 with an offset, or a local date and time
+/// (`2026-10-03T08:15:00`, `2026-10-03 08:15`) taken in Vietnam (UTC+7).
+pub fn parse_instant(text: &str) -> Result<Timestamp, DateError> {
+    let text = text.trim();
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    text.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|dt| dt.to_zoned(TimeZone::fixed(offset(7))).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| DateError::Format(text.to_string()))
+}
+
 /// `YYYY-MM-DD`, the form facts and rules use.
 pub fn format_date(d: Date) -> String {
     d.strftime("%Y-%m-%d").to_string()
@@ -99,6 +113,14 @@ mod tests {
         assert!(parse_date("26-04-30").is_err());
         assert!(parse_date("tháng 4").is_err());
         assert!(parse_date("2026-4").is_err());
+    }
+
+    #[test]
+    fn instants_default_to_vietnamese_time() {
+        let t = parse_instant("2026-10-03T08:15:00").unwrap();
+        assert_eq!(t.to_string(), "2026-10-03T01:15:00Z");
+        assert_eq!(parse_instant("2026-10-03T08:15:00+07:00").unwrap(), t);
+        assert!(parse_instant("03/10/2026 8h15").is_err());
     }
 
     #[test]

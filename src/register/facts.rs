@@ -10,8 +10,9 @@ use jiff::civil::Date;
 
 use super::{Attestation, Register, System, Unit, format_date, today_in_vietnam};
 use crate::facts::register::{
-    ApprovalFacts, AttestationFacts, FocalPointFacts, HostingFacts, PersonalDataFacts, RecordFacts,
-    RecordsFacts, RegisterFacts, ReportFacts, SystemFacts, UnitFacts, UrlCheckFacts,
+    ApprovalFacts, AttestationFacts, BackupCopiesFacts, FocalPointFacts, HostingFacts,
+    IncidentFacts, PersonalDataFacts, RecordFacts, RecordsFacts, RegisterFacts, ReportFacts,
+    SystemFacts, UnitFacts, UrlCheckFacts,
 };
 use crate::facts::{Fact, FactDocument, ReasonCode, TargetIdentity, TargetKind, UnitRef};
 
@@ -125,7 +126,7 @@ fn unit_facts(u: &Unit, day: Date) -> UnitFacts {
         computers: match u.computers {
             Some(n) => Fact::known(n),
             None => Fact::unknown(
-                ReasonCode::NotConfigured,
+                ReasonCode::NotRecorded,
                 "the register does not give the unit's number of computers",
             ),
         },
@@ -140,7 +141,31 @@ fn unit_facts(u: &Unit, day: Date) -> UnitFacts {
                 evidence: r.evidence.clone(),
             })
             .collect(),
+        incidents: u
+            .incidents
+            .iter()
+            .map(|i| IncidentFacts {
+                summary: i.summary.clone(),
+                detected_at: i.detected_at.to_string(),
+                reported_to_department_at: i.reported_to_department_at.map(|t| t.to_string()),
+                serious: i.serious,
+                reported_to_ministry_at: i.reported_to_ministry_at.map(|t| t.to_string()),
+                personal_data_breach: i.personal_data_breach,
+                breach_notified_at: i.breach_notified_at.map(|t| t.to_string()),
+            })
+            .collect(),
         expired,
+    }
+}
+
+/// A value the register may leave out: unknown (not recorded) when it does.
+fn stated<T>(value: Option<T>, what: &str) -> Fact<T> {
+    match value {
+        Some(v) => Fact::known(v),
+        None => Fact::unknown(
+            ReasonCode::NotRecorded,
+            format!("the backup plan does not give the {what}"),
+        ),
     }
 }
 
@@ -148,7 +173,7 @@ fn optional_date(d: Option<Date>, what: &str) -> Fact<String> {
     match d {
         Some(d) => Fact::known(format_date(d)),
         None => Fact::unknown(
-            ReasonCode::NotConfigured,
+            ReasonCode::NotRecorded,
             format!("the register does not give the {what}"),
         ),
     }
@@ -183,6 +208,11 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
             date: format_date(r.date),
             document_no: r.document_no.clone(),
             result: r.result.clone(),
+            backup: r.backup.as_ref().map(|b| BackupCopiesFacts {
+                copies: stated(b.copies, "number of backup copies (copies)"),
+                media: stated(b.media, "number of kinds of backup media (media)"),
+                offsite: stated(b.offsite, "whether a copy is kept off site (offsite)"),
+            }),
             attestation: attestation(&r.attestation),
         })
     };
@@ -197,6 +227,10 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
         ),
         soc_connection: record("soc_connection", rec.soc_connection.as_ref()),
         vulnerability_scan: record("vulnerability_scan", rec.vulnerability_scan.as_ref()),
+        pre_operation_assessment: record(
+            "pre_operation_assessment",
+            rec.pre_operation_assessment.as_ref(),
+        ),
     };
     SystemFacts {
         id: s.id.clone(),
@@ -224,7 +258,7 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
             subjects: match s.personal_data.subjects {
                 Some(n) => Fact::known(n),
                 None => Fact::unknown(
-                    ReasonCode::NotConfigured,
+                    ReasonCode::NotRecorded,
                     "the register does not give the number of people whose data the system holds (personal_data.subjects)",
                 ),
             },
@@ -310,14 +344,14 @@ expires = 2026-06-30
         let f = facts_at("2026-03-01T00:00:00Z");
         assert_eq!(
             f[0]["unit"]["computers"]["$unknown"]["reason"],
-            "not_configured"
+            "not_recorded"
         );
         let sys = &f[1]["system"];
         assert_eq!(
             sys["personal_data"]["subjects"]["$unknown"]["reason"],
-            "not_configured"
+            "not_recorded"
         );
-        assert_eq!(sys["go_live"]["$unknown"]["reason"], "not_configured");
+        assert_eq!(sys["go_live"]["$unknown"]["reason"], "not_recorded");
         assert!(sys["approval"].is_null());
         assert!(sys["web"].is_null());
     }

@@ -15,9 +15,9 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{
-    APPROVER_ROLES, Approval, Attestation, FocalPoint, HOSTING_KINDS, Hosting, PersonalData,
-    REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_STATUSES, System,
-    UNIT_TYPES, Unit, parse_date,
+    APPROVER_ROLES, Approval, Attestation, BackupCopies, FocalPoint, HOSTING_KINDS, Hosting,
+    Incident, PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report,
+    SYSTEM_STATUSES, System, UNIT_TYPES, Unit, parse_date, parse_instant,
 };
 use crate::i18n::Lang;
 use crate::policy::{Diagnostics, SourceFile};
@@ -104,6 +104,9 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
         match key.get_ref().as_ref() {
             "register" => {
                 if let Some(h) = cx.deserialize::<RawHeader>(value, "[register]") {
+                    if let Some(d) = &h.updated {
+                        cx.date(d, "updated");
+                    }
                     header = h;
                 }
             }
@@ -282,8 +285,7 @@ struct RawHeader {
     title: Option<String>,
     #[allow(dead_code)]
     maintainer: Option<String>,
-    #[allow(dead_code)]
-    updated: Option<toml::value::Datetime>,
+    updated: Option<SpannedDate>,
 }
 
 #[derive(Deserialize)]
@@ -299,6 +301,22 @@ struct RawUnit {
     focal_point: Option<RawFocalPoint>,
     #[serde(default, rename = "report")]
     reports: Vec<RawReport>,
+    #[serde(default, rename = "incident")]
+    incidents: Vec<RawIncident>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIncident {
+    summary: String,
+    detected_at: SpannedDate,
+    reported_to_department_at: Option<SpannedDate>,
+    #[serde(default)]
+    serious: bool,
+    reported_to_ministry_at: Option<SpannedDate>,
+    #[serde(default)]
+    personal_data_breach: bool,
+    breach_notified_at: Option<SpannedDate>,
 }
 
 #[derive(Deserialize)]
@@ -398,6 +416,7 @@ struct RawRecords {
     incident_response_plan: Option<RawRecord>,
     soc_connection: Option<RawRecord>,
     vulnerability_scan: Option<RawRecord>,
+    pre_operation_assessment: Option<RawRecord>,
 }
 
 #[derive(Deserialize)]
@@ -406,6 +425,10 @@ struct RawRecord {
     date: SpannedDate,
     document_no: Option<String>,
     result: Option<Spanned<String>>,
+    /// Backup plans only: copies kept, kinds of media, a copy off site (3-2-1).
+    copies: Option<Spanned<i64>>,
+    media: Option<Spanned<i64>>,
+    offsite: Option<Spanned<bool>>,
     attested_by: String,
     attested_on: SpannedDate,
     evidence: String,
@@ -675,6 +698,28 @@ impl Checker {
                 evidence: r.evidence,
             })
             .collect();
+        let incidents = raw
+            .incidents
+            .into_iter()
+            .map(|i| Incident {
+                detected_at: self.instant(&i.detected_at, "detected_at"),
+                reported_to_department_at: i
+                    .reported_to_department_at
+                    .as_ref()
+                    .map(|t| self.instant(t, "reported_to_department_at")),
+                reported_to_ministry_at: i
+                    .reported_to_ministry_at
+                    .as_ref()
+                    .map(|t| self.instant(t, "reported_to_ministry_at")),
+                breach_notified_at: i
+                    .breach_notified_at
+                    .as_ref()
+                    .map(|t| self.instant(t, "breach_notified_at")),
+                summary: i.summary,
+                serious: i.serious,
+                personal_data_breach: i.personal_data_breach,
+            })
+            .collect();
         Unit {
             code,
             name: raw.name,
@@ -683,14 +728,69 @@ impl Checker {
             computers,
             focal_point,
             reports,
+            incidents,
         }
     }
 
-    fn record(&mut self, raw: Option<RawRecord>) -> Option<Record> {
+    /// A date and time (TOML `2026-10-03T08:15:00+07:00` or a string); without an
+    /// offset it is Vietnamese time.
+    fn instant(&mut self, value: &SpannedDate, field: &str) -> jiff::Timestamp {
+        let text = match value.get_ref() {
+            DateInput::Toml(dt) => dt.to_string(),
+            DateInput::Text(t) => t.clone(),
+        };
+        match parse_instant(&text) {
+            Ok(t) => t,
+            Err(why) => {
+                self.error(
+                    value.span(),
+                    (
+                        format!("`{field}`: thời điểm không hợp lệ: {}", why.text(Lang::Vi)),
+                        "ghi ngày giờ dạng 2026-10-03T08:15:00 (giờ Việt Nam) hoặc 2026-10-03T08:15:00+07:00".into(),
+                    ),
+                    (
+                        format!("`{field}`: invalid date and time: {}", why.text(Lang::En)),
+                        "write it as 2026-10-03T08:15:00 (Vietnamese time) or 2026-10-03T08:15:00+07:00".into(),
+                    ),
+                );
+                jiff::Timestamp::UNIX_EPOCH
+            }
+        }
+    }
+
+    fn record(&mut self, raw: Option<RawRecord>, name: &str) -> Option<Record> {
         let r = raw?;
+        let backup = if name == "backup_plan" {
+            Some(BackupCopies {
+                copies: r.copies.as_ref().map(|c| self.count(c, "copies")),
+                media: r.media.as_ref().map(|c| self.count(c, "media")),
+                offsite: r.offsite.as_ref().map(|o| *o.get_ref()),
+            })
+        } else {
+            let spans = [
+                r.copies.as_ref().map(|c| ("copies", c.span())),
+                r.media.as_ref().map(|c| ("media", c.span())),
+                r.offsite.as_ref().map(|c| ("offsite", c.span())),
+            ];
+            for (key, span) in spans.into_iter().flatten() {
+                self.error(
+                    span,
+                    (
+                        format!("`{key}` chỉ dùng trong [system.records.backup_plan]"),
+                        format!("xóa `{key}` khỏi [system.records.{name}]"),
+                    ),
+                    (
+                        format!("`{key}` belongs in [system.records.backup_plan] only"),
+                        format!("remove `{key}` from [system.records.{name}]"),
+                    ),
+                );
+            }
+            None
+        };
         Some(Record {
             date: self.date(&r.date, "date"),
             result: r.result.as_ref().map(|v| self.one_of(v, RESULTS, "result")),
+            backup,
             attestation: self.attestation(r.attested_by, &r.attested_on, r.evidence, &r.expires),
             document_no: r.document_no,
         })
@@ -747,12 +847,14 @@ impl Checker {
         });
         let r = raw.records;
         let records = Records {
-            security_policy: self.record(r.security_policy),
-            backup_plan: self.record(r.backup_plan),
-            restore_test: self.record(r.restore_test),
-            incident_response_plan: self.record(r.incident_response_plan),
-            soc_connection: self.record(r.soc_connection),
-            vulnerability_scan: self.record(r.vulnerability_scan),
+            security_policy: self.record(r.security_policy, "security_policy"),
+            backup_plan: self.record(r.backup_plan, "backup_plan"),
+            restore_test: self.record(r.restore_test, "restore_test"),
+            incident_response_plan: self.record(r.incident_response_plan, "incident_response_plan"),
+            soc_connection: self.record(r.soc_connection, "soc_connection"),
+            vulnerability_scan: self.record(r.vulnerability_scan, "vulnerability_scan"),
+            pre_operation_assessment: self
+                .record(r.pre_operation_assessment, "pre_operation_assessment"),
         };
         System {
             id,

@@ -14,7 +14,7 @@ pub mod web;
 
 use jiff::civil::Date;
 
-pub use date::{format_date, parse_date, today_in_vietnam};
+pub use date::{format_date, parse_date, parse_instant, today_in_vietnam};
 pub(crate) use load::read_bounded;
 pub use load::{MAX_REGISTER_BYTES, load_file, parse};
 
@@ -55,6 +55,22 @@ pub struct Unit {
     pub computers: Option<u64>,
     pub focal_point: Option<FocalPoint>,
     pub reports: Vec<Report>,
+    pub incidents: Vec<Incident>,
+}
+
+/// A security incident the unit logged, and when it was reported.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incident {
+    pub summary: String,
+    pub detected_at: jiff::Timestamp,
+    /// Reported to the Department (through its office).
+    pub reported_to_department_at: Option<jiff::Timestamp>,
+    /// A serious incident, to be reported to the Ministry of Public Security.
+    pub serious: bool,
+    pub reported_to_ministry_at: Option<jiff::Timestamp>,
+    /// Personal data was breached: the breach must be notified.
+    pub personal_data_breach: bool,
+    pub breach_notified_at: Option<jiff::Timestamp>,
 }
 
 /// Who vouched for a record, with what evidence, and the last day it counts.
@@ -152,23 +168,7 @@ pub struct Records {
     pub incident_response_plan: Option<Record>,
     pub soc_connection: Option<Record>,
     pub vulnerability_scan: Option<Record>,
-}
-
-impl Records {
-    /// Each record with its name in the register.
-    pub fn named(&self) -> [(&'static str, Option<&Record>); 6] {
-        [
-            ("security_policy", self.security_policy.as_ref()),
-            ("backup_plan", self.backup_plan.as_ref()),
-            ("restore_test", self.restore_test.as_ref()),
-            (
-                "incident_response_plan",
-                self.incident_response_plan.as_ref(),
-            ),
-            ("soc_connection", self.soc_connection.as_ref()),
-            ("vulnerability_scan", self.vulnerability_scan.as_ref()),
-        ]
-    }
+    pub pre_operation_assessment: Option<Record>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -176,5 +176,15 @@ pub struct Record {
     pub date: Date,
     pub document_no: Option<String>,
     pub result: Option<String>,
+    /// For the backup plan only: how copies are kept.
+    pub backup: Option<BackupCopies>,
     pub attestation: Attestation,
+}
+
+/// How a backup plan keeps its copies (the 3-2-1 rule); `None` where not stated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupCopies {
+    pub copies: Option<u64>,
+    pub media: Option<u64>,
+    pub offsite: Option<bool>,
 }

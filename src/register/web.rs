@@ -6,6 +6,19 @@
 //!
 //! Everything here is a pure function of the register and the scan's results, so it
 //! is tested without a network.
+//!
+//! How `khien scan web --register FILE` uses it (once the web scan is merged):
+//!
+//! ```text
+//! let register = register::load_file(path, lang)?;          // exit 2 on any error
+//! for t in register::web::web_targets(&register) { scan t.url, identity t.identity() }
+//! let sites: Vec<ScannedSite> = every scanned URL with `answered`;
+//! let mut result = cli::evaluate(&policy, &config, &web_fact_docs, Some(at));
+//! result.targets.extend(register::web::link_findings(
+//!     &policy, policy.param_values(&config.params), &register, &sites, at));
+//! result.summary = Summary::of(&result.targets);
+//! emit_with(lang, &args.out, &result, Some(&policy))         // applies --waivers
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -15,7 +28,7 @@ use super::Register;
 use super::facts::{document, system_document, unit_ref};
 use crate::eval::Evaluator;
 use crate::facts::register::{RegisterFacts, SiteFacts, UrlCheckFacts};
-use crate::facts::{FactDocument, UnitRef};
+use crate::facts::{FactDocument, TargetIdentity, TargetKind, UnitRef};
 use crate::findings::TargetResult;
 use crate::policy::{ParamValue, Policy, Rule};
 
@@ -29,6 +42,17 @@ pub struct WebTarget {
     pub system: String,
     /// The system's status (`operating`...): a scan may skip planned systems.
     pub status: String,
+}
+
+impl WebTarget {
+    /// The identity a web scan gives this site: kind `web`, the URL, and its unit.
+    pub fn identity(&self) -> TargetIdentity {
+        TargetIdentity {
+            kind: TargetKind::Web,
+            id: self.url.clone(),
+            unit: Some(self.unit.clone()),
+        }
+    }
 }
 
 /// What the web scan saw at one URL.
@@ -312,6 +336,10 @@ personal_data = { categories = [] }
             ]
         );
         assert_eq!(targets[0].unit.name, "Trường THPT A");
+        let id = targets[2].identity();
+        assert_eq!(id.kind, TargetKind::Web);
+        assert_eq!(id.id, "https://[::1]:9443/lms");
+        assert_eq!(id.unit.unwrap().code, "THPT-A");
     }
 
     fn status_of(results: &[TargetResult], target: &str, rule: &str) -> Option<Status> {
