@@ -42,7 +42,8 @@ while [ "$(wc -l <"$work/all.txt")" -lt "$max" ]; do sleep 0.5; done
 measure() { # label n command...
   local label=$1 n=$2; shift 2
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || true
-  read -r secs kb <"$work/time"
+  # GNU time puts "Command exited with non-zero status 1" first when findings fail.
+  read -r secs kb < <(tail -n 1 "$work/time")
   awk -v l="$label" -v n="$n" -v s="$secs" -v kb="$kb" \
     'BEGIN { printf "%-10s %6d sites %9.1f s %9.2f sites/s %8.1f MB peak RSS\n", l, n, s, n / s, kb / 1024 }'
 }
