@@ -13,5 +13,6 @@ pub mod eval;
 pub mod facts;
 pub mod findings;
 pub mod i18n;
+pub mod pdata;
 pub mod policy;
 pub mod report;

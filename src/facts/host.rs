@@ -21,6 +21,8 @@ pub struct HostFacts {
     pub antivirus: AntivirusFacts,
     /// One entry per backup location declared in the local configuration.
     pub backups: Vec<BackupFacts>,
+    /// Citizen ID numbers in configured and shared folders (rule H15).
+    pub personal_data: super::pdata::PersonalDataFacts,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -9,6 +9,7 @@
 //! with `--facts-out`) and evaluating (`khien eval`) can run on different machines.
 
 pub mod host;
+pub mod pdata;
 mod shape;
 
 use std::fmt;

@@ -1,0 +1,398 @@
+//! The detector: finds Vietnamese citizen ID numbers (CCCD, 12 digits) in text, and
+//! counts weaker signals (9-digit old ID numbers, mobile phone numbers).
+//!
+//! A 12-digit number counts as a CCCD only when its structure is valid (see
+//! [`cccd_structure_valid`]) **and** something else says it is an ID: a label such as
+//! "CCCD" or "Số định danh" just before it or at the head of its column, or a column
+//! (or the running text of a document) where most 12-digit numbers are valid IDs. A
+//! random 12-digit number passes the structure test about 1.4% of the time, so the
+//! second condition is what keeps invoice and account numbers out.
+//!
+//! Input text is split in lines; cells of a table row are separated by tabs (the
+//! extractors emit spreadsheets, CSV and Word tables that way). Only counts and
+//! masked numbers ever leave this module.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
+/// Labels that say "this is a citizen ID number". Lower-case with and without
+/// diacritics; matching is ASCII-case-insensitive, and upper-case Vietnamese forms
+/// are listed because case folding of non-ASCII letters is not done.
+const ID_LABELS: &[&str] = &[
+    "cccd",
+    "căn cước",
+    "CĂN CƯỚC",
+    "can cuoc",
+    "định danh",
+    "Định danh",
+    "ĐỊNH DANH",
+    "dinh danh",
+    "cmnd",
+    "cmtnd",
+    "chứng minh",
+    "CHỨNG MINH",
+    "chung minh",
+    "citizen id",
+    "id number",
+];
+
+/// Labels of the old 9-digit ID card only.
+const OLD_ID_LABELS: &[&str] = &[
+    "cmnd",
+    "cmtnd",
+    "chứng minh",
+    "CHỨNG MINH",
+    "chung minh",
+];
+
+static ID_LABEL_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(ID_LABELS)
+        .expect("static patterns")
+});
+
+static OLD_ID_LABEL_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(OLD_ID_LABELS)
+        .expect("static patterns")
+});
+
+/// Province and city codes that open a CCCD number: the place of birth registration
+/// (Thông tư 07/2016/TT-BCA, 63 codes; numbers issued before the 2025 merger of
+/// provinces keep them).
+const PROVINCE_CODES: &[u16] = &[
+    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36,
+    37, 38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74,
+    75, 77, 79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
+];
+
+/// Earliest birth year considered plausible for a living pupil, parent or teacher.
+const EARLIEST_BIRTH_YEAR: u16 = 1920;
+
+/// Characters of text before a number searched for a label ("Số CCCD: 068…").
+const LABEL_WINDOW: usize = 48;
+
+/// A column (or a document's running text) is an ID column when at least this
+/// share of its 12-digit numbers are valid IDs...
+const ID_COLUMN_RATIO: f64 = 0.5;
+/// ...and it has at least this many of them.
+const ID_COLUMN_MIN: usize = 3;
+
+/// Whether a 12-digit string has the structure of a CCCD number: a province code,
+/// a century-and-sex digit 0–3 (0/1: born 1900–1999, 2/3: born 2000–2099) and a
+/// birth year between [`EARLIEST_BIRTH_YEAR`] and `current_year`.
+pub fn cccd_structure_valid(digits: &[u8], current_year: u16) -> bool {
+    if digits.len() != 12 || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let d = |i: usize| u16::from(digits[i] - b'0');
+    let province = d(0) * 100 + d(1) * 10 + d(2);
+    if PROVINCE_CODES.binary_search(&province).is_err() {
+        return false;
+    }
+    let century = match d(3) {
+        0 | 1 => 1900,
+        2 | 3 => 2000,
+        _ => return false,
+    };
+    let year = century + d(4) * 10 + d(5);
+    (EARLIEST_BIRTH_YEAR..=current_year).contains(&year)
+}
+
+/// Masks an ID for reports: the province code and the last three digits stay,
+/// e.g. `068******123`.
+pub fn mask(id: &str) -> String {
+    let n = id.len();
+    if n <= 6 {
+        return "*".repeat(n);
+    }
+    format!("{}{}{}", &id[..3], "*".repeat(n - 6), &id[n - 3..])
+}
+
+/// What the detector found in one text.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Detection {
+    /// Distinct CCCD numbers confirmed (valid structure and ID context). Kept in
+    /// memory only; use [`Detection::masked_samples`] for anything written.
+    pub ids: BTreeSet<String>,
+    /// Of those, how many had a label beside them or at the head of their column.
+    pub labelled: usize,
+    /// Structurally valid 12-digit numbers without ID context (not counted).
+    pub unconfirmed: usize,
+    /// Distinct 9-digit numbers next to an old-ID (CMND) label.
+    pub old_ids: usize,
+    /// Distinct Vietnamese mobile phone numbers.
+    pub phones: usize,
+}
+
+impl Detection {
+    /// Up to `n` masked IDs, in a stable order.
+    pub fn masked_samples(&self, n: usize) -> Vec<String> {
+        self.ids.iter().take(n).map(|id| mask(id)).collect()
+    }
+}
+
+/// Where a number sits: the column of a table row, or the running text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Place {
+    Column(usize),
+    Prose,
+}
+
+#[derive(Default)]
+struct PlaceStats {
+    twelve_digit: usize,
+    valid: usize,
+    /// A header cell of this column carried an ID label.
+    labelled_header: bool,
+}
+
+struct Candidate {
+    digits: String,
+    place: Place,
+    labelled: bool,
+}
+
+/// Finds CCCD numbers and weaker signals in `text`. `current_year` bounds the
+/// plausible birth years (pass the scan's year; never read the clock here).
+pub fn detect(text: &str, current_year: u16) -> Detection {
+    let mut stats: HashMap<Place, PlaceStats> = HashMap::new();
+    let mut candidates = Vec::new();
+    let mut old_ids = BTreeSet::new();
+    let mut phones = BTreeSet::new();
+    let mut previous_line_labelled = false;
+
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('\t').collect();
+        let tabular = cells.len() > 1;
+        let mut line_labelled = false;
+        for (col, cell) in cells.iter().enumerate() {
+            let place = if tabular {
+                Place::Column(col)
+            } else {
+                Place::Prose
+            };
+            let has_label = ID_LABEL_MATCHER.is_match(cell);
+            line_labelled |= has_label;
+            let runs = digit_runs(cell);
+            if tabular && has_label && runs.is_empty() {
+                stats.entry(place).or_default().labelled_header = true;
+            }
+            for (start, run) in runs {
+                let before = window_before(cell, start, LABEL_WINDOW);
+                let labelled_here = ID_LABEL_MATCHER.is_match(before)
+                    || (!tabular && previous_line_labelled && start < LABEL_WINDOW);
+                match run.len() {
+                    12 => {
+                        let s = stats.entry(place).or_default();
+                        s.twelve_digit += 1;
+                        if cccd_structure_valid(run.as_bytes(), current_year) {
+                            s.valid += 1;
+                            candidates.push(Candidate {
+                                digits: run.to_string(),
+                                place,
+                                labelled: labelled_here,
+                            });
+                        }
+                    }
+                    9 if OLD_ID_LABEL_MATCHER.is_match(before)
+                        || (tabular
+                            && stats.get(&place).is_some_and(|s| s.labelled_header)) =>
+                    {
+                        old_ids.insert(run.to_string());
+                    }
+                    10 if is_mobile(run) => {
+                        phones.insert(run.to_string());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // "Số CCCD:" on one line and the number on the next (PDF text, forms).
+        previous_line_labelled = line_labelled && digit_runs(line).is_empty();
+    }
+
+    let mut out = Detection {
+        old_ids: old_ids.len(),
+        phones: phones.len(),
+        ..Detection::default()
+    };
+    let mut labelled = BTreeSet::new();
+    for c in candidates {
+        let s = &stats[&c.place];
+        let column_is_ids = s.valid >= ID_COLUMN_MIN
+            && s.valid as f64 >= ID_COLUMN_RATIO * s.twelve_digit as f64;
+        let by_label = c.labelled || s.labelled_header;
+        if by_label || column_is_ids {
+            if by_label {
+                labelled.insert(c.digits.clone());
+            }
+            out.ids.insert(c.digits);
+        } else {
+            out.unconfirmed += 1;
+        }
+    }
+    out.labelled = labelled.len();
+    out
+}
+
+/// Maximal runs of ASCII digits that stand alone as numbers: not glued to letters
+/// (`HD068207001234` is a code) and not part of a decimal or grouped amount
+/// (`1.068207001234`, `068207001234,5`).
+fn digit_runs(cell: &str) -> Vec<(usize, &str)> {
+    let bytes = cell.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let end = i;
+        if end - start < 9 || end - start > 12 {
+            continue;
+        }
+        let glued_before = start > 0 && {
+            let b = bytes[start - 1];
+            b.is_ascii_alphabetic()
+                || b == b'_'
+                || ((b == b'.' || b == b',' || b == b'-' || b == b'/')
+                    && start > 1
+                    && bytes[start - 2].is_ascii_digit())
+        };
+        let glued_after = end < bytes.len() && {
+            let b = bytes[end];
+            b.is_ascii_alphabetic()
+                || b == b'_'
+                || ((b == b'.' || b == b',' || b == b'-' || b == b'/')
+                    && end + 1 < bytes.len()
+                    && bytes[end + 1].is_ascii_digit())
+        };
+        if !glued_before && !glued_after {
+            out.push((start, &cell[start..end]));
+        }
+    }
+    out
+}
+
+/// Up to `max` bytes of `cell` before byte `at`, cut on a character boundary.
+fn window_before(cell: &str, at: usize, max: usize) -> &str {
+    let mut from = at.saturating_sub(max);
+    while !cell.is_char_boundary(from) {
+        from += 1;
+    }
+    &cell[from..at]
+}
+
+/// Vietnamese mobile numbers since 2018: 10 digits, `03`, `05`, `07`, `08` or `09`.
+fn is_mobile(run: &str) -> bool {
+    let b = run.as_bytes();
+    b.len() == 10 && b[0] == b'0' && matches!(b[1], b'3' | b'5' | b'7' | b'8' | b'9')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YEAR: u16 = 2026;
+
+    #[test]
+    fn structure_rules() {
+        assert!(cccd_structure_valid(b"068207001234", YEAR)); // Lâm Đồng, male, 2007
+        assert!(cccd_structure_valid(b"001185012345", YEAR)); // Hà Nội, female, 1985
+        assert!(!cccd_structure_valid(b"003207001234", YEAR)); // 003 is no province
+        assert!(!cccd_structure_valid(b"068407001234", YEAR)); // century digit 4
+        assert!(!cccd_structure_valid(b"068299001234", YEAR)); // born 2099: future
+        assert!(!cccd_structure_valid(b"068010001234", YEAR)); // born 1910: too early
+        assert!(!cccd_structure_valid(b"06820700123", YEAR)); // 11 digits
+        assert!(PROVINCE_CODES.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(PROVINCE_CODES.len(), 63);
+    }
+
+    #[test]
+    fn masking_keeps_province_and_last_three() {
+        assert_eq!(mask("068207001123"), "068******123");
+        assert_eq!(mask("12345"), "*****");
+    }
+
+    #[test]
+    fn labelled_single_number_counts() {
+        let d = detect("Họ tên: Nguyễn Văn An, số CCCD: 068207001234.", YEAR);
+        assert_eq!(d.ids.len(), 1);
+        assert_eq!(d.labelled, 1);
+        assert_eq!(d.masked_samples(5), vec!["068******234"]);
+    }
+
+    #[test]
+    fn label_on_previous_line_counts() {
+        let d = detect("Số định danh cá nhân:\n068207001234\n", YEAR);
+        assert_eq!(d.ids.len(), 1);
+    }
+
+    #[test]
+    fn unlabelled_lone_valid_number_is_not_counted() {
+        let d = detect("Số tài khoản: 068207001234 tại ngân hàng.", YEAR);
+        assert!(d.ids.is_empty());
+        assert_eq!(d.unconfirmed, 1);
+    }
+
+    #[test]
+    fn header_labels_its_column_only() {
+        let text = "STT\tHọ tên\tSố CCCD\tSố tài khoản\n\
+                    1\tA\t068207001234\t068207009999\n\
+                    2\tB\t068308001235\t123456789012\n";
+        let d = detect(text, YEAR);
+        assert_eq!(d.ids.len(), 2, "{d:?}");
+        assert!(!d.ids.contains("068207009999"));
+        assert_eq!(d.labelled, 2);
+    }
+
+    #[test]
+    fn a_column_of_valid_ids_counts_without_header() {
+        let text = "1\t068207001234\n2\t068308001235\n3\t001185012345\n4\t079199000001\n";
+        assert_eq!(detect(text, YEAR).ids.len(), 4);
+    }
+
+    #[test]
+    fn a_column_of_account_numbers_does_not_count() {
+        // One structurally valid number among many that are not: not an ID column.
+        let mut text = String::from("STT\tSố tài khoản\n");
+        for i in 0..20u64 {
+            text.push_str(&format!("{i}\t{}\n", 512_300_000_000 + i * 7919));
+        }
+        text.push_str("21\t068207001234\n");
+        let d = detect(&text, YEAR);
+        assert!(d.ids.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn glued_and_decimal_numbers_are_not_ids() {
+        let d = detect(
+            "Mã HD068207001234; số tiền 1.068207001234; CCCD068207001234",
+            YEAR,
+        );
+        assert!(d.ids.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn phones_and_old_ids_are_weak_signals() {
+        let d = detect("SĐT 0912345678, 0352345678; CMND: 250123456", YEAR);
+        assert_eq!(d.phones, 2);
+        assert_eq!(d.old_ids, 1);
+        assert!(d.ids.is_empty());
+    }
+
+    #[test]
+    fn distinct_ids_are_counted_once() {
+        let d = detect("CCCD 068207001234\nCCCD 068207001234\n", YEAR);
+        assert_eq!(d.ids.len(), 1);
+    }
+}
