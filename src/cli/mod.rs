@@ -1,6 +1,7 @@
 //! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
+mod pdata;
 mod rules;
 
 use std::io::Write as _;
@@ -54,6 +55,9 @@ pub enum Command {
     /// List, show and check rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Look for citizen ID numbers (personal data) in folders.
+    #[command(subcommand)]
+    Pdata(pdata::PdataCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,6 +123,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(ScanCommand::Host(args)) => scan_host(&cli, args),
         Command::Eval(args) => eval(&cli, args),
         Command::Rules(cmd) => rules::run(&cli, cmd),
+        Command::Pdata(cmd) => pdata::run(&cli, cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

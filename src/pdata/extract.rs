@@ -263,8 +263,10 @@ fn spreadsheet_text(bytes: &[u8], limits: ExtractLimits) -> Extracted {
     Extracted::Text(out)
 }
 
-/// A cell as text. A CCCD typed into a number cell loses its leading zero (every
-/// province code starts with 0), so an 11-digit whole number is shown with it back.
+/// A cell as text. A CCCD typed into a number cell loses its leading zeros (every
+/// province code starts with 0, Hà Nội's with 00), so a whole number of 10 or 11
+/// digits is shown with them back; the detector still checks the structure and
+/// the column.
 fn cell_text(cell: &Data) -> String {
     let whole = match cell {
         Data::Int(i) => Some(*i),
@@ -272,7 +274,7 @@ fn cell_text(cell: &Data) -> String {
         _ => None,
     };
     match (whole, cell) {
-        (Some(n), _) if (10_000_000_000..100_000_000_000).contains(&n) => format!("{n:012}"),
+        (Some(n), _) if (1_000_000_000..100_000_000_000).contains(&n) => format!("{n:012}"),
         (Some(n), _) => n.to_string(),
         (None, Data::Empty) => String::new(),
         (None, other) => other.to_string(),
@@ -442,6 +444,7 @@ mod tests {
     #[test]
     fn number_cells_get_their_leading_zero_back() {
         assert_eq!(cell_text(&Data::Float(68_207_001_234.0)), "068207001234");
+        assert_eq!(cell_text(&Data::Int(1_185_012_345)), "001185012345");
         assert_eq!(cell_text(&Data::Int(12)), "12");
         assert_eq!(cell_text(&Data::Float(1.5)), "1.5");
     }
