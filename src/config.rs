@@ -41,7 +41,7 @@ struct RawConfig {
     #[serde(default)]
     limits: WalkLimits,
     #[serde(default)]
-    personal_data: crate::pdata::PersonalDataConfig,
+    personal_data: Option<Spanned<crate::pdata::PersonalDataConfig>>,
 }
 
 /// A backup location to check.
@@ -186,10 +186,14 @@ impl LocalConfig {
                 );
             }
         }
-        for (field, problem) in raw.personal_data.problems() {
+        let (personal_data, pd_span) = match raw.personal_data {
+            Some(s) => (s.get_ref().clone(), s.span()),
+            None => (Default::default(), 0..0),
+        };
+        for (field, problem) in personal_data.problems() {
             diags.error(
                 f,
-                0..0,
+                pd_span.clone(),
                 format!("[personal_data] {field}: {problem}"),
                 Some("see docs/pdata.md for the [personal_data] section".into()),
             );
@@ -202,7 +206,7 @@ impl LocalConfig {
             params,
             backups: raw.backup,
             limits: raw.limits,
-            personal_data: raw.personal_data,
+            personal_data,
             source: Some(source),
         })
     }

@@ -76,9 +76,14 @@ fn precision_and_recall_on_the_synthetic_corpus() {
     let precision = ratio(tp, tp + fp);
     let recall = ratio(tp, tp + fn_);
     println!("all    {tp:4}  {fp:4}  {fn_:4}   {precision:.4}     {recall:.4}");
-    println!("structurally valid numbers rejected for want of ID context: {rejected_without_context}");
+    println!(
+        "structurally valid numbers rejected for want of ID context: {rejected_without_context}"
+    );
     println!("documents without IDs where some were reported: {negatives_with_hits:?}");
-    assert_eq!(protected_seen, 1, "the password-protected sample is in the corpus");
+    assert_eq!(
+        protected_seen, 1,
+        "the password-protected sample is in the corpus"
+    );
     assert!(tp > 500, "the corpus holds hundreds of IDs");
     assert!(precision >= 0.99, "precision {precision:.4}");
     assert!(recall >= 0.97, "recall {recall:.4}");

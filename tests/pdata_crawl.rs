@@ -78,7 +78,10 @@ impl PageFetcher for LoopbackFetcher {
         s.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no header end")?;
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or("no header end")?;
         let head = String::from_utf8_lossy(&raw[..split]).into_owned();
         let status = head
             .split_whitespace()
@@ -99,8 +102,12 @@ impl PageFetcher for LoopbackFetcher {
 }
 
 fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdata/corpus").join(name))
-        .unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/pdata/corpus")
+            .join(name),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -109,7 +116,9 @@ fn crawl_finds_ids_in_pages_and_linked_documents() {
         "<html><body><h1>Danh sách trúng tuyển</h1><table><tr><th>Họ tên</th><th>Số CCCD</th></tr>",
     );
     for i in 0..12 {
-        table.push_str(&format!("<tr><td>Học sinh {i}</td><td>06820900{i:04}</td></tr>"));
+        table.push_str(&format!(
+            "<tr><td>Học sinh {i}</td><td>06820900{i:04}</td></tr>"
+        ));
     }
     table.push_str("</table></body></html>");
     let mut pages = HashMap::new();
@@ -126,13 +135,37 @@ fn crawl_finds_ids_in_pages_and_linked_documents() {
                 .to_vec(),
         ),
     );
-    pages.insert("/tin-tuc/tuyen-sinh.html".into(), ("text/html", table.into_bytes()));
-    pages.insert("/van-ban/trungtuyen.pdf".into(), ("application/pdf", corpus("trungtuyen_0.pdf")));
-    pages.insert("/van-ban/hoadon.xlsx".into(), ("application/octet-stream", corpus("hoadon_1.xlsx")));
-    pages.insert("/van-ban/matkhau.xlsx".into(), ("application/octet-stream", corpus("matkhau.xlsx")));
-    pages.insert("/van-ban/hong.docx".into(), ("application/octet-stream", b"PK\x03\x04broken".to_vec()));
-    pages.insert("/private/ds.csv".into(), ("text/csv", corpus("ds_hocsinh_0.csv")));
-    pages.insert("/robots.txt".into(), ("text/plain", b"User-agent: *\nDisallow: /private/\n".to_vec()));
+    pages.insert(
+        "/tin-tuc/tuyen-sinh.html".into(),
+        ("text/html", table.into_bytes()),
+    );
+    pages.insert(
+        "/van-ban/trungtuyen.pdf".into(),
+        ("application/pdf", corpus("trungtuyen_0.pdf")),
+    );
+    pages.insert(
+        "/van-ban/hoadon.xlsx".into(),
+        ("application/octet-stream", corpus("hoadon_1.xlsx")),
+    );
+    pages.insert(
+        "/van-ban/matkhau.xlsx".into(),
+        ("application/octet-stream", corpus("matkhau.xlsx")),
+    );
+    pages.insert(
+        "/van-ban/hong.docx".into(),
+        ("application/octet-stream", b"PK\x03\x04broken".to_vec()),
+    );
+    pages.insert(
+        "/private/ds.csv".into(),
+        ("text/csv", corpus("ds_hocsinh_0.csv")),
+    );
+    pages.insert(
+        "/robots.txt".into(),
+        (
+            "text/plain",
+            b"User-agent: *\nDisallow: /private/\n".to_vec(),
+        ),
+    );
     let (port, log) = serve(Site { pages });
 
     let start = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
@@ -152,8 +185,16 @@ fn crawl_finds_ids_in_pages_and_linked_documents() {
         .collect();
     assert_eq!(urls.len(), 2, "{urls:?}");
     assert!(urls.contains(&("tuyen-sinh.html", 12)), "{urls:?}");
-    assert!(urls.iter().any(|(u, n)| *u == "trungtuyen.pdf" && *n > 10), "{urls:?}");
-    assert!(facts.protected_documents.iter().any(|u| u.ends_with("matkhau.xlsx")));
+    assert!(
+        urls.iter().any(|(u, n)| *u == "trungtuyen.pdf" && *n > 10),
+        "{urls:?}"
+    );
+    assert!(
+        facts
+            .protected_documents
+            .iter()
+            .any(|u| u.ends_with("matkhau.xlsx"))
+    );
     assert!(facts.unreadable.iter().any(|u| u.contains("hong.docx")));
     for e in &facts.exposures {
         for s in &e.masked_samples {
@@ -161,14 +202,23 @@ fn crawl_finds_ids_in_pages_and_linked_documents() {
         }
     }
     let requested = log.lock().unwrap().clone();
-    assert!(!requested.iter().any(|p| p.starts_with("/private/")), "{requested:?}");
+    assert!(
+        !requested.iter().any(|p| p.starts_with("/private/")),
+        "{requested:?}"
+    );
     assert_eq!(
-        requested.iter().filter(|p| *p == "/tin-tuc/tuyen-sinh.html").count(),
+        requested
+            .iter()
+            .filter(|p| *p == "/tin-tuc/tuyen-sinh.html")
+            .count(),
         1,
         "a page is fetched once: {requested:?}"
     );
     let json = serde_json::to_string(&facts).unwrap();
-    assert!(!json.contains("0682090000"), "unmasked ID in the facts: {json}");
+    assert!(
+        !json.contains("0682090000"),
+        "unmasked ID in the facts: {json}"
+    );
 }
 
 #[test]
@@ -178,7 +228,10 @@ fn depth_and_url_limits_hold() {
     for i in 0..10 {
         pages.insert(
             format!("/p{i}"),
-            ("text/html", format!("<a href=\"/p{}\">next</a>", i + 1).into_bytes()),
+            (
+                "text/html",
+                format!("<a href=\"/p{}\">next</a>", i + 1).into_bytes(),
+            ),
         );
     }
     let (port, log) = serve(Site { pages });
@@ -200,13 +253,22 @@ fn depth_and_url_limits_hold() {
     let facts = crawl(&start, &LoopbackFetcher, limits, YEAR);
     assert_eq!(facts.pages_examined, 4);
     assert!(facts.url_limit_reached);
-    assert!(log.lock().unwrap().iter().all(|p| p.starts_with("/p") || p == "/robots.txt"));
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .all(|p| p.starts_with("/p") || p == "/robots.txt")
+    );
 }
 
 #[test]
 fn an_unreachable_site_is_unknown_not_clean() {
     // Bind then drop a listener: nothing answers on that port.
-    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let start = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
     let facts = crawl(&start, &LoopbackFetcher, CrawlLimits::default(), YEAR);
     assert!(facts.complete.value().is_none(), "{facts:?}");

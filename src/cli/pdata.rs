@@ -123,7 +123,9 @@ fn scan_folders(cli: &Cli, args: &PdataScanArgs) -> Result<u8, BadInput> {
     }
 
     let text = match args.format {
-        PdataFormat::Json => serde_json::to_string_pretty(&folders).expect("facts serialize") + "\n",
+        PdataFormat::Json => {
+            serde_json::to_string_pretty(&folders).expect("facts serialize") + "\n"
+        }
         PdataFormat::Text => render(&folders, min_ids, lang),
     };
     match &args.output {
@@ -159,7 +161,11 @@ fn render(folders: &[ScannedFolder], min_ids: u64, lang: Lang) -> String {
                 u.text(lang)
             );
         }
-        let listed: Vec<_> = f.files.iter().filter(|x| x.distinct_ids >= min_ids).collect();
+        let listed: Vec<_> = f
+            .files
+            .iter()
+            .filter(|x| x.distinct_ids >= min_ids)
+            .collect();
         if listed.is_empty() {
             let _ = writeln!(
                 out,
@@ -183,7 +189,11 @@ fn render(folders: &[ScannedFolder], min_ids: u64, lang: Lang) -> String {
             let _ = writeln!(
                 out,
                 "  {}: {}",
-                tr(lang, "tệp có mật khẩu (tốt)", "password-protected files (good)"),
+                tr(
+                    lang,
+                    "tệp có mật khẩu (tốt)",
+                    "password-protected files (good)"
+                ),
                 f.protected_files.len()
             );
         }

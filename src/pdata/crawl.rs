@@ -123,7 +123,10 @@ pub fn crawl(
             facts.url_limit_reached = true;
             break;
         }
-        if disallowed.iter().any(|p| url.path().starts_with(p.as_str())) {
+        if disallowed
+            .iter()
+            .any(|p| url.path().starts_with(p.as_str()))
+        {
             continue;
         }
         if fetched > 0 && !limits.delay.is_zero() {
@@ -175,7 +178,9 @@ pub fn crawl(
                         continue;
                     }
                     other => {
-                        facts.unreadable.push(format!("{url} ({})", outcome_name(&other)));
+                        facts
+                            .unreadable
+                            .push(format!("{url} ({})", outcome_name(&other)));
                         continue;
                     }
                 }
@@ -374,9 +379,7 @@ fn html_text(html: &str) -> String {
                 }
                 out.push('\n');
             }
-            (_, "br" | "p" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "table") => {
-                out.push('\n')
-            }
+            (_, "br" | "p" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "table") => out.push('\n'),
             _ => out.push(' '),
         }
     }

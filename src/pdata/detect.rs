@@ -39,13 +39,7 @@ const ID_LABELS: &[&str] = &[
 ];
 
 /// Labels of the old 9-digit ID card only.
-const OLD_ID_LABELS: &[&str] = &[
-    "cmnd",
-    "cmtnd",
-    "chứng minh",
-    "CHỨNG MINH",
-    "chung minh",
-];
+const OLD_ID_LABELS: &[&str] = &["cmnd", "cmtnd", "chứng minh", "CHỨNG MINH", "chung minh"];
 
 static ID_LABEL_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
@@ -65,9 +59,9 @@ static OLD_ID_LABEL_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// (Thông tư 07/2016/TT-BCA, 63 codes; numbers issued before the 2025 merger of
 /// provinces keep them).
 const PROVINCE_CODES: &[u16] = &[
-    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36,
-    37, 38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74,
-    75, 77, 79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
+    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37,
+    38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77,
+    79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
 ];
 
 /// Earliest birth year considered plausible for a living pupil, parent or teacher.
@@ -200,8 +194,7 @@ pub fn detect(text: &str, current_year: u16) -> Detection {
                         }
                     }
                     9 if OLD_ID_LABEL_MATCHER.is_match(before)
-                        || (tabular
-                            && stats.get(&place).is_some_and(|s| s.labelled_header)) =>
+                        || (tabular && stats.get(&place).is_some_and(|s| s.labelled_header)) =>
                     {
                         old_ids.insert(run.to_string());
                     }
@@ -224,8 +217,8 @@ pub fn detect(text: &str, current_year: u16) -> Detection {
     let mut labelled = BTreeSet::new();
     for c in candidates {
         let s = &stats[&c.place];
-        let column_is_ids = s.valid >= ID_COLUMN_MIN
-            && s.valid as f64 >= ID_COLUMN_RATIO * s.twelve_digit as f64;
+        let column_is_ids =
+            s.valid >= ID_COLUMN_MIN && s.valid as f64 >= ID_COLUMN_RATIO * s.twelve_digit as f64;
         let by_label = c.labelled || s.labelled_header;
         if by_label || column_is_ids {
             if by_label {

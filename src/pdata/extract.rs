@@ -17,9 +17,8 @@ use calamine::{Data, Reader};
 use quick_xml::events::Event;
 
 /// Extensions whose text khien can read.
-pub const SUPPORTED_EXTENSIONS: &[&str] = &[
-    "xlsx", "xlsm", "xls", "ods", "csv", "docx", "txt", "pdf",
-];
+pub const SUPPORTED_EXTENSIONS: &[&str] =
+    &["xlsx", "xlsm", "xls", "ods", "csv", "docx", "txt", "pdf"];
 
 /// Bounds on the work spent on one file.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -191,7 +190,10 @@ fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
             out.push('\t');
         }
         // Cells never contain the separators the detector relies on.
-        out.extend(cell.chars().map(|c| if c == '\t' || c == '\n' { ' ' } else { c }));
+        out.extend(
+            cell.chars()
+                .map(|c| if c == '\t' || c == '\n' { ' ' } else { c }),
+        );
     }
     out.push('\n');
 }
@@ -434,7 +436,11 @@ mod tests {
     #[test]
     fn utf16_text_is_decoded() {
         let mut bytes = vec![0xFF, 0xFE];
-        bytes.extend("CCCD 068207001234".encode_utf16().flat_map(u16::to_le_bytes));
+        bytes.extend(
+            "CCCD 068207001234"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
         assert_eq!(
             text(extract_bytes("txt", bytes, ExtractLimits::default())),
             "CCCD 068207001234"
@@ -465,7 +471,11 @@ mod tests {
     #[test]
     fn garbage_fails_without_panicking() {
         for ext in ["xlsx", "xls", "ods", "docx", "pdf"] {
-            let r = extract_bytes(ext, b"PK\x03\x04 not really".to_vec(), ExtractLimits::default());
+            let r = extract_bytes(
+                ext,
+                b"PK\x03\x04 not really".to_vec(),
+                ExtractLimits::default(),
+            );
             assert!(matches!(r, Extracted::Failed(_)), "{ext}: {r:?}");
         }
     }

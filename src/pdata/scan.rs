@@ -101,7 +101,10 @@ pub fn scan(
 /// Whether the shares expose `folder` to everyone / to every account, and which.
 fn exposure(folder: &Path, shares: &Fact<Vec<Share>>) -> (Fact<bool>, Fact<bool>, Vec<String>) {
     let Some(shares) = shares.value() else {
-        let why = shares.unknown_reason().cloned().expect("unknown has a reason");
+        let why = shares
+            .unknown_reason()
+            .cloned()
+            .expect("unknown has a reason");
         return (
             Fact::from_unknown(why.clone()),
             Fact::from_unknown(why),
@@ -174,23 +177,27 @@ fn scan_folder(
 
     let limits = config.extract_limits();
     let deadline = config.max_seconds;
-    let outcomes: Vec<(PathBuf, u64, Option<Extracted>, Option<super::detect::Detection>)> =
-        files
-            .into_par_iter()
-            .map(|path| {
-                if started.elapsed().as_secs_f64() > deadline {
-                    return (path, 0, None, None);
+    let outcomes: Vec<(
+        PathBuf,
+        u64,
+        Option<Extracted>,
+        Option<super::detect::Detection>,
+    )> = files
+        .into_par_iter()
+        .map(|path| {
+            if started.elapsed().as_secs_f64() > deadline {
+                return (path, 0, None, None);
+            }
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            match extract::extract_file(&path, limits) {
+                Extracted::Text(text) => {
+                    let d = detect(&text, current_year);
+                    (path, size, None, Some(d))
                 }
-                let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                match extract::extract_file(&path, limits) {
-                    Extracted::Text(text) => {
-                        let d = detect(&text, current_year);
-                        (path, size, None, Some(d))
-                    }
-                    other => (path, size, Some(other), None),
-                }
-            })
-            .collect();
+                other => (path, size, Some(other), None),
+            }
+        })
+        .collect();
 
     let mut skipped_by_time = 0u64;
     for (path, size, failure, detection) in outcomes {
@@ -235,9 +242,11 @@ fn scan_folder(
             }
         }
     }
-    folder
-        .files
-        .sort_by(|a, b| b.distinct_ids.cmp(&a.distinct_ids).then(a.path.cmp(&b.path)));
+    folder.files.sort_by(|a, b| {
+        b.distinct_ids
+            .cmp(&a.distinct_ids)
+            .then(a.path.cmp(&b.path))
+    });
     if folder.files.len() > MAX_LISTED_FILES {
         folder.files_omitted = (folder.files.len() - MAX_LISTED_FILES) as u64;
         folder.files.truncate(MAX_LISTED_FILES);
@@ -255,7 +264,10 @@ fn scan_folder(
     } else if let Some(first) = walk_errors.first() {
         Fact::unknown(
             ReasonCode::NeedsAdmin,
-            format!("{} entries could not be read, e.g. {first}", walk_errors.len()),
+            format!(
+                "{} entries could not be read, e.g. {first}",
+                walk_errors.len()
+            ),
         )
     } else {
         Fact::known(true)

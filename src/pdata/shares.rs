@@ -89,7 +89,10 @@ pub fn parse_smb_conf(text: &str) -> Vec<Share> {
                     .find(|(k, _)| k == key)
                     .map(|(_, v)| v.clone())
             };
-            if get("printable").or_else(|| get("printok")).is_some_and(|v| truthy(&v)) {
+            if get("printable")
+                .or_else(|| get("printok"))
+                .is_some_and(|v| truthy(&v))
+            {
                 return None;
             }
             if get("available").is_some_and(|v| !truthy(&v)) {

@@ -58,10 +58,7 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         listening_ports: platform::listening_ports(),
         antivirus: AntivirusFacts { products, clamav },
         backups,
-        personal_data: crate::pdata::collect_host(
-            &opts.config.personal_data,
-            current_year(),
-        ),
+        personal_data: crate::pdata::collect_host(&opts.config.personal_data, current_year()),
     };
     let target = TargetIdentity {
         kind: TargetKind::Host,
