@@ -38,11 +38,11 @@ fn precision_and_recall_on_the_synthetic_corpus() {
             protected_seen += 1;
             continue;
         }
-        let truth: BTreeSet<String> = truth
+        let truth: BTreeSet<u64> = truth
             .as_array()
             .unwrap()
             .iter()
-            .map(|v| v.as_str().unwrap().to_string())
+            .map(|v| v.as_str().unwrap().parse().unwrap())
             .collect();
         let Extracted::Text(text) = outcome else {
             panic!("{name}: expected text, got {outcome:?}");

@@ -153,6 +153,24 @@ fn render(folders: &[ScannedFolder], min_ids: u64, lang: Lang) -> String {
             f.files_examined,
             f.bytes_examined as f64 / 1e6
         );
+        if !f.shares.is_empty() {
+            let open = f.open_to_everyone.value() == Some(&true);
+            let _ = writeln!(
+                out,
+                "  {}: {}{}",
+                tr(lang, "được chia sẻ qua", "shared as"),
+                f.shares.join(", "),
+                if open {
+                    tr(
+                        lang,
+                        " (khách/Everyone đọc được)",
+                        " (guests/Everyone can read)",
+                    )
+                } else {
+                    ""
+                }
+            );
+        }
         if let Some(u) = f.complete.unknown_reason() {
             let _ = writeln!(
                 out,

@@ -7,7 +7,7 @@
 //! in. Limits (depth, URLs, bytes per response, delay between requests) are the
 //! caller's, normally policy parameters.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use schemars::JsonSchema;
@@ -17,6 +17,7 @@ use url::Url;
 use super::detect::detect;
 use super::extract::{self, ExtractLimits, Extracted};
 use crate::facts::{Fact, ReasonCode};
+use crate::policy::ParamValue;
 
 /// One HTTP response, as the fetcher hands it over.
 #[derive(Clone, Debug)]
@@ -58,6 +59,26 @@ impl Default for CrawlLimits {
             delay: Duration::from_millis(250),
             min_ids_listed: 1,
             extract: ExtractLimits::default(),
+        }
+    }
+}
+
+impl CrawlLimits {
+    /// The limits from the policy's `pdata_crawl_*` and `pdata_web_min_ids`
+    /// parameters (as `Policy::param_values` gives them); defaults where absent.
+    pub fn from_params(params: &BTreeMap<String, ParamValue>) -> Self {
+        let int = |name: &str| match params.get(name) {
+            Some(ParamValue::Integer(i)) => Some((*i).max(0) as u64),
+            Some(ParamValue::Float(f)) if *f >= 0.0 => Some(*f as u64),
+            _ => None,
+        };
+        let d = CrawlLimits::default();
+        CrawlLimits {
+            max_depth: int("pdata_crawl_max_depth").map_or(d.max_depth, |v| v as u32),
+            max_urls: int("pdata_crawl_max_urls").map_or(d.max_urls, |v| v as usize),
+            delay: int("pdata_crawl_delay_ms").map_or(d.delay, Duration::from_millis),
+            min_ids_listed: 1,
+            extract: d.extract,
         }
     }
 }
@@ -454,6 +475,16 @@ mod tests {
                 "http://127.0.0.1:8080/i.png"
             ]
         );
+    }
+
+    #[test]
+    fn limits_come_from_the_default_policy() {
+        let policy =
+            crate::policy::load_sources(crate::policy::embedded_sources(), "embedded").unwrap();
+        let limits = CrawlLimits::from_params(&policy.param_values(&BTreeMap::new()));
+        assert_eq!(limits.max_depth, 3);
+        assert_eq!(limits.max_urls, 500);
+        assert_eq!(limits.delay, Duration::from_millis(250));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! extractors emit spreadsheets, CSV and Word tables that way). Only counts and
 //! masked numbers ever leave this module.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -110,9 +110,10 @@ pub fn mask(id: &str) -> String {
 /// What the detector found in one text.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Detection {
-    /// Distinct CCCD numbers confirmed (valid structure and ID context). Kept in
-    /// memory only; use [`Detection::masked_samples`] for anything written.
-    pub ids: BTreeSet<String>,
+    /// Distinct CCCD numbers confirmed (valid structure and ID context), as
+    /// numbers (format with `{:012}`). Kept in memory only; use
+    /// [`Detection::masked_samples`] for anything written.
+    pub ids: BTreeSet<u64>,
     /// Of those, how many had a label beside them or at the head of their column.
     pub labelled: usize,
     /// Structurally valid 12-digit numbers without ID context (not counted).
@@ -126,18 +127,16 @@ pub struct Detection {
 impl Detection {
     /// Up to `n` masked IDs, in a stable order.
     pub fn masked_samples(&self, n: usize) -> Vec<String> {
-        self.ids.iter().take(n).map(|id| mask(id)).collect()
+        self.ids
+            .iter()
+            .take(n)
+            .map(|id| mask(&format!("{id:012}")))
+            .collect()
     }
 }
 
-/// Where a number sits: the column of a table row, or the running text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Place {
-    Column(usize),
-    Prose,
-}
-
-#[derive(Default)]
+/// Statistics of one column of table rows (or of the running text).
+#[derive(Clone, Default)]
 struct PlaceStats {
     twelve_digit: usize,
     valid: usize,
@@ -145,68 +144,91 @@ struct PlaceStats {
     labelled_header: bool,
 }
 
+impl PlaceStats {
+    fn is_id_column(&self) -> bool {
+        self.valid >= ID_COLUMN_MIN
+            && self.valid as f64 >= ID_COLUMN_RATIO * self.twelve_digit as f64
+    }
+}
+
+/// A structurally valid number waiting for the column statistics.
 struct Candidate {
-    digits: String,
-    place: Place,
+    id: u64,
+    /// Column index, or `None` for running text.
+    column: Option<usize>,
     labelled: bool,
 }
 
 /// Finds CCCD numbers and weaker signals in `text`. `current_year` bounds the
 /// plausible birth years (pass the scan's year; never read the clock here).
 pub fn detect(text: &str, current_year: u16) -> Detection {
-    let mut stats: HashMap<Place, PlaceStats> = HashMap::new();
+    let mut columns: Vec<PlaceStats> = Vec::new();
+    let mut prose = PlaceStats::default();
     let mut candidates = Vec::new();
-    let mut old_ids = BTreeSet::new();
-    let mut phones = BTreeSet::new();
+    let mut old_ids = HashSet::new();
+    let mut phones = HashSet::new();
     let mut previous_line_labelled = false;
 
     for line in text.lines() {
-        let cells: Vec<&str> = line.split('\t').collect();
-        let tabular = cells.len() > 1;
+        let tabular = line.contains('\t');
         let mut line_labelled = false;
-        for (col, cell) in cells.iter().enumerate() {
-            let place = if tabular {
-                Place::Column(col)
-            } else {
-                Place::Prose
-            };
-            let has_label = ID_LABEL_MATCHER.is_match(cell);
+        let mut line_has_numbers = false;
+        for (col, cell) in line.split('\t').enumerate() {
+            let column = tabular.then_some(col);
+            // Labels have letters; most cells of a list are bare numbers or names.
+            let has_label = may_hold_label(cell) && ID_LABEL_MATCHER.is_match(cell);
             line_labelled |= has_label;
-            let runs = digit_runs(cell);
-            if tabular && has_label && runs.is_empty() {
-                stats.entry(place).or_default().labelled_header = true;
-            }
-            for (start, run) in runs {
-                let before = window_before(cell, start, LABEL_WINDOW);
-                let labelled_here = ID_LABEL_MATCHER.is_match(before)
-                    || (!tabular && previous_line_labelled && start < LABEL_WINDOW);
+            let stats = match column {
+                Some(c) => {
+                    if columns.len() <= c {
+                        columns.resize(c + 1, PlaceStats::default());
+                    }
+                    &mut columns[c]
+                }
+                None => &mut prose,
+            };
+            let mut cell_has_numbers = false;
+            for_each_digit_run(cell, |start, run| {
+                cell_has_numbers = true;
+                let labelled_before = || {
+                    let before = window_before(cell, start, LABEL_WINDOW);
+                    may_hold_label(before) && ID_LABEL_MATCHER.is_match(before)
+                };
                 match run.len() {
                     12 => {
-                        let s = stats.entry(place).or_default();
-                        s.twelve_digit += 1;
+                        stats.twelve_digit += 1;
                         if cccd_structure_valid(run.as_bytes(), current_year) {
-                            s.valid += 1;
+                            stats.valid += 1;
                             candidates.push(Candidate {
-                                digits: run.to_string(),
-                                place,
-                                labelled: labelled_here,
+                                id: digits_value(run),
+                                column,
+                                labelled: (!tabular
+                                    && previous_line_labelled
+                                    && start < LABEL_WINDOW)
+                                    || labelled_before(),
                             });
                         }
                     }
-                    9 if OLD_ID_LABEL_MATCHER.is_match(before)
-                        || (tabular && stats.get(&place).is_some_and(|s| s.labelled_header)) =>
+                    9 if stats.labelled_header || {
+                        let before = window_before(cell, start, LABEL_WINDOW);
+                        OLD_ID_LABEL_MATCHER.is_match(before)
+                    } =>
                     {
-                        old_ids.insert(run.to_string());
+                        old_ids.insert(digits_value(run));
                     }
                     10 if is_mobile(run) => {
-                        phones.insert(run.to_string());
+                        phones.insert(digits_value(run));
                     }
                     _ => {}
                 }
+            });
+            if tabular && has_label && !cell_has_numbers {
+                stats.labelled_header = true;
             }
+            line_has_numbers |= cell_has_numbers;
         }
         // "Số CCCD:" on one line and the number on the next (PDF text, forms).
-        previous_line_labelled = line_labelled && digit_runs(line).is_empty();
+        previous_line_labelled = line_labelled && !line_has_numbers;
     }
 
     let mut out = Detection {
@@ -214,17 +236,18 @@ pub fn detect(text: &str, current_year: u16) -> Detection {
         phones: phones.len(),
         ..Detection::default()
     };
-    let mut labelled = BTreeSet::new();
+    let mut labelled = HashSet::new();
     for c in candidates {
-        let s = &stats[&c.place];
-        let column_is_ids =
-            s.valid >= ID_COLUMN_MIN && s.valid as f64 >= ID_COLUMN_RATIO * s.twelve_digit as f64;
+        let s = match c.column {
+            Some(i) => &columns[i],
+            None => &prose,
+        };
         let by_label = c.labelled || s.labelled_header;
-        if by_label || column_is_ids {
+        if by_label || s.is_id_column() {
             if by_label {
-                labelled.insert(c.digits.clone());
+                labelled.insert(c.id);
             }
-            out.ids.insert(c.digits);
+            out.ids.insert(c.id);
         } else {
             out.unconfirmed += 1;
         }
@@ -233,12 +256,23 @@ pub fn detect(text: &str, current_year: u16) -> Detection {
     out
 }
 
-/// Maximal runs of ASCII digits that stand alone as numbers: not glued to letters
-/// (`HD068207001234` is a code) and not part of a decimal or grouped amount
-/// (`1.068207001234`, `068207001234,5`).
-fn digit_runs(cell: &str) -> Vec<(usize, &str)> {
+/// Whether `text` has a byte that can start a label (Latin letters c, d, i, m and
+/// the lead byte of Đ/đ): a cheap test before the label matcher.
+fn may_hold_label(text: &str) -> bool {
+    text.bytes()
+        .any(|b| matches!(b | 0x20, b'c' | b'd' | b'i' | b'm') || b == 0xC4)
+}
+
+/// The value of an ASCII digit string of at most 19 digits.
+fn digits_value(run: &str) -> u64 {
+    run.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0'))
+}
+
+/// Calls `f(start, run)` for each maximal run of 9–12 ASCII digits that stands
+/// alone as a number: not glued to letters (`HD068207001234` is a code) and not
+/// part of a decimal or grouped amount (`1.068207001234`, `068207001234,5`).
+fn for_each_digit_run<'a>(cell: &'a str, mut f: impl FnMut(usize, &'a str)) {
     let bytes = cell.as_bytes();
-    let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         if !bytes[i].is_ascii_digit() {
@@ -253,27 +287,23 @@ fn digit_runs(cell: &str) -> Vec<(usize, &str)> {
         if end - start < 9 || end - start > 12 {
             continue;
         }
+        let joins = |b: u8| b == b'.' || b == b',' || b == b'-' || b == b'/';
         let glued_before = start > 0 && {
             let b = bytes[start - 1];
             b.is_ascii_alphabetic()
                 || b == b'_'
-                || ((b == b'.' || b == b',' || b == b'-' || b == b'/')
-                    && start > 1
-                    && bytes[start - 2].is_ascii_digit())
+                || (joins(b) && start > 1 && bytes[start - 2].is_ascii_digit())
         };
         let glued_after = end < bytes.len() && {
             let b = bytes[end];
             b.is_ascii_alphabetic()
                 || b == b'_'
-                || ((b == b'.' || b == b',' || b == b'-' || b == b'/')
-                    && end + 1 < bytes.len()
-                    && bytes[end + 1].is_ascii_digit())
+                || (joins(b) && end + 1 < bytes.len() && bytes[end + 1].is_ascii_digit())
         };
         if !glued_before && !glued_after {
-            out.push((start, &cell[start..end]));
+            f(start, &cell[start..end]);
         }
     }
-    out
 }
 
 /// Up to `max` bytes of `cell` before byte `at`, cut on a character boundary.
@@ -344,7 +374,7 @@ mod tests {
                     2\tB\t068308001235\t123456789012\n";
         let d = detect(text, YEAR);
         assert_eq!(d.ids.len(), 2, "{d:?}");
-        assert!(!d.ids.contains("068207009999"));
+        assert!(!d.ids.contains(&68_207_009_999));
         assert_eq!(d.labelled, 2);
     }
 

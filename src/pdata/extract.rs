@@ -97,7 +97,12 @@ pub fn extract_bytes(ext: &str, bytes: Vec<u8>, limits: ExtractLimits) -> Extrac
         return Extracted::TooLarge;
     }
     match ext {
-        "txt" => Extracted::Text(decode_text(&bytes, limits.max_text_bytes)),
+        // Valid UTF-8 is taken as it is, without a copy.
+        "txt" => Extracted::Text(match String::from_utf8(bytes) {
+            Ok(text) if text.len() <= limits.max_text_bytes => text,
+            Ok(text) => decode_text(text.as_bytes(), limits.max_text_bytes),
+            Err(e) => decode_text(e.as_bytes(), limits.max_text_bytes),
+        }),
         "csv" => csv_text(&bytes, limits.max_text_bytes),
         // The parsers below are large and may meet hostile input: run them on a
         // helper thread, bounded in time and isolated from panics.
@@ -176,7 +181,7 @@ fn csv_text(bytes: &[u8], max: usize) -> Extracted {
     let mut out = String::with_capacity(text.len());
     for record in reader.records() {
         match record {
-            Ok(r) => push_row(&mut out, r.iter().map(str::to_string)),
+            Ok(r) => push_row(&mut out, r.iter()),
             // A malformed line: keep what the rest of the file says.
             Err(_) => continue,
         }
@@ -184,16 +189,21 @@ fn csv_text(bytes: &[u8], max: usize) -> Extracted {
     Extracted::Text(out)
 }
 
-fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
+fn push_row<S: AsRef<str>>(out: &mut String, cells: impl Iterator<Item = S>) {
     for (i, cell) in cells.enumerate() {
         if i > 0 {
             out.push('\t');
         }
         // Cells never contain the separators the detector relies on.
-        out.extend(
-            cell.chars()
-                .map(|c| if c == '\t' || c == '\n' { ' ' } else { c }),
-        );
+        let cell = cell.as_ref();
+        if cell.contains(['\t', '\n', '\r']) {
+            out.extend(
+                cell.chars()
+                    .map(|c| if c.is_whitespace() { ' ' } else { c }),
+            );
+        } else {
+            out.push_str(cell);
+        }
     }
     out.push('\n');
 }

@@ -273,3 +273,78 @@ fn scan_folder(
         Fact::known(true)
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids_file(dir: &Path, name: &str, n: usize) {
+        let mut text = String::from("STT\tHọ tên\tSố CCCD\n");
+        for i in 0..n {
+            text.push_str(&format!("{i}\tHọc sinh\t068208{i:06}\n"));
+        }
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn nested_share_is_scanned_once_with_its_own_exposure() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outer = tmp.path().join("DuLieu");
+        let shared = outer.join("Chung");
+        ids_file(&outer, "rieng.txt", 12);
+        ids_file(&shared, "chung.csv", 30);
+        let shares = Fact::known(vec![Share {
+            name: "chung".into(),
+            protocol: "smb".into(),
+            path: shared.display().to_string(),
+            open_to_everyone: true,
+            readable_by_all_users: true,
+            access: vec!["guest ok = yes".into()],
+        }]);
+        let config = PersonalDataConfig {
+            folders: vec![outer.display().to_string()],
+            ..PersonalDataConfig::default()
+        };
+        let roots = roots(&config, &shares);
+        assert_eq!(roots.len(), 2);
+        let folders = scan(&roots, &shares, &config, 2026);
+        assert_eq!(folders[0].files.len(), 1, "{:?}", folders[0]);
+        assert!(folders[0].files[0].path.ends_with("rieng.txt"));
+        assert_eq!(folders[0].open_to_everyone.value(), Some(&false));
+        assert_eq!(folders[1].files[0].distinct_ids, 30);
+        assert_eq!(folders[1].open_to_everyone.value(), Some(&true));
+        assert_eq!(folders[1].shares, vec!["chung"]);
+        assert_eq!(folders[1].complete.value(), Some(&true));
+    }
+
+    #[test]
+    fn unknown_shares_make_exposure_unknown() {
+        let tmp = tempfile::tempdir().unwrap();
+        ids_file(tmp.path(), "a.txt", 3);
+        let shares = Fact::unknown(ReasonCode::Unsupported, "not on this OS");
+        let config = PersonalDataConfig {
+            folders: vec![tmp.path().display().to_string()],
+            ..PersonalDataConfig::default()
+        };
+        let folders = scan(&roots(&config, &shares), &shares, &config, 2026);
+        assert!(folders[0].open_to_everyone.value().is_none());
+        assert_eq!(folders[0].files[0].distinct_ids, 3);
+    }
+
+    #[test]
+    fn file_limit_makes_the_folder_incomplete() {
+        let tmp = tempfile::tempdir().unwrap();
+        for i in 0..3 {
+            ids_file(tmp.path(), &format!("{i}.txt"), 1);
+        }
+        let config = PersonalDataConfig {
+            folders: vec![tmp.path().display().to_string()],
+            max_files: 2,
+            ..PersonalDataConfig::default()
+        };
+        let shares = Fact::known(vec![]);
+        let folders = scan(&roots(&config, &shares), &shares, &config, 2026);
+        assert!(folders[0].complete.value().is_none());
+    }
+}
