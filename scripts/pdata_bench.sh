@@ -35,4 +35,9 @@ run "khien pdata scan plain (1 thread)"       env RAYON_NUM_THREADS=1 "$khien" p
 run "khien pdata scan office (all cores)"     "$khien" pdata scan --min-ids 1 "$tree/office"
 run "khien pdata scan whole tree (all cores)" "$khien" pdata scan --min-ids 1 "$tree"
 echo "khien's own figures (files/s, MB/s of documents read):"
-for d in plain office; do "$khien" --lang en pdata scan --min-ids 1 --stats "$tree/$d" 2>&1 >/dev/null | sed "s/^/  $d: /"; done
+for d in plain office; do { "$khien" --lang en pdata scan --min-ids 1 --stats "$tree/$d" 2>&1 >/dev/null || true; } | sed "s/^/  $d: /"; done
+echo "CPU time (user+sys), one thread each:"
+cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.2f s\n", $1 + $2}'; }
+printf "  %-40s %s\n" "rg -j1 plain" "$(cpu rg -j1 -c '[0-9]{12}' "$tree/plain")"
+printf "  %-40s %s\n" "khien plain (RAYON_NUM_THREADS=1)" "$(RAYON_NUM_THREADS=1 cpu "$khien" pdata scan --min-ids 1 "$tree/plain")"
+printf "  %-40s %s\n" "khien office (RAYON_NUM_THREADS=1)" "$(RAYON_NUM_THREADS=1 cpu "$khien" pdata scan --min-ids 1 "$tree/office")"

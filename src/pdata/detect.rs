@@ -12,7 +12,7 @@
 //! extractors emit spreadsheets, CSV and Word tables that way). Only counts and
 //! masked numbers ever leave this module.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -165,8 +165,9 @@ pub fn detect(text: &str, current_year: u16) -> Detection {
     let mut columns: Vec<PlaceStats> = Vec::new();
     let mut prose = PlaceStats::default();
     let mut candidates = Vec::new();
-    let mut old_ids = HashSet::new();
-    let mut phones = HashSet::new();
+    // Vectors sorted and deduplicated at the end: cheaper than sets per number.
+    let mut old_ids = Vec::new();
+    let mut phones = Vec::new();
     let mut previous_line_labelled = false;
 
     for line in text.lines() {
@@ -214,10 +215,10 @@ pub fn detect(text: &str, current_year: u16) -> Detection {
                         OLD_ID_LABEL_MATCHER.is_match(before)
                     } =>
                     {
-                        old_ids.insert(digits_value(run));
+                        old_ids.push(digits_value(run));
                     }
                     10 if is_mobile(run) => {
-                        phones.insert(digits_value(run));
+                        phones.push(digits_value(run));
                     }
                     _ => {}
                 }
@@ -231,12 +232,18 @@ pub fn detect(text: &str, current_year: u16) -> Detection {
         previous_line_labelled = line_labelled && !line_has_numbers;
     }
 
+    let distinct = |v: &mut Vec<u64>| {
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
     let mut out = Detection {
-        old_ids: old_ids.len(),
-        phones: phones.len(),
+        old_ids: distinct(&mut old_ids),
+        phones: distinct(&mut phones),
         ..Detection::default()
     };
-    let mut labelled = HashSet::new();
+    let mut ids = Vec::new();
+    let mut labelled = Vec::new();
     for c in candidates {
         let s = match c.column {
             Some(i) => &columns[i],
@@ -245,14 +252,16 @@ pub fn detect(text: &str, current_year: u16) -> Detection {
         let by_label = c.labelled || s.labelled_header;
         if by_label || s.is_id_column() {
             if by_label {
-                labelled.insert(c.id);
+                labelled.push(c.id);
             }
-            out.ids.insert(c.id);
+            ids.push(c.id);
         } else {
             out.unconfirmed += 1;
         }
     }
-    out.labelled = labelled.len();
+    out.labelled = distinct(&mut labelled);
+    distinct(&mut ids);
+    out.ids = ids.into_iter().collect();
     out
 }
 
