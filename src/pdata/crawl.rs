@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::detect::detect;
+use super::detect::{detect, redact_numbers};
 use super::extract::{self, ExtractLimits, Extracted};
 use crate::facts::{Fact, ReasonCode};
 use crate::policy::ParamValue;
@@ -233,7 +233,7 @@ fn outcome_name(e: &Extracted) -> String {
         Extracted::TooLarge => "too large".into(),
         Extracted::Timeout => "timed out".into(),
         Extracted::Unsupported => "format not supported".into(),
-        Extracted::Failed(d) => d.clone(),
+        Extracted::Failed(d) => redact_numbers(d),
         Extracted::Text(_) | Extracted::Protected => String::new(),
     }
 }

@@ -13,7 +13,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::PersonalDataConfig;
-use super::detect::detect;
+use super::detect::{detect, redact_numbers};
 use super::extract::{self, Extracted};
 use crate::facts::pdata::{PersonalDataFile, ScannedFolder, Share, UnreadableFile};
 use crate::facts::{Fact, ReasonCode};
@@ -229,7 +229,7 @@ fn scan_folder(
                 let (reason, detail) = match other {
                     Extracted::TooLarge => ("too_large", String::new()),
                     Extracted::Timeout => ("timeout", String::new()),
-                    Extracted::Failed(d) => ("failed", d),
+                    Extracted::Failed(d) => ("failed", redact_numbers(&d)),
                     _ => ("failed", String::new()),
                 };
                 if folder.unreadable_files.len() < MAX_LISTED_OTHER {
