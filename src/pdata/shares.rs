@@ -1,6 +1,7 @@
 //! Network shares of this host, and who can read them: Samba (`smb.conf`) and NFS
-//! (`/etc/exports`) on Linux. Windows SMB shares are not enumerated yet and are
-//! reported as unknown with that reason, never as "no shares".
+//! (`/etc/exports`) on Linux; on Windows the SMB shares and their share-level
+//! permissions from PowerShell (`Get-SmbShare`, `Get-SmbShareAccess`). NTFS
+//! permissions under a share are not read: the share level alone decides.
 
 use crate::facts::pdata::Share;
 use crate::facts::{Fact, ReasonCode};
@@ -12,10 +13,7 @@ pub const NFS_EXPORTS: &str = "/etc/exports";
 /// The shares of this host.
 pub fn local_shares() -> Fact<Vec<Share>> {
     if cfg!(windows) {
-        return Fact::unknown(
-            ReasonCode::Unsupported,
-            "Windows SMB share enumeration (Get-SmbShare, Get-SmbShareAccess) is not implemented yet",
-        );
+        return windows_shares();
     }
     let mut shares = Vec::new();
     match std::fs::read_to_string(SMB_CONF) {
@@ -168,6 +166,111 @@ pub fn parse_exports(text: &str) -> Vec<Share> {
     out
 }
 
+/// PowerShell that prints the shares, a line `--`, then their access entries.
+const WINDOWS_SHARES_SCRIPT: &str = "Get-SmbShare | Select-Object Name,Path,Description,Special,ShareType | ConvertTo-Json; '--'; Get-SmbShareAccess -Name * | Select-Object Name,ScopeName,AccountName,AccessControlType,AccessRight | ConvertTo-Json";
+
+fn windows_shares() -> Fact<Vec<Share>> {
+    let output = std::process::Command::new("powershell.exe")
+        .args([
+            "-NoProfile",
+            "-NonInteractive",
+            "-Command",
+            WINDOWS_SHARES_SCRIPT,
+        ])
+        .output();
+    let output = match output {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            let err = String::from_utf8_lossy(&o.stderr);
+            let reason = if err.contains("Access") {
+                ReasonCode::NeedsAdmin
+            } else {
+                ReasonCode::Error
+            };
+            return Fact::unknown(reason, format!("Get-SmbShare: {}", err.trim()));
+        }
+        Err(e) => return Fact::unknown(ReasonCode::Unsupported, format!("powershell.exe: {e}")),
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (shares, access) = text.split_once("\n--").unwrap_or((&text, ""));
+    match parse_windows_shares(shares, access.trim_start_matches(['\r', '\n'])) {
+        Ok(list) => Fact::known(list),
+        Err(e) => Fact::unknown(ReasonCode::Unparsable, e),
+    }
+}
+
+/// Accounts that mean "anyone, even without an account".
+const WINDOWS_OPEN_ACCOUNTS: &[&str] = &["everyone", "anonymous logon", "guest", "guests"];
+/// Accounts that mean "any account of the machine or domain".
+const WINDOWS_ALL_USER_ACCOUNTS: &[&str] = &["authenticated users", "domain users", "users"];
+
+/// Shares from `Get-SmbShare | ConvertTo-Json` and their entries from
+/// `Get-SmbShareAccess | ConvertTo-Json` (an object when there is one, an array
+/// otherwise; enums as numbers). Admin shares (`Special`, or a name ending in `$`)
+/// are left out.
+pub fn parse_windows_shares(shares_json: &str, access_json: &str) -> Result<Vec<Share>, String> {
+    fn items(json: &str, what: &str) -> Result<Vec<serde_json::Value>, String> {
+        if json.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        match serde_json::from_str(json.trim()) {
+            Ok(serde_json::Value::Array(a)) => Ok(a),
+            Ok(v @ serde_json::Value::Object(_)) => Ok(vec![v]),
+            Ok(_) => Err(format!("{what}: expected JSON objects")),
+            Err(e) => Err(format!("{what}: {e}")),
+        }
+    }
+    let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let access = items(access_json, "Get-SmbShareAccess")?;
+    let mut out = Vec::new();
+    for share in items(shares_json, "Get-SmbShare")? {
+        let name = text(&share, "Name");
+        let path = text(&share, "Path");
+        if name.ends_with('$') || share["Special"].as_bool() == Some(true) || path.is_empty() {
+            continue;
+        }
+        let mut open = false;
+        let mut all_users = false;
+        let mut who = Vec::new();
+        for entry in access.iter().filter(|a| text(a, "Name") == name) {
+            let account = text(entry, "AccountName");
+            // 0 or "Allow"; deny entries take nobody in.
+            let allow = matches!(entry["AccessControlType"].as_u64(), Some(0))
+                || entry["AccessControlType"].as_str() == Some("Allow");
+            let right = match entry["AccessRight"].as_u64() {
+                Some(0) => "Full",
+                Some(1) => "Change",
+                Some(2) => "Read",
+                Some(_) => "Custom",
+                None => entry["AccessRight"].as_str().unwrap_or("?"),
+            };
+            who.push(format!(
+                "{account}: {} {right}",
+                if allow { "Allow" } else { "Deny" }
+            ));
+            if !allow {
+                continue;
+            }
+            let bare = account
+                .rsplit('\\')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            open |= WINDOWS_OPEN_ACCOUNTS.contains(&bare.as_str());
+            all_users |= WINDOWS_ALL_USER_ACCOUNTS.contains(&bare.as_str());
+        }
+        out.push(Share {
+            name,
+            protocol: "smb".into(),
+            path,
+            open_to_everyone: open,
+            readable_by_all_users: open || all_users,
+            access: who,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +303,35 @@ mod tests {
         assert!(!shares[1].open_to_everyone && !shares[1].readable_by_all_users);
         assert_eq!(shares[1].access, vec!["valid users = @giaovien"]);
         assert!(!shares[2].open_to_everyone && shares[2].readable_by_all_users);
+    }
+
+    #[test]
+    fn windows_shares_from_powershell_json() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdata/windows");
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+        let shares =
+            parse_windows_shares(&read("get-smbshare.json"), &read("get-smbshareaccess.json"))
+                .unwrap();
+        let names: Vec<&str> = shares.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["DuLieuChung", "GiaoVu", "KeToan"]);
+        assert!(shares[0].open_to_everyone && shares[0].readable_by_all_users);
+        assert_eq!(shares[0].path, "D:\\DuLieuChung");
+        assert!(!shares[1].open_to_everyone && shares[1].readable_by_all_users);
+        // Everyone is denied on KeToan: only the named account reads it.
+        assert!(!shares[2].open_to_everyone && !shares[2].readable_by_all_users);
+        assert_eq!(shares[2].access.len(), 2);
+    }
+
+    #[test]
+    fn a_single_windows_share_is_an_object() {
+        let shares = parse_windows_shares(
+            r#"{"Name":"Chung","Path":"E:\\Chung","Special":false}"#,
+            r#"{"Name":"Chung","AccountName":"BUILTIN\\Guests","AccessControlType":0,"AccessRight":2}"#,
+        )
+        .unwrap();
+        assert_eq!(shares.len(), 1);
+        assert!(shares[0].open_to_everyone);
+        assert!(parse_windows_shares("not json", "").is_err());
     }
 
     #[test]
