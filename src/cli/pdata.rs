@@ -107,7 +107,7 @@ fn scan_folders(cli: &Cli, args: &PdataScanArgs) -> Result<u8, BadInput> {
     let shares = pdata::shares::local_shares();
     let roots = scan::roots(&config, &shares);
     let started = Instant::now();
-    let folders = scan::scan(&roots, &shares, &config, jiff::Zoned::now().year() as u16);
+    let folders = scan::scan(&roots, &shares, &config, pdata::current_year());
     let elapsed = started.elapsed().as_secs_f64();
 
     if args.stats {

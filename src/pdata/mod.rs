@@ -107,6 +107,16 @@ impl PersonalDataConfig {
     }
 }
 
+/// The year now, in Vietnam's time zone (UTC+7): bounds plausible birth years in
+/// ID numbers. Read once per scan, never inside the detector.
+pub fn current_year() -> u16 {
+    jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)))
+        .year()
+        .try_into()
+        .unwrap_or(u16::MAX)
+}
+
 /// The personal-data facts of this host: its shares, then every configured and
 /// shared folder scanned. `current_year` bounds plausible birth years.
 pub fn collect_host(config: &PersonalDataConfig, current_year: u16) -> PersonalDataFacts {

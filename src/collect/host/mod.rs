@@ -58,7 +58,10 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         listening_ports: platform::listening_ports(),
         antivirus: AntivirusFacts { products, clamav },
         backups,
-        personal_data: crate::pdata::collect_host(&opts.config.personal_data, current_year()),
+        personal_data: crate::pdata::collect_host(
+            &opts.config.personal_data,
+            crate::pdata::current_year(),
+        ),
     };
     let target = TargetIdentity {
         kind: TargetKind::Host,
@@ -66,15 +69,6 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         unit: opts.config.unit.clone(),
     };
     (target, facts)
-}
-
-/// The year now, in Vietnam's time zone: bounds plausible birth years in ID numbers.
-fn current_year() -> u16 {
-    jiff::Zoned::now()
-        .with_time_zone(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)))
-        .year()
-        .try_into()
-        .unwrap_or(u16::MAX)
 }
 
 fn from_sysinfo<T>(r: Result<T, sysinfo::Error>) -> Fact<T> {
