@@ -40,6 +40,8 @@ struct RawConfig {
     backup: Vec<BackupLocation>,
     #[serde(default)]
     limits: WalkLimits,
+    #[serde(default)]
+    personal_data: Option<Spanned<crate::pdata::PersonalDataConfig>>,
 }
 
 /// A backup location to check.
@@ -99,6 +101,8 @@ pub struct LocalConfig {
     pub params: BTreeMap<String, ParamValue>,
     pub backups: Vec<BackupLocation>,
     pub limits: WalkLimits,
+    /// Folders to scan for personal data (rule H15) and the scan's limits.
+    pub personal_data: crate::pdata::PersonalDataConfig,
     /// Where it was read from, if anywhere.
     pub source: Option<String>,
 }
@@ -133,7 +137,7 @@ impl LocalConfig {
             Err(e) => {
                 let message = e.message().trim().to_string();
                 let help = if message.contains("unknown field") {
-                    "khien.toml accepts [unit], [params], [[backup]] and [limits]; see README.md"
+                    "khien.toml accepts [unit], [params], [[backup]], [limits] and [personal_data]; see README.md"
                 } else {
                     "fix the value; see the example configuration in README.md"
                 };
@@ -182,6 +186,18 @@ impl LocalConfig {
                 );
             }
         }
+        let (personal_data, pd_span) = match raw.personal_data {
+            Some(s) => (s.get_ref().clone(), s.span()),
+            None => (Default::default(), 0..0),
+        };
+        for (field, problem) in personal_data.problems() {
+            diags.error(
+                f,
+                pd_span.clone(),
+                format!("[personal_data] {field}: {problem}"),
+                Some("see docs/pdata.md for the [personal_data] section".into()),
+            );
+        }
         if !diags.is_empty() {
             return Err(diags);
         }
@@ -190,6 +206,7 @@ impl LocalConfig {
             params,
             backups: raw.backup,
             limits: raw.limits,
+            personal_data,
             source: Some(source),
         })
     }

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod facts;
 pub mod findings;
 pub mod i18n;
+pub mod pdata;
 pub mod policy;
 pub mod register;
 pub mod report;

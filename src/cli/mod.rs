@@ -2,6 +2,8 @@
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
 mod register;
+
+mod pdata;
 mod rules;
 mod waivers;
 pub mod windows;
@@ -62,6 +64,10 @@ pub enum Command {
     /// Check waivers; read results with or without them.
     #[command(subcommand)]
     Waivers(waivers::WaiversCommand),
+
+    /// Look for citizen ID numbers (personal data) in folders.
+    #[command(subcommand)]
+    Pdata(pdata::PdataCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,6 +144,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rules(cmd) => rules::run(&cli, cmd),
         Command::Scan(ScanCommand::Register(args)) => register::scan(&cli, args),
         Command::Waivers(cmd) => waivers::run(&cli, cmd),
+
+        Command::Pdata(cmd) => pdata::run(&cli, cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

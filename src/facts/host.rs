@@ -34,6 +34,9 @@ pub struct HostFacts {
     pub legacy: LegacyFacts,
     pub screen_lock: ScreenLockFacts,
     pub encryption: EncryptionFacts,
+
+    /// Citizen ID numbers in configured and shared folders (rule H15).
+    pub personal_data: super::pdata::PersonalDataFacts,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -10,6 +10,8 @@
 
 pub mod host;
 pub mod register;
+
+pub mod pdata;
 mod shape;
 pub mod web;
 

@@ -76,6 +76,11 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         legacy: posture.legacy,
         screen_lock: posture.screen_lock,
         encryption: posture.encryption,
+
+        personal_data: crate::pdata::collect_host(
+            &opts.config.personal_data,
+            crate::pdata::current_year(),
+        ),
     };
     let target = TargetIdentity {
         kind: TargetKind::Host,

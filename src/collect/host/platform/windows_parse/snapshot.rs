@@ -253,5 +253,10 @@ pub fn host_facts(s: &Snapshot, processes: Fact<Vec<String>>) -> crate::facts::h
         legacy: w.posture.legacy,
         screen_lock: w.posture.screen_lock,
         encryption: w.posture.encryption,
+        // Snapshots hold no share list and no folder is configured for them.
+        personal_data: crate::facts::pdata::PersonalDataFacts {
+            shares: not_read(),
+            folders: Vec::new(),
+        },
     }
 }

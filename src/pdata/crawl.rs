@@ -1,0 +1,496 @@
+//! Rule W11: a polite same-host crawl of a school website, looking for citizen ID
+//! numbers in HTML pages and in the documents they link (`.pdf .xls(x) .ods .doc(x)
+//! .csv .txt`), with the same detector and masking as the host scan.
+//!
+//! The crawler does not speak HTTP itself: it goes through a [`PageFetcher`], so the
+//! website collector's fetcher (TLS, per-IP rate limits, name pinning) can be plugged
+//! in. Limits (depth, URLs, bytes per response, delay between requests) are the
+//! caller's, normally policy parameters.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::detect::{detect, redact_numbers};
+use super::extract::{self, ExtractLimits, Extracted};
+use crate::facts::{Fact, ReasonCode};
+use crate::policy::ParamValue;
+
+/// One HTTP response, as the fetcher hands it over.
+#[derive(Clone, Debug)]
+pub struct FetchedPage {
+    /// The URL after redirects.
+    pub final_url: Url,
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body, already cut by the fetcher at its size limit.
+    pub body: Vec<u8>,
+}
+
+/// Fetches one URL with a GET. Implementations bound time and size themselves and
+/// must only connect where the scan is allowed to.
+pub trait PageFetcher {
+    fn fetch(&self, url: &Url) -> Result<FetchedPage, String>;
+}
+
+/// Bounds of one crawl.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CrawlLimits {
+    /// Links followed from the start page (the start page is depth 0).
+    pub max_depth: u32,
+    /// URLs fetched in all, pages and documents together.
+    pub max_urls: usize,
+    /// Pause between two requests to the site.
+    pub delay: Duration,
+    /// Distinct IDs from which a page or document is listed.
+    pub min_ids_listed: u64,
+    pub extract: ExtractLimits,
+}
+
+impl Default for CrawlLimits {
+    fn default() -> Self {
+        CrawlLimits {
+            max_depth: 3,
+            max_urls: 500,
+            delay: Duration::from_millis(250),
+            min_ids_listed: 1,
+            extract: ExtractLimits::default(),
+        }
+    }
+}
+
+impl CrawlLimits {
+    /// The limits from the policy's `pdata_crawl_*` and `pdata_web_min_ids`
+    /// parameters (as `Policy::param_values` gives them); defaults where absent.
+    pub fn from_params(params: &BTreeMap<String, ParamValue>) -> Self {
+        let int = |name: &str| match params.get(name) {
+            Some(ParamValue::Integer(i)) => Some((*i).max(0) as u64),
+            Some(ParamValue::Float(f)) if *f >= 0.0 => Some(*f as u64),
+            _ => None,
+        };
+        let d = CrawlLimits::default();
+        CrawlLimits {
+            max_depth: int("pdata_crawl_max_depth").map_or(d.max_depth, |v| v as u32),
+            max_urls: int("pdata_crawl_max_urls").map_or(d.max_urls, |v| v as usize),
+            delay: int("pdata_crawl_delay_ms").map_or(d.delay, Duration::from_millis),
+            min_ids_listed: 1,
+            extract: d.extract,
+        }
+    }
+}
+
+/// What the crawl found on one site: the facts for rule W11.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WebPersonalDataFacts {
+    pub pages_examined: u64,
+    pub documents_examined: u64,
+    /// Pages and documents with citizen ID numbers, the most first.
+    pub exposures: Vec<WebExposure>,
+    /// Linked documents protected by a password.
+    pub protected_documents: Vec<String>,
+    /// URLs that could not be fetched or read, with the reason.
+    pub unreadable: Vec<String>,
+    /// The crawl stopped at its URL limit before visiting every link in depth.
+    pub url_limit_reached: bool,
+    /// The crawl ran (the start page answered). Unknown when the site could not
+    /// be reached: then nothing is known about what it publishes.
+    pub complete: Fact<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WebExposure {
+    pub url: String,
+    /// `page` or `document`.
+    pub kind: String,
+    pub distinct_ids: u64,
+    pub labelled_ids: u64,
+    /// Masked: `068******123`.
+    pub masked_samples: Vec<String>,
+    pub phones: u64,
+}
+
+/// Document extensions followed from pages.
+const DOCUMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "xls", "xlsx", "xlsm", "ods", "doc", "docx", "csv", "txt",
+];
+
+/// Crawls from `start`, staying on its scheme, host and port.
+pub fn crawl(
+    start: &Url,
+    fetcher: &dyn PageFetcher,
+    limits: CrawlLimits,
+    current_year: u16,
+) -> WebPersonalDataFacts {
+    let mut facts = WebPersonalDataFacts {
+        pages_examined: 0,
+        documents_examined: 0,
+        exposures: Vec::new(),
+        protected_documents: Vec::new(),
+        unreadable: Vec::new(),
+        url_limit_reached: false,
+        complete: Fact::known(true),
+    };
+    let disallowed = robots_disallowed(start, fetcher);
+    let mut queue = VecDeque::from([(start.clone(), 0u32)]);
+    let mut seen: HashSet<String> = HashSet::from([key(start)]);
+    let mut fetched = 0usize;
+
+    while let Some((url, depth)) = queue.pop_front() {
+        if fetched >= limits.max_urls {
+            facts.url_limit_reached = true;
+            break;
+        }
+        if disallowed
+            .iter()
+            .any(|p| url.path().starts_with(p.as_str()))
+        {
+            continue;
+        }
+        if fetched > 0 && !limits.delay.is_zero() {
+            std::thread::sleep(limits.delay);
+        }
+        fetched += 1;
+        let page = match fetcher.fetch(&url) {
+            Ok(p) if (200..300).contains(&p.status) => p,
+            Ok(p) => {
+                facts.unreadable.push(format!("{url} (HTTP {})", p.status));
+                if fetched == 1 {
+                    facts.complete = Fact::unknown(
+                        ReasonCode::Unreachable,
+                        format!("the start page answered HTTP {}", p.status),
+                    );
+                }
+                continue;
+            }
+            Err(e) => {
+                facts.unreadable.push(format!("{url} ({e})"));
+                if fetched == 1 {
+                    facts.complete = Fact::unknown(ReasonCode::Unreachable, e);
+                }
+                continue;
+            }
+        };
+        if !same_site(start, &page.final_url) {
+            continue;
+        }
+        let (text, kind) = match document_extension(&page) {
+            None => {
+                let html = String::from_utf8_lossy(&page.body);
+                facts.pages_examined += 1;
+                if depth < limits.max_depth {
+                    for link in links(&html, &page.final_url) {
+                        if same_site(start, &link) && seen.insert(key(&link)) {
+                            queue.push_back((link, depth + 1));
+                        }
+                    }
+                }
+                (html_text(&html), "page")
+            }
+            Some(ext) => {
+                facts.documents_examined += 1;
+                match extract::extract_bytes(&ext, page.body, limits.extract) {
+                    Extracted::Text(t) => (t, "document"),
+                    Extracted::Protected => {
+                        facts.protected_documents.push(url.to_string());
+                        continue;
+                    }
+                    other => {
+                        facts
+                            .unreadable
+                            .push(format!("{url} ({})", outcome_name(&other)));
+                        continue;
+                    }
+                }
+            }
+        };
+        let d = detect(&text, current_year);
+        if d.ids.len() as u64 >= limits.min_ids_listed.max(1) {
+            facts.exposures.push(WebExposure {
+                url: page.final_url.to_string(),
+                kind: kind.into(),
+                distinct_ids: d.ids.len() as u64,
+                labelled_ids: d.labelled as u64,
+                masked_samples: d.masked_samples(3),
+                phones: d.phones as u64,
+            });
+        }
+    }
+    if !queue.is_empty() {
+        facts.url_limit_reached = true;
+    }
+    facts
+        .exposures
+        .sort_by(|a, b| b.distinct_ids.cmp(&a.distinct_ids).then(a.url.cmp(&b.url)));
+    facts
+}
+
+fn outcome_name(e: &Extracted) -> String {
+    match e {
+        Extracted::TooLarge => "too large".into(),
+        Extracted::Timeout => "timed out".into(),
+        Extracted::Unsupported => "format not supported".into(),
+        Extracted::Failed(d) => redact_numbers(d),
+        Extracted::Text(_) | Extracted::Protected => String::new(),
+    }
+}
+
+/// The URL without its fragment: `#top` links are the same page.
+fn key(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    u.to_string()
+}
+
+fn same_site(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// A document's format, from the URL's extension, else from the content type;
+/// `None` for an HTML (or unknown) page.
+fn document_extension(page: &FetchedPage) -> Option<String> {
+    let from_path = page
+        .final_url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .and_then(|name| name.rsplit_once('.'))
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .filter(|ext| DOCUMENT_EXTENSIONS.contains(&ext.as_str()));
+    if from_path.is_some() {
+        return from_path;
+    }
+    let ct = page.content_type.as_deref()?.to_ascii_lowercase();
+    let ext = if ct.starts_with("application/pdf") {
+        "pdf"
+    } else if ct.contains("spreadsheetml") {
+        "xlsx"
+    } else if ct.contains("wordprocessingml") {
+        "docx"
+    } else if ct.starts_with("application/vnd.ms-excel") {
+        "xls"
+    } else if ct.contains("opendocument.spreadsheet") {
+        "ods"
+    } else if ct.starts_with("text/csv") {
+        "csv"
+    } else {
+        return None;
+    };
+    Some(ext.to_string())
+}
+
+/// `Disallow` prefixes that apply to every robot (`User-agent: *`).
+fn robots_disallowed(start: &Url, fetcher: &dyn PageFetcher) -> Vec<String> {
+    let Ok(robots) = start.join("/robots.txt") else {
+        return Vec::new();
+    };
+    let Ok(page) = fetcher.fetch(&robots) else {
+        return Vec::new();
+    };
+    if page.status != 200 {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&page.body);
+    let mut out = Vec::new();
+    let mut applies = false;
+    let mut in_agents = false;
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let Some((field, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match field.trim().to_ascii_lowercase().as_str() {
+            "user-agent" => {
+                if !in_agents {
+                    applies = false;
+                }
+                in_agents = true;
+                applies |= value == "*";
+            }
+            "disallow" => {
+                in_agents = false;
+                if applies && !value.is_empty() {
+                    out.push(value.to_string());
+                }
+            }
+            _ => in_agents = false,
+        }
+    }
+    out
+}
+
+/// Links of a page (`href` and `src` attributes), resolved against its URL.
+fn links(html: &str, base: &Url) -> Vec<Url> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for attr in ["href", "src"] {
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(attr) {
+            let at = from + pos + attr.len();
+            from = at;
+            let rest = html[at..].trim_start();
+            let Some(rest) = rest.strip_prefix('=') else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let value = match rest.chars().next() {
+                Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or(""),
+                Some(_) => rest
+                    .split(|c: char| c.is_whitespace() || c == '>')
+                    .next()
+                    .unwrap_or(""),
+                None => "",
+            };
+            let value = value.replace("&amp;", "&");
+            if value.is_empty()
+                || value.starts_with('#')
+                || value.starts_with("javascript:")
+                || value.starts_with("mailto:")
+            {
+                continue;
+            }
+            if let Ok(u) = base.join(&value)
+                && matches!(u.scheme(), "http" | "https")
+            {
+                out.push(u);
+            }
+        }
+    }
+    out
+}
+
+/// The visible text of an HTML page, with table cells as tab-separated lines so the
+/// detector can tell columns apart. Scripts and styles are dropped.
+fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        push_entities(&mut out, &rest[..lt]);
+        let after = &rest[lt + 1..];
+        let Some(gt) = after.find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = after[..gt].trim().to_ascii_lowercase();
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        rest = &after[gt + 1..];
+        if !tag.starts_with('/') && (name == "script" || name == "style") {
+            let close = format!("</{name}");
+            match rest.to_ascii_lowercase().find(&close) {
+                Some(end) => rest = &rest[end..],
+                None => rest = "",
+            }
+            continue;
+        }
+        match (tag.starts_with('/'), name.as_str()) {
+            (true, "td" | "th") => out.push('\t'),
+            (false, "td" | "th" | "tr" | "thead" | "tbody") => {}
+            (true, "tr") => {
+                if out.ends_with('\t') {
+                    out.pop();
+                }
+                out.push('\n');
+            }
+            (_, "br" | "p" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "table") => out.push('\n'),
+            _ => out.push(' '),
+        }
+    }
+    push_entities(&mut out, rest);
+    out
+}
+
+fn push_entities(out: &mut String, text: &str) {
+    if !text.contains('&') {
+        out.push_str(text);
+        return;
+    }
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let end = after.find(';').filter(|&e| e <= 8);
+        let decoded = end.and_then(|e| match &after[..e] {
+            "nbsp" => Some(' '),
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            n if n.starts_with("#x") => u32::from_str_radix(&n[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        });
+        match (decoded, end) {
+            (Some(c), Some(e)) => {
+                out.push(c);
+                rest = &after[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_tables_become_tab_rows() {
+        let t = html_text(
+            "<table><tr><th>Họ tên</th><th>Số CCCD</th></tr>\
+             <tr><td>An</td><td>068207001234</td></tr></table><script>var x='068207009999'</script>",
+        );
+        assert!(t.contains("Họ tên\tSố CCCD\n"), "{t:?}");
+        assert!(t.contains("An\t068207001234\n"), "{t:?}");
+        assert!(!t.contains("068207009999"));
+    }
+
+    #[test]
+    fn links_resolve_and_skip_other_schemes() {
+        let base = Url::parse("http://127.0.0.1:8080/tin-tuc/").unwrap();
+        let l = links(
+            r#"<a href="ds.pdf">x</a><a href='/a?x=1&amp;y=2'>y</a><a href=mailto:a@b>m</a><img src=/i.png>"#,
+            &base,
+        );
+        let l: Vec<String> = l.iter().map(Url::to_string).collect();
+        assert_eq!(
+            l,
+            vec![
+                "http://127.0.0.1:8080/tin-tuc/ds.pdf",
+                "http://127.0.0.1:8080/a?x=1&y=2",
+                "http://127.0.0.1:8080/i.png"
+            ]
+        );
+    }
+
+    #[test]
+    fn limits_come_from_the_default_policy() {
+        let policy =
+            crate::policy::load_sources(crate::policy::embedded_sources(), "embedded").unwrap();
+        let limits = CrawlLimits::from_params(&policy.param_values(&BTreeMap::new()));
+        assert_eq!(limits.max_depth, 3);
+        assert_eq!(limits.max_urls, 500);
+        assert_eq!(limits.delay, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn entities_decode() {
+        let mut s = String::new();
+        push_entities(&mut s, "a&nbsp;b &amp; &#273; &bogus c");
+        assert_eq!(s, "a b & đ &bogus c");
+    }
+}
