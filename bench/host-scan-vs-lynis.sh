@@ -26,6 +26,7 @@ measure() {
 }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
+echo "load average before the run: $(cut -d" " -f1-3 /proc/loadavg) (the machine is shared)"
 echo "khien $("$khien" --version | awk '{print $2}'), $(lynis --version 2>/dev/null | head -1 | sed 's/^/lynis /')"
 echo
 echo "khien scan host (default policy, no backups declared), $runs runs:"

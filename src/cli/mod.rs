@@ -203,7 +203,7 @@ pub(crate) fn load_config(
     }
 }
 
-pub(crate) fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
+fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
     match policy
         .param_values(&config.params)
         .get("default_backup_max_age_days")
@@ -214,17 +214,22 @@ pub(crate) fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
     }
 }
 
-fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
-    let policy = load_policy(cli)?;
-    let config = load_config(args.config.as_deref(), &policy)?;
+/// Collects this machine's facts into a fact document.
+pub(crate) fn collect_host_document(policy: &Policy, config: &LocalConfig) -> FactDocument {
     let opts = HostScanOptions {
-        config: &config,
-        default_backup_max_age_days: default_backup_age(&policy, &config),
+        config,
+        default_backup_max_age_days: default_backup_age(policy, config),
     };
     let collected_at = Timestamp::now();
     let (target, facts) = host::collect(&opts);
     let facts = serde_json::to_value(&facts).expect("host facts serialize");
-    let doc = FactDocument::new(target, collected_at, facts);
+    FactDocument::new(target, collected_at, facts)
+}
+
+fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
+    let policy = load_policy(cli)?;
+    let config = load_config(args.config.as_deref(), &policy)?;
+    let doc = collect_host_document(&policy, &config);
     if let Some(path) = &args.facts_out {
         let json = serde_json::to_string_pretty(&doc).expect("fact documents serialize") + "\n";
         report::write_atomically(path, json.as_bytes())

@@ -10,9 +10,7 @@ use std::process::ExitCode;
 
 use jiff::Timestamp;
 
-use super::{BadInput, default_backup_age, evaluate, load_config};
-use crate::collect::host::{self, HostScanOptions};
-use crate::facts::FactDocument;
+use super::{BadInput, collect_host_document, evaluate, load_config};
 use crate::i18n::{Lang, tr};
 use crate::policy;
 use crate::report;
@@ -84,19 +82,12 @@ pub fn scan_into(folder: &Path, lang: Lang) -> Result<(PathBuf, String, u8), Bad
     let policy = policy::load_sources(policy::embedded_sources(), "embedded")?;
     let beside = folder.join(crate::config::DEFAULT_FILE_NAME);
     let config = load_config(beside.is_file().then_some(beside.as_path()), &policy)?;
-    let opts = HostScanOptions {
-        config: &config,
-        default_backup_max_age_days: default_backup_age(&policy, &config),
-    };
-    let collected_at = Timestamp::now();
-    let (target, facts) = host::collect(&opts);
-    let facts = serde_json::to_value(&facts).expect("host facts serialize");
+    let doc = collect_host_document(&policy, &config);
     let name = result_file_name(
-        target.unit.as_ref().map(|u| u.code.as_str()),
-        &target.id,
-        collected_at,
+        doc.target.unit.as_ref().map(|u| u.code.as_str()),
+        &doc.target.id,
+        doc.collected_at,
     );
-    let doc = FactDocument::new(target, collected_at, facts);
     let result = evaluate(&policy, &config, &[doc], None);
     let path = folder.join(name);
     report::write_atomically(&path, report::to_json(&result).as_bytes())
