@@ -1,6 +1,9 @@
 //! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
+// `report` is taken by `crate::report` in this module's imports.
+#[path = "report.rs"]
+mod report_cmd;
 mod rules;
 
 use std::io::Write as _;
@@ -54,6 +57,8 @@ pub enum Command {
     /// List, show and check rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Compliance-debt report from result documents (HTML, XLSX, CSV, JSON).
+    Report(report_cmd::ReportArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,6 +124,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(ScanCommand::Host(args)) => scan_host(&cli, args),
         Command::Eval(args) => eval(&cli, args),
         Command::Rules(cmd) => rules::run(&cli, cmd),
+        Command::Report(args) => report_cmd::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
