@@ -19,7 +19,7 @@ pub struct ShareBar {
 pub fn share_bars(title: &str, bars: &[ShareBar], no_data: &str) -> String {
     let row = 26.0;
     let left = 250.0;
-    let right = 110.0;
+    let right = 150.0;
     let plot = WIDTH - left - right;
     let height = 30.0 + row * bars.len() as f64 + 20.0;
     let mut s = String::new();
