@@ -184,6 +184,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     // Joined before the ingest result is looked at, so the reader always stops.
     let read_errors = reader.join().unwrap_or_default();
     let ingest = ingest.map_err(|e| history_error(&db_path, e))?;
+    let files_read = files_total - read_errors.len() as u64;
     skipped.extend(read_errors);
     let mut stderr = anstream::stderr();
     for s in &skipped {
@@ -224,7 +225,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         inventory,
     };
     let inputs = InputsSummary {
-        files_read: files_total - (skipped.len() as u64).min(files_total),
+        files_read,
         skipped,
         ingest: Some(ingest),
     };
@@ -264,7 +265,6 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
             })
             .map_err(|e| history_error(&db_path, e))?;
     }
-    let ing = report.inputs.ingest.clone().unwrap_or_default();
     let _ = writeln!(
         stderr,
         "{}: {} {}, {} {}; {} {} ({} {}); {} {}, {} {}, {} {}",
@@ -284,7 +284,6 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         report.changes.reopened.len(),
         tr(lang, "tái phát", "reopened"),
     );
-    let _ = ing;
     Ok(0)
 }
 
