@@ -689,7 +689,7 @@ fn province(out: &Path, policy: &Policy) {
                 true,
             );
             // Register: one record for the unit and one for its school-management system.
-            let unit_record = format!("{}", s.code);
+            let unit_record = s.code.to_string();
             let system_record = format!("{}/qlth", s.code);
             let mut reg_targets = Vec::new();
             for (id, reqs) in [
