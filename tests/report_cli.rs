@@ -479,6 +479,19 @@ fn hostile_names_are_escaped_and_neutralised_everywhere() {
         "{csv}"
     );
     assert!(csv.contains("'=1+2"));
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("period,evaluated_at,no,unit_code,")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("2026-H1,2026-03-31T00:00:00Z,1,")
+    );
 
     let xlsx = dir.path().join("out.xlsx");
     khien()
