@@ -62,6 +62,13 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
         &["--at", "2026-03-31T00:00:00Z"],
     );
     assert_eq!(first["since_source"], "period_start");
+    // A school's own report in between does not move the province's "previous report".
+    let unit = report(
+        &db,
+        &[],
+        &["--at", "2026-04-30T00:00:00Z", "--unit", "LD-THPT-006"],
+    );
+    assert_eq!(unit["since_source"], "period_start");
     let second = report(&db, &[f.join("round-3")], &["--at", "2026-05-31T00:00:00Z"]);
     assert_eq!(second["since_source"], "previous_report");
     // "Since the previous report" starts after the newest scan that report saw.

@@ -63,7 +63,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "TIME")]
     pub at: Option<Timestamp>,
     /// Count new, fixed and reopened findings after this time. Default: the newest
-    /// scan seen by the previous report recorded in --db, else the start of the period.
+    /// scan seen by the previous report of the same scope (the province, or this
+    /// --unit) recorded in --db, else the start of the period.
     #[arg(long, value_name = "TIME")]
     pub since: Option<Timestamp>,
     /// Local configuration for parameter overrides (deadlines per severity).
@@ -198,7 +199,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
             s
         }
         (None, true) => match store
-            .last_report()
+            .last_report(args.unit.as_deref())
             .map_err(|e| history_error(&db_path, e))?
         {
             Some(prev) => {
@@ -261,6 +262,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
             .record_report(&ReportRun {
                 generated_at: report.generated_at,
                 period: report.period.clone(),
+                unit: args.unit.clone(),
                 data_until,
             })
             .map_err(|e| history_error(&db_path, e))?;

@@ -123,6 +123,8 @@ pub struct RuleText {
 pub struct ReportRun {
     pub generated_at: Timestamp,
     pub period: String,
+    /// The unit of a per-unit report; `None` for the province report.
+    pub unit: Option<String>,
     /// The newest scan the report saw.
     pub data_until: Timestamp,
 }
@@ -156,7 +158,8 @@ pub trait HistoryStore {
     /// The newest scan time stored.
     fn data_until(&self) -> Result<Option<Timestamp>, HistoryError>;
 
-    fn last_report(&self) -> Result<Option<ReportRun>, HistoryError>;
+    /// The newest report recorded for this scope (a unit, or the province with `None`).
+    fn last_report(&self, unit: Option<&str>) -> Result<Option<ReportRun>, HistoryError>;
 
     fn record_report(&mut self, run: &ReportRun) -> Result<(), HistoryError>;
 }

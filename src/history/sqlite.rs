@@ -50,7 +50,7 @@ CREATE INDEX IF NOT EXISTS events_by_finding ON events(finding_ref, at);
 CREATE INDEX IF NOT EXISTS events_by_time ON events(at);
 CREATE TABLE IF NOT EXISTS reports(
   id INTEGER PRIMARY KEY, generated_at INTEGER NOT NULL, period TEXT NOT NULL,
-  data_until INTEGER NOT NULL);
+  unit TEXT NOT NULL, data_until INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ingests(
   id INTEGER PRIMARY KEY, at INTEGER NOT NULL, documents INTEGER NOT NULL,
   targets_applied INTEGER NOT NULL, findings_applied INTEGER NOT NULL);
@@ -501,16 +501,18 @@ impl HistoryStore for SqliteStore {
         Ok(max.map(ts))
     }
 
-    fn last_report(&self) -> Result<Option<ReportRun>, HistoryError> {
+    fn last_report(&self, unit: Option<&str>) -> Result<Option<ReportRun>, HistoryError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT generated_at, period, data_until FROM reports ORDER BY id DESC LIMIT 1",
-                [],
+                "SELECT generated_at, period, data_until FROM reports WHERE unit = ?1
+                 ORDER BY id DESC LIMIT 1",
+                [unit.unwrap_or("")],
                 |r| {
                     Ok(ReportRun {
                         generated_at: ts(r.get(0)?),
                         period: r.get(1)?,
+                        unit: unit.map(str::to_string),
                         data_until: ts(r.get(2)?),
                     })
                 },
@@ -520,8 +522,13 @@ impl HistoryStore for SqliteStore {
 
     fn record_report(&mut self, run: &ReportRun) -> Result<(), HistoryError> {
         self.conn.execute(
-            "INSERT INTO reports(generated_at, period, data_until) VALUES (?1, ?2, ?3)",
-            params![secs(run.generated_at), run.period, secs(run.data_until)],
+            "INSERT INTO reports(generated_at, period, unit, data_until) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                secs(run.generated_at),
+                run.period,
+                run.unit.as_deref().unwrap_or(""),
+                secs(run.data_until)
+            ],
         )?;
         Ok(())
     }
