@@ -675,3 +675,33 @@ fn xlsx_without_output_and_bad_inventory_are_usage_errors() {
         .assert()
         .code(2);
 }
+
+/// The example province must stay in step with the result schema: every file reads as a
+/// strict `ResultDocument` (the `waiver` objects, which another branch adds to findings,
+/// set aside). Regenerate with `cargo run --example gen_results -- province fixtures/results`.
+#[test]
+fn example_province_matches_the_result_schema() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/results");
+    let mut files = 0;
+    for round in ["round-1", "round-2", "round-3"] {
+        for entry in std::fs::read_dir(dir.join(round)).unwrap() {
+            let path = entry.unwrap().path();
+            let mut v: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for t in v["targets"].as_array_mut().unwrap() {
+                for f in t["findings"].as_array_mut().unwrap() {
+                    f.as_object_mut().unwrap().remove("waiver");
+                }
+            }
+            if let Err(e) = serde_json::from_value::<khien::findings::ResultDocument>(v) {
+                panic!("{}: {e}", path.display());
+            }
+            files += 1;
+        }
+    }
+    assert_eq!(
+        files,
+        3 * 12 * 3,
+        "12 schools send host, web and register results each round"
+    );
+}
