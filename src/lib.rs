@@ -13,6 +13,7 @@ pub mod config;
 pub mod eval;
 pub mod facts;
 pub mod findings;
+pub mod history;
 pub mod i18n;
 pub mod pdata;
 pub mod policy;

@@ -1,9 +1,12 @@
 //! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
+mod pdata;
 mod register;
 
-mod pdata;
+// `report` is taken by `crate::report` in this module's imports.
+#[path = "report.rs"]
+mod report_cmd;
 mod rules;
 mod waivers;
 pub mod windows;
@@ -64,10 +67,12 @@ pub enum Command {
     /// Check waivers; read results with or without them.
     #[command(subcommand)]
     Waivers(waivers::WaiversCommand),
-
     /// Look for citizen ID numbers (personal data) in folders.
     #[command(subcommand)]
     Pdata(pdata::PdataCommand),
+
+    /// Compliance-debt report from result documents (HTML, XLSX, CSV, JSON).
+    Report(report_cmd::ReportArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -144,8 +149,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rules(cmd) => rules::run(&cli, cmd),
         Command::Scan(ScanCommand::Register(args)) => register::scan(&cli, args),
         Command::Waivers(cmd) => waivers::run(&cli, cmd),
-
         Command::Pdata(cmd) => pdata::run(&cli, cmd),
+
+        Command::Report(args) => report_cmd::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

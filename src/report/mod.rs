@@ -1,7 +1,18 @@
 //! Rendering results for people (`text`) and machines (`json`), and writing them
 //! safely to disk.
 
+pub mod compliance;
+pub mod delimited;
+pub mod html;
+pub mod indicators;
+pub mod input;
+pub mod inventory;
+pub mod period;
+pub mod safe;
+pub mod svg;
+pub mod tables;
 pub mod text;
+pub mod xlsx;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,0 +1,307 @@
+//! `khien report`: reads result documents (files, folders, or a history database),
+//! records them in the history store, and writes the compliance-debt report as HTML,
+//! XLSX, CSV or JSON, for the province or for one unit (`--unit`).
+//!
+//! A file that is not a valid result document is named on standard error and in the
+//! report, and skipped; the rest of the work goes on. Files are parsed on a second
+//! thread while the store writes, through a bounded channel, so memory does not grow
+//! with the number of files.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use clap::Args;
+use jiff::Timestamp;
+
+use super::{BadInput, Cli, load_config, load_policy};
+use crate::history::{HistoryStore, ReportRun, SqliteStore};
+use crate::i18n::{Lang, tr};
+use crate::policy::{ParamValue, Severity};
+use crate::report::compliance::{self, InputsSummary, ReportOptions, SinceSource};
+use crate::report::input::{self, InputError};
+use crate::report::inventory::Inventory;
+use crate::report::period::Period;
+use crate::report::{delimited, html, write_atomically, xlsx};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Xlsx,
+    Csv,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Result documents (`khien ... --format json`): files, folders (every *.json in
+    /// them), or a history database written with --db.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Reporting period: a year (2026, the annual report) or a half-year (2026-H1).
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Period,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// History database (SQLite file, created if missing): the results read are
+    /// recorded in it, and the report covers everything it holds.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Report for one unit only (its code), worst first with the remediation steps.
+    #[arg(long, value_name = "CODE")]
+    pub unit: Option<String>,
+    /// Units' machine counts: CSV with columns unit_code,unit_name,commune,computers.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Evaluation date (RFC 3339): ages and deadlines are computed to it. Default: now,
+    /// or the end of the period if it is over.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<Timestamp>,
+    /// Count new, fixed and reopened findings after this time. Default: the newest
+    /// scan seen by the previous report of the same scope (the province, or this
+    /// --unit) recorded in --db, else the start of the period.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<Timestamp>,
+    /// Local configuration for parameter overrides (deadlines per severity).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+fn history_error(path: &Path, e: impl std::fmt::Display) -> BadInput {
+    BadInput(format!("{}: {e}", path.display()))
+}
+
+/// Days allowed to fix a failing finding, per severity, from `debt_due_days_*`.
+fn due_days(params: &BTreeMap<String, ParamValue>) -> BTreeMap<Severity, i64> {
+    Severity::ALL_DESCENDING
+        .into_iter()
+        .map(|s| {
+            let default = match s {
+                Severity::Critical => 7,
+                Severity::High => 15,
+                Severity::Medium => 30,
+                Severity::Low => 90,
+                Severity::Info => 180,
+            };
+            let days = match params.get(&format!("debt_due_days_{}", s.as_str())) {
+                Some(ParamValue::Integer(i)) => *i,
+                Some(ParamValue::Float(f)) => *f as i64,
+                _ => default,
+            };
+            (s, days)
+        })
+        .collect()
+}
+
+pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
+    let lang = cli.lang;
+    let policy = load_policy(cli)?;
+    let config = load_config(args.config.as_deref(), &policy)?;
+    let params = policy.param_values(&config.params);
+    let inventory = match &args.inventory {
+        Some(p) => Inventory::load(p, lang).map_err(BadInput)?,
+        None => Inventory::default(),
+    };
+    let at = args
+        .at
+        .unwrap_or_else(|| Timestamp::now().min(args.period.end()));
+    if at < args.period.start() {
+        return Err(BadInput(format!(
+            "--at {at}: {} {}",
+            tr(
+                lang,
+                "trước khi kỳ báo cáo bắt đầu",
+                "is before the period starts"
+            ),
+            args.period
+        )));
+    }
+    if args.format == ReportFormat::Xlsx && args.output.is_none() {
+        return Err(BadInput(
+            tr(
+                lang,
+                "--format xlsx cần --output TỆP.xlsx",
+                "--format xlsx needs --output FILE.xlsx",
+            )
+            .into(),
+        ));
+    }
+
+    // The store: --db, else a history database given as an input, else a scratch file.
+    let (db_inputs, json_inputs): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .inputs
+        .iter()
+        .cloned()
+        .partition(|p| p.is_file() && input::is_sqlite_file(p));
+    if db_inputs.len() + usize::from(args.db.is_some()) > 1 {
+        return Err(BadInput(
+            tr(
+                lang,
+                "chỉ dùng được một cơ sở dữ liệu lịch sử (--db hoặc một tệp đầu vào)",
+                "give one history database only (--db or one input file)",
+            )
+            .into(),
+        ));
+    }
+    let _scratch;
+    let (db_path, persistent) = match args.db.clone().or_else(|| db_inputs.first().cloned()) {
+        Some(p) => (p, true),
+        None => {
+            let tmp = tempfile::Builder::new()
+                .prefix("khien-report-")
+                .suffix(".db")
+                .tempfile()
+                .map_err(|e| BadInput(format!("{e}")))?;
+            let p = tmp.path().to_path_buf();
+            _scratch = tmp;
+            (p, false)
+        }
+    };
+    let mut store = SqliteStore::open(&db_path).map_err(|e| history_error(&db_path, e))?;
+
+    let (files, mut skipped) = input::expand_inputs(&json_inputs, lang);
+    let files_total = files.len() as u64;
+    let (tx, rx) = mpsc::sync_channel(32);
+    let reader = std::thread::spawn(move || {
+        let mut errors: Vec<InputError> = Vec::new();
+        for f in files {
+            match input::read_result_file(&f, lang) {
+                Ok(doc) => {
+                    if tx.send(doc).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        errors
+    });
+    let ingest = store.ingest(&mut rx.iter());
+    // Joined before the ingest result is looked at, so the reader always stops.
+    let read_errors = reader.join().unwrap_or_default();
+    let ingest = ingest.map_err(|e| history_error(&db_path, e))?;
+    let files_read = files_total - read_errors.len() as u64;
+    skipped.extend(read_errors);
+    let mut stderr = anstream::stderr();
+    for s in &skipped {
+        let _ = writeln!(stderr, "{}: {s}", tr(lang, "bỏ qua tệp", "skipping file"));
+    }
+
+    let since_source;
+    let since = match (args.since, persistent) {
+        (Some(s), _) => {
+            since_source = SinceSource::Option;
+            s
+        }
+        (None, true) => match store
+            .last_report(args.unit.as_deref())
+            .map_err(|e| history_error(&db_path, e))?
+        {
+            Some(prev) => {
+                since_source = SinceSource::PreviousReport;
+                prev.data_until
+            }
+            None => {
+                since_source = SinceSource::PeriodStart;
+                args.period.start()
+            }
+        },
+        (None, false) => {
+            since_source = SinceSource::PeriodStart;
+            args.period.start()
+        }
+    };
+    let opts = ReportOptions {
+        period: args.period,
+        at,
+        since,
+        since_source,
+        unit: args.unit.clone(),
+        due_days: due_days(&params),
+        inventory,
+    };
+    let inputs = InputsSummary {
+        files_read,
+        skipped,
+        ingest: Some(ingest),
+    };
+    let report =
+        compliance::build(&store, &opts, inputs).map_err(|e| history_error(&db_path, e))?;
+    if let Some(unit) = &args.unit
+        && report.units.iter().all(|u| &u.code != unit)
+    {
+        let _ = writeln!(
+            stderr,
+            "{} `{unit}`",
+            tr(
+                lang,
+                "cảnh báo: không có kết quả hay danh mục nào cho đơn vị",
+                "warning: no results and no inventory entry for unit"
+            )
+        );
+    }
+
+    let bytes = render(&report, args.format, lang).map_err(BadInput)?;
+    match &args.output {
+        Some(path) => write_atomically(path, &bytes).map_err(|e| history_error(path, e))?,
+        None => {
+            let _ = std::io::stdout().write_all(&bytes);
+        }
+    }
+    if persistent {
+        let data_until = store
+            .data_until()
+            .map_err(|e| history_error(&db_path, e))?
+            .unwrap_or(report.evaluated_at);
+        store
+            .record_report(&ReportRun {
+                generated_at: report.generated_at,
+                period: report.period.clone(),
+                unit: args.unit.clone(),
+                data_until,
+            })
+            .map_err(|e| history_error(&db_path, e))?;
+    }
+    let _ = writeln!(
+        stderr,
+        "{}: {} {}, {} {}; {} {} ({} {}); {} {}, {} {}, {} {}",
+        tr(lang, "khien report", "khien report"),
+        report.inputs.files_read,
+        tr(lang, "tệp đã đọc", "files read"),
+        report.inputs.skipped.len(),
+        tr(lang, "bỏ qua", "skipped"),
+        report.debt_totals.open,
+        tr(lang, "nợ tuân thủ đang mở", "open debt items"),
+        report.debt_totals.overdue,
+        tr(lang, "quá hạn", "overdue"),
+        report.changes.new.len(),
+        tr(lang, "mới", "new"),
+        report.changes.fixed.len(),
+        tr(lang, "đã khắc phục", "fixed"),
+        report.changes.reopened.len(),
+        tr(lang, "tái phát", "reopened"),
+    );
+    Ok(0)
+}
+
+fn render(
+    report: &compliance::ComplianceReport,
+    format: ReportFormat,
+    lang: Lang,
+) -> Result<Vec<u8>, String> {
+    Ok(match format {
+        ReportFormat::Html => html::render(report, lang).into_bytes(),
+        ReportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+            s.push('\n');
+            s.into_bytes()
+        }
+        ReportFormat::Csv => delimited::render(report, lang).map_err(|e| e.to_string())?,
+        ReportFormat::Xlsx => xlsx::render(report, lang).map_err(|e| e.to_string())?,
+    })
+}

@@ -1,0 +1,41 @@
+//! CSV for other systems: one row per failing finding (open debt, then waived ones
+//! with their waiver), each with the period and evaluation date, and with the
+//! remediation plan's "06 rõ" columns. Headers are the stable machine keys; severities
+//! and dates are codes and ISO dates; text is in the report's language. Cells are neutralised so that opening the file in a spreadsheet
+//! never runs a formula.
+
+use super::compliance::ComplianceReport;
+use super::safe;
+use super::tables::{self, Audience, Cell};
+use crate::i18n::Lang;
+
+pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, csv::Error> {
+    let audience = Audience::Machines(lang);
+    let debt = tables::debt_table(report, &report.debt, audience);
+    let waived = tables::debt_table(report, &report.waived, audience);
+    // A UTF-8 byte-order mark: Excel otherwise reads Vietnamese text as Windows-1252.
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        // Every row says which period and evaluation date it belongs to.
+        let period = report.period.clone();
+        let evaluated_at = report.evaluated_at.to_string();
+        w.write_record(
+            ["period", "evaluated_at"]
+                .into_iter()
+                .chain(debt.columns.iter().map(|c| c.key)),
+        )?;
+        for row in debt.rows.iter().chain(&waived.rows) {
+            w.write_record([period.clone(), evaluated_at.clone()].into_iter().chain(
+                row.iter().map(|c| match c {
+                    Cell::Text(s) => safe::cell(s),
+                    Cell::Int(n) => n.to_string(),
+                    Cell::Num(x) => x.to_string(),
+                    Cell::Empty => String::new(),
+                }),
+            ))?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}

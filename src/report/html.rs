@@ -1,0 +1,850 @@
+//! The HTML report: one self-contained file (inline CSS and SVG, no script, nothing
+//! fetched from the network), readable offline and printable on A4. Vietnamese by
+//! default, English with `--lang en`. Every text that came from a scan or a result file
+//! goes through [`esc`]. Long lists are cut to [`MAX_ROWS`] rows with a pointer to the
+//! XLSX/CSV, which carry every row.
+
+use std::fmt::Write as _;
+
+use super::compliance::{ComplianceReport, DebtItem, IndicatorReport, ScopeValue};
+use super::indicators::Measure;
+use super::period::format_date;
+use super::safe::html as esc;
+use super::svg;
+use super::tables::{change_label, kind_label, target_text};
+use crate::history::Event;
+use crate::i18n::{Lang, tr};
+
+/// Rows shown per list in the HTML; the workbook and CSV have them all.
+pub const MAX_ROWS: usize = 300;
+
+const CSS: &str = r#"
+@page { size: A4; margin: 14mm 12mm; }
+body { font-family: "Noto Sans", "DejaVu Sans", Arial, sans-serif; font-size: 12px; color: #111; max-width: 1100px; margin: 16px auto; padding: 0 12px; }
+h1 { font-size: 20px; margin-bottom: 4px; } h2 { font-size: 16px; border-bottom: 2px solid #1a4d7a; padding-bottom: 2px; margin-top: 26px; } h3 { font-size: 13px; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0; } th, td { border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; text-align: left; }
+th { background: #dde7f0; } thead { display: table-header-group; } tr { break-inside: avoid; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+.meta td:first-child { width: 230px; font-weight: bold; }
+.cards { display: flex; flex-wrap: wrap; gap: 8px; } .card { border: 1px solid #bbb; border-radius: 4px; padding: 6px 10px; min-width: 120px; }
+.card b { display: block; font-size: 18px; }
+.ok { color: #1b5e20; font-weight: bold; } .bad { color: #b71c1c; font-weight: bold; } .muted { color: #666; }
+.sev-critical, .sev-high { color: #b71c1c; font-weight: bold; } .sev-medium { color: #8a5a00; font-weight: bold; }
+.steps { white-space: pre-wrap; margin: 4px 0 0 0; }
+.fill { min-width: 70px; }
+svg.chart { max-width: 100%; height: auto; display: block; margin: 6px 0; }
+section { break-inside: auto; } h2 { break-after: avoid; }
+@media print { body { margin: 0; max-width: none; } .noprint { display: none; } }
+"#;
+
+struct Page {
+    out: String,
+    lang: Lang,
+}
+
+impl Page {
+    fn t(&self, vi: &'static str, en: &'static str) -> &'static str {
+        tr(self.lang, vi, en)
+    }
+
+    fn push(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
+    fn h2(&mut self, id: &str, vi: &'static str, en: &'static str) {
+        let title = self.t(vi, en);
+        let _ = write!(self.out, "<h2 id=\"{id}\">{}</h2>", esc(title));
+    }
+
+    fn table_head(&mut self, headers: &[(&str, bool)]) {
+        self.push("<table><thead><tr>");
+        for (h, num) in headers {
+            let class = if *num { " class=\"num\"" } else { "" };
+            let _ = write!(self.out, "<th{class}>{}</th>", esc(h));
+        }
+        self.push("</tr></thead><tbody>");
+    }
+
+    fn note(&mut self, s: &str) {
+        let _ = write!(self.out, "<p class=\"muted\">{}</p>", esc(s));
+    }
+
+    fn cut_note(&mut self, total: usize) {
+        if total > MAX_ROWS {
+            let s = format!(
+                "{} {MAX_ROWS}/{total}. {}",
+                self.t("Đang hiển thị", "Showing"),
+                self.t(
+                    "Danh sách đầy đủ có trong tệp XLSX và CSV.",
+                    "The full list is in the XLSX and CSV files."
+                )
+            );
+            self.note(&s);
+        }
+    }
+}
+
+fn pct_text(p: Option<f64>) -> String {
+    p.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "—".into())
+}
+
+fn sev_class(item: &DebtItem) -> &'static str {
+    match item.severity.as_str() {
+        "critical" => "sev-critical",
+        "high" => "sev-high",
+        "medium" => "sev-medium",
+        _ => "",
+    }
+}
+
+fn unit_label(code: &str, name: &str, lang: Lang) -> String {
+    match (code.is_empty(), name.is_empty()) {
+        (true, _) => tr(lang, "(không rõ đơn vị)", "(unknown unit)").into(),
+        (false, true) => code.into(),
+        (false, false) => format!("{code} — {name}"),
+    }
+}
+
+fn commune_label(c: &str, lang: Lang) -> String {
+    if c.is_empty() {
+        tr(lang, "(chưa có trong danh mục)", "(not in the inventory)").into()
+    } else {
+        c.into()
+    }
+}
+
+/// Renders the report (the province report, or the unit report with `--unit`).
+pub fn render(report: &ComplianceReport, lang: Lang) -> String {
+    let mut p = Page {
+        out: String::with_capacity(256 * 1024),
+        lang,
+    };
+    let title = match &report.unit {
+        Some(u) => format!(
+            "{} — {}",
+            p.t(
+                "Báo cáo tuân thủ an toàn thông tin của đơn vị",
+                "Unit information-security compliance report"
+            ),
+            unit_label(&u.code, &u.name, lang)
+        ),
+        None => p
+            .t(
+                "Báo cáo nợ tuân thủ an toàn thông tin ngành Giáo dục và Đào tạo Lâm Đồng",
+                "Information-security compliance-debt report, Lâm Đồng education sector",
+            )
+            .to_string(),
+    };
+    let _ = write!(
+        p.out,
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"><title>{}</title><style>{CSS}</style></head><body>",
+        esc(&title)
+    );
+    let _ = write!(p.out, "<h1>{}</h1>", esc(&title));
+    meta(&mut p, report);
+    cards(&mut p, report);
+    indicators(&mut p, report);
+    if report.unit.is_some() {
+        actions(&mut p, report);
+    } else {
+        debt(&mut p, report);
+    }
+    changes(&mut p, report);
+    waived(&mut p, report);
+    plan(&mut p, report);
+    if report.unit.is_none() {
+        units(&mut p, report);
+    }
+    notes(&mut p, report);
+    p.push("</body></html>\n");
+    p.out
+}
+
+fn meta(p: &mut Page, r: &ComplianceReport) {
+    let since_how = match r.since_source {
+        super::compliance::SinceSource::PreviousReport => p.t(
+            "lần quét mới nhất của báo cáo trước",
+            "newest scan of the previous report",
+        ),
+        super::compliance::SinceSource::PeriodStart => p.t("đầu kỳ báo cáo", "start of the period"),
+        super::compliance::SinceSource::Option => p.t("theo tùy chọn --since", "from --since"),
+    };
+    let rows = [
+        (p.t("Kỳ báo cáo", "Reporting period"), r.period.clone()),
+        (
+            p.t("Thời gian của kỳ", "Period dates"),
+            format!(
+                "{} – {}",
+                format_date(r.period_start),
+                format_date(r.period_end)
+            ),
+        ),
+        (
+            p.t("Ngày đánh giá", "Evaluation date"),
+            format_date(r.evaluated_at),
+        ),
+        (
+            p.t("Hạn nộp báo cáo về Sở", "Due at the Department"),
+            r.report_due.clone(),
+        ),
+        (
+            p.t("Thay đổi tính từ", "Changes since"),
+            format!("{} ({since_how})", format_date(r.since)),
+        ),
+        (
+            p.t("Ngày lập báo cáo", "Generated"),
+            format_date(r.generated_at),
+        ),
+    ];
+    p.push("<table class=\"meta\"><tbody>");
+    for (k, v) in rows {
+        let _ = write!(p.out, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&v));
+    }
+    p.push("</tbody></table>");
+}
+
+fn cards(p: &mut Page, r: &ComplianceReport) {
+    let hosts: u64 = r.units.iter().map(|u| u.hosts_scanned).sum();
+    let computers: Option<u64> = r
+        .units
+        .iter()
+        .map(|u| u.computers)
+        .try_fold(0u64, |acc, c| c.map(|c| acc + c))
+        .or_else(|| {
+            let s: u64 = r.units.iter().filter_map(|u| u.computers).sum();
+            (s > 0).then_some(s)
+        });
+    let items: Vec<(&str, String)> = vec![
+        (p.t("Đơn vị", "Units"), r.units.len().to_string()),
+        (
+            p.t(
+                "Máy đã quét / theo danh mục",
+                "Computers scanned / inventory",
+            ),
+            format!(
+                "{hosts} / {}",
+                computers
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "—".into())
+            ),
+        ),
+        (
+            p.t("Nợ tuân thủ đang mở", "Open debt"),
+            r.debt_totals.open.to_string(),
+        ),
+        (p.t("Quá hạn", "Overdue"), r.debt_totals.overdue.to_string()),
+        (p.t("Mới", "New"), r.changes.new.len().to_string()),
+        (
+            p.t("Đã khắc phục", "Fixed"),
+            r.changes.fixed.len().to_string(),
+        ),
+        (
+            p.t("Tái phát", "Reopened"),
+            r.changes.reopened.len().to_string(),
+        ),
+        (p.t("Được miễn trừ", "Waived"), r.waived.len().to_string()),
+        (
+            p.t("Tệp bị bỏ qua", "Files skipped"),
+            r.inputs.skipped.len().to_string(),
+        ),
+    ];
+    p.push("<div class=\"cards\">");
+    for (k, v) in items {
+        let _ = write!(
+            p.out,
+            "<div class=\"card\">{}<b>{}</b></div>",
+            esc(k),
+            esc(&v)
+        );
+    }
+    p.push("</div>");
+}
+
+fn value_cell(v: &ScopeValue, ind: &IndicatorReport, lang: Lang) -> String {
+    let text = match v.count {
+        Some(n) => n.to_string(),
+        None => pct_text(v.pct),
+    };
+    let class = match v.meets_target {
+        Some(true) => "ok",
+        Some(false) => "bad",
+        None => "muted",
+    };
+    let title = if v.pct.is_none() && v.count.is_none() && ind.measure == Measure::ShareOfInventory
+    {
+        tr(lang, "chưa có số máy theo danh mục", "no inventory figure")
+    } else {
+        ""
+    };
+    format!(
+        "<td class=\"num {class}\" title=\"{}\">{}</td>",
+        esc(title),
+        esc(&text)
+    )
+}
+
+fn indicators(p: &mut Page, r: &ComplianceReport) {
+    let lang = p.lang;
+    p.h2("chi-tieu", "Chỉ tiêu của kế hoạch", "The plans' indicators");
+    p.note(p.t(
+        "Tỷ lệ máy tính tính trên số máy theo danh mục (không phải số máy đã quét); độ bao phủ = số máy đã quét ÷ số máy theo danh mục. Kết quả “không xác định” được nêu riêng và không bao giờ tính là đạt.",
+        "Computer shares are over the computers in the inventory (not over those scanned); coverage = computers scanned ÷ computers in the inventory. “Unknown” results are shown apart and never counted as passes.",
+    ));
+    let scope_of = |i: &IndicatorReport| -> ScopeValue {
+        if r.unit.is_some() {
+            i.units
+                .first()
+                .cloned()
+                .unwrap_or_else(|| i.province.clone())
+        } else {
+            i.province.clone()
+        }
+    };
+    let bars: Vec<svg::ShareBar> = r
+        .indicators
+        .iter()
+        .filter(|i| i.measure != Measure::CountFailing && i.measure != Measure::OverdueDebt)
+        .map(|i| {
+            let v = scope_of(i);
+            svg::ShareBar {
+                label: format!("{} {}", i.code, short(i.name.get(lang), 34)),
+                pct: v.pct,
+                target_pct: i.target_pct,
+                note: v
+                    .coverage_pct
+                    .map(|c| format!("({} {c:.0}%)", tr(lang, "bao phủ", "coverage")))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let chart = svg::share_bars(
+        p.t("Chỉ tiêu so với mục tiêu", "Indicators against targets"),
+        &bars,
+        p.t("không có số liệu", "no data"),
+    );
+    p.push(&chart);
+    let headers = [
+        (p.t("Mã", "Code"), false),
+        (p.t("Chỉ tiêu", "Indicator"), false),
+        (p.t("Mục tiêu", "Target"), true),
+        (p.t("Kết quả", "Measured"), true),
+        (p.t("Đạt", "Pass"), true),
+        (p.t("Không đạt", "Fail"), true),
+        (p.t("Không xác định", "Unknown"), true),
+        (p.t("Đã quét / danh mục", "Scanned / inventory"), true),
+        (p.t("Bao phủ", "Coverage"), true),
+        (p.t("Căn cứ", "Basis"), false),
+    ];
+    p.table_head(&headers);
+    for ind in &r.indicators {
+        let v = scope_of(ind);
+        let scanned = match (v.scanned, v.inventory) {
+            (Some(s), Some(i)) => format!("{s} / {i}"),
+            (Some(s), None) => format!("{s} / —"),
+            _ => String::new(),
+        };
+        let _ = write!(
+            p.out,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            esc(ind.code),
+            esc(ind.name.get(lang)),
+            esc(&target_text(ind.target_pct, v.count.is_some())),
+            value_cell(&v, ind, lang),
+            v.counts.pass,
+            v.counts.fail,
+            v.counts.unknown,
+            esc(&scanned),
+            esc(&pct_text(v.coverage_pct)),
+            esc(ind.basis),
+        );
+    }
+    p.push("</tbody></table>");
+    if r.unit.is_some() {
+        return;
+    }
+    // Communes × indicators, then units × indicators.
+    for (id, vi, en, by_unit) in [
+        (
+            "theo-xa",
+            "Chỉ tiêu theo xã/phường",
+            "Indicators per commune",
+            false,
+        ),
+        (
+            "theo-don-vi",
+            "Chỉ tiêu theo đơn vị",
+            "Indicators per unit",
+            true,
+        ),
+    ] {
+        let _ = write!(p.out, "<h3 id=\"{id}\">{}</h3>", esc(tr(lang, vi, en)));
+        let mut head: Vec<(&str, bool)> = vec![(
+            if by_unit {
+                p.t("Đơn vị", "Unit")
+            } else {
+                p.t("Xã/phường", "Commune")
+            },
+            false,
+        )];
+        if by_unit {
+            head.push((p.t("Bao phủ", "Coverage"), true));
+        }
+        for ind in &r.indicators {
+            head.push((ind.code, true));
+        }
+        p.table_head(&head);
+        let scopes: Vec<(String, String)> = if by_unit {
+            r.units
+                .iter()
+                .map(|u| (u.code.clone(), unit_label(&u.code, &u.name, lang)))
+                .collect()
+        } else {
+            r.debt_by_commune
+                .iter()
+                .map(|c| (c.commune.clone(), commune_label(&c.commune, lang)))
+                .collect()
+        };
+        for (key, label) in scopes.iter().take(MAX_ROWS) {
+            let _ = write!(p.out, "<tr><td>{}</td>", esc(label));
+            if by_unit {
+                let cov = r
+                    .indicators
+                    .iter()
+                    .find(|i| i.measure == Measure::ShareOfInventory)
+                    .and_then(|i| i.units.iter().find(|v| &v.scope == key))
+                    .and_then(|v| v.coverage_pct);
+                let _ = write!(p.out, "<td class=\"num\">{}</td>", esc(&pct_text(cov)));
+            }
+            for ind in &r.indicators {
+                let list = if by_unit { &ind.units } else { &ind.communes };
+                match list.iter().find(|v| &v.scope == key) {
+                    Some(v) => p.push(&value_cell(v, ind, lang)),
+                    None => p.push("<td class=\"num muted\">·</td>"),
+                }
+            }
+            p.push("</tr>");
+        }
+        p.push("</tbody></table>");
+        p.cut_note(scopes.len());
+    }
+}
+
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+fn debt_rows(p: &mut Page, r: &ComplianceReport, items: &[DebtItem], with_waiver: bool) {
+    let lang = p.lang;
+    let mut head = vec![
+        (p.t("Đơn vị", "Unit"), false),
+        (p.t("Đối tượng", "Target"), false),
+        (p.t("Quy tắc", "Rule"), false),
+        (p.t("Mức độ", "Severity"), false),
+        (p.t("Phát hiện từ", "Open since"), false),
+        (p.t("Tuổi (ngày)", "Age (days)"), true),
+        (p.t("Hạn khắc phục", "Due"), false),
+    ];
+    if with_waiver {
+        head.push((p.t("Miễn trừ", "Waiver"), false));
+    }
+    p.table_head(&head);
+    for d in items.iter().take(MAX_ROWS) {
+        let title = r
+            .rule_texts
+            .get(&d.rule)
+            .map(|t| tr_owned(lang, &t.title_vi, &t.title_en))
+            .unwrap_or_default();
+        let due = if d.overdue {
+            format!(
+                "<span class=\"bad\">{} ({})</span>",
+                esc(&format_date(d.due)),
+                esc(tr(lang, "quá hạn", "overdue"))
+            )
+        } else {
+            esc(&format_date(d.due))
+        };
+        let reopened = if d.reopened {
+            format!(
+                " <span class=\"bad\">{}</span>",
+                esc(tr(lang, "tái phát", "reopened"))
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            p.out,
+            "<tr><td>{}</td><td>{}: {}</td><td><b>{}</b> {}{reopened}</td><td class=\"{}\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{due}</td>",
+            esc(&unit_label(&d.unit_code, &d.unit_name, lang)),
+            esc(&kind_label(&d.target_kind, lang)),
+            esc(&d.target_id),
+            esc(&d.rule),
+            esc(&title),
+            sev_class(d),
+            esc(d.severity.label().get(lang)),
+            esc(&format_date(d.open_since)),
+            d.age_days,
+        );
+        if with_waiver {
+            let _ = write!(p.out, "<td>{}</td>", esc(d.waiver.as_deref().unwrap_or("")));
+        }
+        p.push("</tr>");
+    }
+    p.push("</tbody></table>");
+    p.cut_note(items.len());
+}
+
+fn tr_owned(lang: Lang, vi: &str, en: &str) -> String {
+    tr_str(lang, vi, en).to_string()
+}
+
+fn tr_str<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+fn debt_charts(p: &mut Page, r: &ComplianceReport) {
+    let points: Vec<(String, u64)> = r
+        .debt_series
+        .iter()
+        .map(|d| {
+            (
+                d.at.to_zoned(super::period::vietnam())
+                    .strftime("%m/%Y")
+                    .to_string(),
+                d.open,
+            )
+        })
+        .collect();
+    let line = svg::line(
+        p.t(
+            "Nợ tuân thủ đang mở theo thời gian",
+            "Open compliance debt over time",
+        ),
+        &points,
+    );
+    let _ = write!(
+        p.out,
+        "<h3>{}</h3>{line}",
+        esc(p.t(
+            "Nợ tuân thủ theo thời gian (12 tháng)",
+            "Debt over time (12 months)"
+        ))
+    );
+}
+
+fn debt(p: &mut Page, r: &ComplianceReport) {
+    let lang = p.lang;
+    p.h2("no-tuan-thu", "Nợ tuân thủ", "Compliance debt");
+    let due: Vec<String> = r
+        .due_days
+        .iter()
+        .rev()
+        .map(|(s, d)| format!("{} {d}", s.label().get(lang)))
+        .collect();
+    let note = format!(
+        "{} {} {}.",
+        p.t(
+            "Mỗi phát hiện không đạt chưa được miễn trừ là một khoản nợ tuân thủ. Thời hạn khắc phục theo mức độ (ngày):",
+            "Every failing finding without a waiver is a compliance debt. Days allowed to fix, per severity:"
+        ),
+        due.join(", "),
+        p.t("(tham số chính sách debt_due_days_*)", "(policy parameters debt_due_days_*)")
+    );
+    p.note(&note);
+    debt_charts(p, r);
+    let bars: Vec<(String, u64, u64)> = r
+        .debt_by_commune
+        .iter()
+        .map(|c| (commune_label(&c.commune, lang), c.open, c.overdue))
+        .collect();
+    let chart = svg::count_bars(p.t("Nợ tuân thủ theo xã/phường", "Debt per commune"), &bars);
+    let _ = write!(
+        p.out,
+        "<h3>{}</h3>{chart}",
+        esc(p.t(
+            "Nợ tuân thủ theo xã/phường (đang mở, trong ngoặc: quá hạn)",
+            "Debt per commune (open, in brackets: overdue)"
+        ))
+    );
+    let _ = write!(
+        p.out,
+        "<h3>{}</h3>",
+        esc(p.t(
+            "Danh sách nợ tuân thủ, nặng nhất trước",
+            "Open debt, worst first"
+        ))
+    );
+    debt_rows(p, r, &r.debt, false);
+}
+
+/// The unit report's core: what to do, worst first, with the steps.
+fn actions(p: &mut Page, r: &ComplianceReport) {
+    let lang = p.lang;
+    p.h2(
+        "viec-can-lam",
+        "Việc cần làm, nặng nhất trước",
+        "What to do, worst first",
+    );
+    debt_charts(p, r);
+    if r.debt.is_empty() {
+        p.note(p.t("Không có nợ tuân thủ đang mở.", "No open compliance debt."));
+        return;
+    }
+    p.push("<ol>");
+    for d in r.debt.iter().take(MAX_ROWS) {
+        let (title, steps) = r
+            .rule_texts
+            .get(&d.rule)
+            .map(|t| {
+                (
+                    tr_owned(lang, &t.title_vi, &t.title_en),
+                    tr_owned(lang, &t.remediation_vi, &t.remediation_en),
+                )
+            })
+            .unwrap_or_default();
+        let overdue = if d.overdue {
+            format!(
+                " <span class=\"bad\">{}</span>",
+                esc(tr(lang, "QUÁ HẠN", "OVERDUE"))
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            p.out,
+            "<li><p><span class=\"{}\">[{}]</span> <b>{}</b> — {}: {} ({})<br>{} {} · {} {}{overdue}</p><div class=\"steps\">{}</div></li>",
+            sev_class(d),
+            esc(d.severity.label().get(lang)),
+            esc(&title),
+            esc(&kind_label(&d.target_kind, lang)),
+            esc(&d.target_id),
+            esc(&d.rule),
+            esc(tr(lang, "Phát hiện từ", "Open since")),
+            esc(&format_date(d.open_since)),
+            esc(tr(lang, "hạn khắc phục", "due")),
+            esc(&format_date(d.due)),
+            esc(&steps),
+        );
+    }
+    p.push("</ol>");
+    p.cut_note(r.debt.len());
+}
+
+fn event_rows(p: &mut Page, events: &[Event]) {
+    let lang = p.lang;
+    let head = [
+        (p.t("Thay đổi", "Change"), false),
+        (p.t("Ngày", "Date"), false),
+        (p.t("Đơn vị", "Unit"), false),
+        (p.t("Đối tượng", "Target"), false),
+        (p.t("Quy tắc", "Rule"), false),
+        (p.t("Mức độ", "Severity"), false),
+    ];
+    p.table_head(&head);
+    for e in events.iter().take(MAX_ROWS) {
+        let _ = write!(
+            p.out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}: {}</td><td>{}</td><td>{}</td></tr>",
+            esc(change_label(e.kind, lang)),
+            esc(&format_date(e.at)),
+            esc(&unit_label(&e.unit_code, &e.unit_name, lang)),
+            esc(&kind_label(&e.target_kind, lang)),
+            esc(&e.target_id),
+            esc(&e.rule),
+            esc(e.severity.label().get(lang)),
+        );
+    }
+    p.push("</tbody></table>");
+    p.cut_note(events.len());
+}
+
+fn changes(p: &mut Page, r: &ComplianceReport) {
+    p.h2(
+        "thay-doi",
+        "Thay đổi kể từ báo cáo trước",
+        "Changes since the previous report",
+    );
+    let summary = format!(
+        "{}: {} · {}: {} · {}: {}",
+        p.t("Mới", "New"),
+        r.changes.new.len(),
+        p.t("Đã khắc phục", "Fixed"),
+        r.changes.fixed.len(),
+        p.t("Tái phát", "Reopened"),
+        r.changes.reopened.len()
+    );
+    let _ = write!(p.out, "<p><b>{}</b></p>", esc(&summary));
+    for (vi, en, list) in [
+        ("Đã khắc phục", "Fixed", &r.changes.fixed),
+        ("Tái phát", "Reopened", &r.changes.reopened),
+        ("Mới phát sinh", "New", &r.changes.new),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = write!(p.out, "<h3>{}</h3>", esc(tr(p.lang, vi, en)));
+        event_rows(p, list);
+    }
+}
+
+fn waived(p: &mut Page, r: &ComplianceReport) {
+    p.h2(
+        "mien-tru",
+        "Phát hiện được miễn trừ (không tính là nợ)",
+        "Waived findings (not counted as debt)",
+    );
+    if r.waived.is_empty() {
+        p.note(p.t("Không có.", "None."));
+    } else {
+        debt_rows(p, r, &r.waived, true);
+    }
+}
+
+fn plan(p: &mut Page, r: &ComplianceReport) {
+    let lang = p.lang;
+    p.h2(
+        "ke-hoach",
+        "Kế hoạch khắc phục (06 rõ)",
+        "Remediation plan (the plans' “06 rõ”)",
+    );
+    p.note(p.t(
+        "Đơn vị điền các cột còn trống: rõ người, rõ việc, rõ thời gian, rõ trách nhiệm, rõ sản phẩm, rõ thẩm quyền. Bản điền được có trong tệp XLSX (trang “Kế hoạch khắc phục”).",
+        "Units fill in the blank columns: who, what, by when, responsibility, deliverable, authority. A fillable copy is in the XLSX file (sheet “Remediation plan”).",
+    ));
+    let head = [
+        (p.t("Đơn vị", "Unit"), false),
+        (p.t("Đối tượng / quy tắc", "Target / rule"), false),
+        (p.t("Rõ người", "Who"), false),
+        (p.t("Rõ việc", "What"), false),
+        (p.t("Rõ thời gian", "By when"), false),
+        (p.t("Rõ trách nhiệm", "Responsibility"), false),
+        (p.t("Rõ sản phẩm", "Deliverable"), false),
+        (p.t("Rõ thẩm quyền", "Authority"), false),
+    ];
+    p.table_head(&head);
+    for d in r.debt.iter().take(MAX_ROWS) {
+        let title = r
+            .rule_texts
+            .get(&d.rule)
+            .map(|t| tr_owned(lang, &t.title_vi, &t.title_en))
+            .unwrap_or_default();
+        let _ = write!(
+            p.out,
+            "<tr><td>{}</td><td>{}: {} — {}</td><td class=\"fill\"></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"fill\"></td></tr>",
+            esc(&unit_label(&d.unit_code, &d.unit_name, lang)),
+            esc(&kind_label(&d.target_kind, lang)),
+            esc(&d.target_id),
+            esc(&d.rule),
+            esc(&title),
+            esc(&format_date(d.due)),
+            esc(tr(lang, "Thủ trưởng đơn vị", "Head of the unit")),
+            esc(tr(lang, "Kết quả quét lại đạt", "A passing re-scan")),
+        );
+    }
+    p.push("</tbody></table>");
+    p.cut_note(r.debt.len());
+}
+
+fn units(p: &mut Page, r: &ComplianceReport) {
+    let lang = p.lang;
+    p.h2("don-vi", "Tình hình theo đơn vị", "Per unit");
+    let head = [
+        (p.t("Đơn vị", "Unit"), false),
+        (p.t("Xã/phường", "Commune"), false),
+        (p.t("Máy quét / danh mục", "Scanned / inventory"), true),
+        (p.t("Website", "Websites"), true),
+        (p.t("Không đạt", "Fail"), true),
+        (p.t("Không xác định", "Unknown"), true),
+        (p.t("Nợ mở", "Open debt"), true),
+        (p.t("Quá hạn", "Overdue"), true),
+        (p.t("Lần quét gần nhất", "Last scan"), false),
+    ];
+    p.table_head(&head);
+    let mut rows: Vec<_> = r.units.iter().collect();
+    rows.sort_by(|a, b| {
+        b.overdue
+            .cmp(&a.overdue)
+            .then(b.open_debt.cmp(&a.open_debt))
+    });
+    for u in rows.iter().take(MAX_ROWS) {
+        let computers = u
+            .computers
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "—".into());
+        let last = u
+            .last_scan
+            .map(format_date)
+            .unwrap_or_else(|| tr(lang, "chưa gửi kết quả", "no results sent").to_string());
+        let _ = write!(
+            p.out,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            esc(&unit_label(&u.code, &u.name, lang)),
+            esc(&commune_label(&u.commune, lang)),
+            u.hosts_scanned,
+            esc(&computers),
+            u.websites,
+            u.findings_fail,
+            u.findings_unknown,
+            u.open_debt,
+            u.overdue,
+            esc(&last),
+        );
+    }
+    p.push("</tbody></table>");
+    p.cut_note(r.units.len());
+}
+
+fn notes(p: &mut Page, r: &ComplianceReport) {
+    let lang = p.lang;
+    p.h2(
+        "ghi-chu",
+        "Ghi chú và nguồn số liệu",
+        "Notes and data sources",
+    );
+    p.push("<ul>");
+    for m in &r.not_measured {
+        let _ = write!(
+            p.out,
+            "<li><b>{}</b>: {} — {}</li>",
+            esc(m.code),
+            esc(tr(
+                lang,
+                "chưa đo bằng kết quả quét",
+                "not measured from scans"
+            )),
+            esc(m.why.get(lang))
+        );
+    }
+    let read = format!(
+        "{}: {}",
+        tr(lang, "Tệp kết quả đã đọc", "Result files read"),
+        r.inputs.files_read
+    );
+    let _ = write!(p.out, "<li>{}</li>", esc(&read));
+    p.push("</ul>");
+    if !r.inputs.skipped.is_empty() {
+        let _ = write!(
+            p.out,
+            "<h3>{}</h3>",
+            esc(tr(lang, "Tệp bị bỏ qua", "Files skipped"))
+        );
+        p.push("<ul>");
+        for s in r.inputs.skipped.iter().take(MAX_ROWS) {
+            let _ = write!(
+                p.out,
+                "<li><code>{}</code>: {}</li>",
+                esc(&s.path),
+                esc(&s.message)
+            );
+        }
+        p.push("</ul>");
+        p.cut_note(r.inputs.skipped.len());
+    }
+}

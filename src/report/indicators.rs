@@ -1,0 +1,315 @@
+//! The plans' indicators (K01–K25 in `shared/requirements.md` §4) that scan results
+//! can measure, and how one target counts towards each.
+//!
+//! Indicators are keyed on the requirement codes findings carry (`H01`, `W03`, `R01`...),
+//! not on rule codes, so rules added later for the same requirement count too.
+//! A target counts as passing an indicator only when every requirement it needs passed:
+//! a failure makes it fail, and an unknown or a missing requirement makes it unknown.
+
+use serde::Serialize;
+
+use crate::findings::Status;
+use crate::i18n::Localized;
+
+/// How an indicator is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Passing hosts ÷ computers in the inventory (with coverage beside it).
+    ShareOfInventory,
+    /// Passing targets ÷ targets evaluated (websites, registered systems, units).
+    ShareOfTargets,
+    /// Number of failing, unwaived findings of the requirements; the target is 0.
+    CountFailing,
+    /// Number of overdue compliance-debt items and their mean age; the target is 0.
+    OverdueDebt,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IndicatorDef {
+    pub code: &'static str,
+    pub name_vi: &'static str,
+    pub name_en: &'static str,
+    /// `host`, `web`, `register`, or empty for any kind.
+    pub kind: &'static str,
+    pub requirements: &'static [&'static str],
+    pub measure: Measure,
+    /// Target share in percent for shares; counts aim at 0.
+    pub target_pct: f64,
+    pub basis: &'static str,
+}
+
+impl IndicatorDef {
+    pub fn name(&self) -> Localized {
+        Localized::new(self.name_vi, self.name_en)
+    }
+
+    pub fn applies_to_kind(&self, kind: &str) -> bool {
+        self.kind.is_empty() || self.kind == kind
+    }
+}
+
+const fn share(
+    code: &'static str,
+    name_vi: &'static str,
+    name_en: &'static str,
+    kind: &'static str,
+    requirements: &'static [&'static str],
+    basis: &'static str,
+) -> IndicatorDef {
+    IndicatorDef {
+        code,
+        name_vi,
+        name_en,
+        kind,
+        requirements,
+        measure: if matches!(kind.as_bytes(), b"host") {
+            Measure::ShareOfInventory
+        } else {
+            Measure::ShareOfTargets
+        },
+        target_pct: 100.0,
+        basis,
+    }
+}
+
+/// The indicators measured from scan results, in the order of the plans' list.
+pub const INDICATORS: &[IndicatorDef] = &[
+    share(
+        "K01",
+        "Tỷ lệ máy tính có phần mềm phòng chống mã độc",
+        "Computers with anti-malware",
+        "host",
+        &["H01"],
+        "KH-CĐS-2026-2030 III.4.a",
+    ),
+    share(
+        "K02",
+        "Tỷ lệ máy có mẫu nhận diện mã độc được cập nhật",
+        "Computers with fresh malware signatures",
+        "host",
+        &["H02"],
+        "KH-CĐS-2026-2030 III.4.a",
+    ),
+    share(
+        "K03",
+        "Tỷ lệ máy được quản lý tập trung",
+        "Centrally managed computers",
+        "host",
+        &["H03"],
+        "KH-CĐS-2026-2030 III.4.a",
+    ),
+    share(
+        "K04",
+        "Tỷ lệ máy đạt đủ 3 điều kiện (cài đặt, cập nhật, quản lý tập trung)",
+        "Computers meeting all three (installed, updated, centrally managed)",
+        "host",
+        &["H01", "H02", "H03"],
+        "KH-CĐS-2026-2030 III.4.a",
+    ),
+    share(
+        "K05",
+        "Tỷ lệ máy dùng phần mềm chống mã độc có bản quyền",
+        "Computers with licensed anti-malware",
+        "host",
+        &["H04"],
+        "KH-CĐS-2026-2030 III.4.a",
+    ),
+    share(
+        "K06",
+        "Tỷ lệ HTTT đang vận hành đã được phê duyệt cấp độ",
+        "Operating information systems with an approved security level",
+        "register",
+        &["R01"],
+        "KH-CĐS-2026-2030 I.2.c, III.4.a",
+    ),
+    share(
+        "K10",
+        "Tỷ lệ HTTT/đơn vị kết nối SOC tỉnh",
+        "Systems/units connected to the provincial SOC",
+        "register",
+        &["R08"],
+        "KH-CĐS-2026-2030 III.4.b",
+    ),
+    share(
+        "K11",
+        "Tỷ lệ HTTT quan trọng có sao lưu định kỳ và thử khôi phục",
+        "Important systems with periodic, restore-tested backups",
+        "register",
+        &["R05"],
+        "KH-CĐS-2026-2030 III.1.b, III.4.b",
+    ),
+    share(
+        "K12",
+        "Tỷ lệ máy dùng hệ điều hành còn được hỗ trợ",
+        "Computers with a supported operating system",
+        "host",
+        &["H05"],
+        "KH-NQ57-2026 III.VII.2",
+    ),
+    share(
+        "K13",
+        "Tỷ lệ máy cập nhật bản vá đúng hạn",
+        "Computers patched in time",
+        "host",
+        &["H06"],
+        "KH-NQ57-2026 III.V.5",
+    ),
+    IndicatorDef {
+        code: "K14",
+        name_vi: "Nợ tuân thủ: số mục quá hạn khắc phục",
+        name_en: "Compliance debt: overdue items",
+        kind: "",
+        requirements: &[],
+        measure: Measure::OverdueDebt,
+        target_pct: 0.0,
+        basis: "KH-NQ57-2026 I.5, III.V.5",
+    },
+    IndicatorDef {
+        code: "K15",
+        name_vi: "Số phát hiện lộ dữ liệu cá nhân (tệp, trang)",
+        name_en: "Findings of exposed personal data (files, pages)",
+        kind: "",
+        requirements: &["H15", "W11"],
+        measure: Measure::CountFailing,
+        target_pct: 0.0,
+        basis: "KH-CĐS-2026-2030 II.2",
+    },
+    share(
+        "K16",
+        "Tỷ lệ website ngành đạt bộ tiêu chí HTTPS",
+        "Sector websites meeting the HTTPS criteria",
+        "web",
+        &["W01", "W02", "W03", "W04"],
+        "KH-CĐS-2026-2030 V.1.b",
+    ),
+    share(
+        "K17",
+        "Tỷ lệ đơn vị có đầu mối CNTT/ATTT",
+        "Units with an IT/security focal point",
+        "register",
+        &["R07"],
+        "KH-NQ57-2026 V.2",
+    ),
+    share(
+        "K24",
+        "Tỷ lệ báo cáo nộp đúng hạn (05/6, 05/12)",
+        "Reports submitted on time (05/6, 05/12)",
+        "register",
+        &["R11"],
+        "KH-CĐS-2026-2030 VI",
+    ),
+];
+
+/// Indicators the scan results cannot measure, and why.
+pub const NOT_MEASURED: &[(&str, &str, &str)] = &[
+    (
+        "K07",
+        "Cần tách R02 theo HTTT trọng yếu của Sở (hạn 30/04/2026) trong sổ đăng ký",
+        "Needs R02 split by the Department's critical systems (due 30/04/2026) in the register",
+    ),
+    (
+        "K08",
+        "Cần ngày đưa vào vận hành của HTTT mới trong sổ đăng ký",
+        "Needs go-live dates of new systems in the register",
+    ),
+    (
+        "K09",
+        "Cần mức triển khai phương án bảo vệ (đầy đủ/một phần) trong sổ đăng ký",
+        "Needs the protection plan's implementation level in the register",
+    ),
+    (
+        "K18–K23, K25",
+        "Số liệu sự cố, diễn tập, chữ ký số, đào tạo, CSDL dân cư: nguồn thủ công/LMS, không do quét",
+        "Incidents, drills, digital signatures, training, population-database data: manual/LMS sources, not scans",
+    ),
+];
+
+/// How one target stands for one indicator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Unknown,
+    /// Every requirement was not applicable or absent: the target is not counted.
+    NotCounted,
+}
+
+/// The combined verdict of a target for `requirements`, given the status of each of its
+/// findings with their requirement.
+pub fn verdict<'a>(
+    requirements: &[&str],
+    findings: impl Iterator<Item = (&'a str, Status)> + Clone,
+) -> Verdict {
+    let mut any_fail = false;
+    let mut any_unknown = false;
+    let mut any_pass = false;
+    let mut any_missing = false;
+    for req in requirements {
+        let mut seen = false;
+        let (mut fail, mut unknown, mut pass) = (false, false, false);
+        for (r, status) in findings.clone() {
+            if r != *req {
+                continue;
+            }
+            seen = true;
+            match status {
+                Status::Fail | Status::Waived => fail = true,
+                Status::Unknown => unknown = true,
+                Status::Pass => pass = true,
+                Status::NotApplicable => {}
+            }
+        }
+        if !seen {
+            any_missing = true;
+        } else if fail {
+            any_fail = true;
+        } else if unknown {
+            any_unknown = true;
+        } else if pass {
+            any_pass = true;
+        }
+    }
+    if any_fail {
+        Verdict::Fail
+    } else if any_unknown || (any_missing && any_pass) {
+        Verdict::Unknown
+    } else if any_pass {
+        Verdict::Pass
+    } else {
+        Verdict::NotCounted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::*;
+
+    fn v(reqs: &[&str], f: &[(&str, Status)]) -> Verdict {
+        verdict(reqs, f.iter().map(|(r, s)| (*r, *s)))
+    }
+
+    #[test]
+    fn all_requirements_must_pass() {
+        let k04 = ["H01", "H02", "H03"];
+        assert_eq!(
+            v(&k04, &[("H01", Pass), ("H02", Pass), ("H03", Pass)]),
+            Verdict::Pass
+        );
+        assert_eq!(
+            v(&k04, &[("H01", Pass), ("H02", Fail), ("H03", Unknown)]),
+            Verdict::Fail
+        );
+        assert_eq!(
+            v(&k04, &[("H01", Pass), ("H02", Pass), ("H03", Unknown)]),
+            Verdict::Unknown
+        );
+        // A requirement that was not checked at all is not a pass either.
+        assert_eq!(v(&k04, &[("H01", Pass), ("H02", Pass)]), Verdict::Unknown);
+        assert_eq!(v(&k04, &[("H16", Fail)]), Verdict::NotCounted);
+        // Two rules for one requirement: both must pass.
+        assert_eq!(v(&["H16"], &[("H16", Pass), ("H16", Fail)]), Verdict::Fail);
+        assert_eq!(v(&["H02"], &[("H02", NotApplicable)]), Verdict::NotCounted);
+    }
+}

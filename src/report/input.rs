@@ -1,0 +1,355 @@
+//! Reading result documents (`khien-result/1`) for reports.
+//!
+//! Reports read what every branch of khien writes (host, website and register scans,
+//! findings with or without a `waiver`), so this reader takes only the fields a report
+//! needs and ignores any others. A file that is not a result document, or is truncated,
+//! becomes an [`InputError`] naming the file and position: the caller skips it and goes on.
+//! Sizes are bounded so a hostile file costs bounded time and memory.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::findings::{RESULT_SCHEMA, Status};
+use crate::i18n::{Lang, tr};
+use crate::policy::Severity;
+
+/// Larger result files are refused: a school's scan is a few megabytes at most.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Identifiers (unit codes, target ids, rule codes) longer than this are cut.
+pub const MAX_ID_CHARS: usize = 256;
+/// Titles, names and remediation texts longer than this are cut.
+pub const MAX_TEXT_CHARS: usize = 4000;
+
+/// One result document, reduced to what reports use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResultInput {
+    pub path: PathBuf,
+    pub evaluated_at: Timestamp,
+    pub targets: Vec<TargetInput>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetInput {
+    pub unit_code: String,
+    pub unit_name: String,
+    /// `host`, `web`, `register` (kept as text: later kinds are accepted too).
+    pub kind: String,
+    pub id: String,
+    pub collected_at: Timestamp,
+    pub findings: Vec<FindingInput>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FindingInput {
+    pub rule: String,
+    pub requirement: Option<String>,
+    pub severity: Severity,
+    pub status: Status,
+    pub title_vi: String,
+    pub title_en: String,
+    pub remediation_vi: String,
+    pub remediation_en: String,
+    /// The waiver, as JSON text, when the finding carries one.
+    pub waiver: Option<String>,
+}
+
+/// A file that could not be used, and why.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct InputError {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+#[derive(Deserialize)]
+struct RawDoc {
+    schema: String,
+    #[serde(default)]
+    unit: Option<RawUnit>,
+    evaluated_at: Timestamp,
+    targets: Vec<RawTarget>,
+}
+
+#[derive(Deserialize)]
+struct RawUnit {
+    code: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct RawTarget {
+    target: RawIdentity,
+    collected_at: Timestamp,
+    findings: Vec<RawFinding>,
+}
+
+#[derive(Deserialize)]
+struct RawIdentity {
+    kind: String,
+    id: String,
+    #[serde(default)]
+    unit: Option<RawUnit>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawText {
+    #[serde(default)]
+    vi: String,
+    #[serde(default)]
+    en: String,
+}
+
+#[derive(Deserialize)]
+struct RawFinding {
+    rule: String,
+    #[serde(default)]
+    requirement: Option<String>,
+    severity: Severity,
+    status: Status,
+    #[serde(default)]
+    title: RawText,
+    #[serde(default)]
+    remediation: RawText,
+    #[serde(default)]
+    waiver: Option<serde_json::Value>,
+}
+
+/// Cuts `s` to at most `max` characters.
+fn clip(mut s: String, max: usize) -> String {
+    if let Some((i, _)) = s.char_indices().nth(max) {
+        s.truncate(i);
+        s.push('…');
+    }
+    s
+}
+
+fn error(path: &Path, message: String) -> InputError {
+    InputError {
+        path: path.display().to_string(),
+        message,
+    }
+}
+
+/// Reads one result document.
+pub fn read_result_file(path: &Path, lang: Lang) -> Result<ResultInput, InputError> {
+    let file = std::fs::File::open(path).map_err(|e| error(path, e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| error(path, e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(error(
+            path,
+            format!(
+                "{} {} MB",
+                tr(
+                    lang,
+                    "tệp quá lớn cho một tài liệu kết quả, bỏ qua; giới hạn",
+                    "file too large for a result document, skipped; the limit is"
+                ),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    parse_result(path, &bytes, lang)
+}
+
+/// Parses and checks a result document held in memory.
+pub fn parse_result(path: &Path, bytes: &[u8], lang: Lang) -> Result<ResultInput, InputError> {
+    let raw: RawDoc = serde_json::from_slice(bytes).map_err(|e| {
+        error(
+            path,
+            format!(
+                "{}:{}: {} {e}; {}",
+                e.line(),
+                e.column(),
+                tr(
+                    lang,
+                    "không phải tài liệu kết quả khien hợp lệ (hoặc tệp bị cắt cụt):",
+                    "not a valid khien result document (or a truncated file):"
+                ),
+                tr(
+                    lang,
+                    "hãy gửi lại tệp do `khien scan ... --format json` tạo ra",
+                    "send again the file written by `khien scan ... --format json`"
+                )
+            ),
+        )
+    })?;
+    if raw.schema != RESULT_SCHEMA {
+        return Err(error(
+            path,
+            format!(
+                "{} `{}` ({} `{RESULT_SCHEMA}`)",
+                tr(
+                    lang,
+                    "trường `schema`: phiên bản không được hỗ trợ",
+                    "field `schema`: unsupported version"
+                ),
+                clip(raw.schema, MAX_ID_CHARS),
+                tr(lang, "cần", "expected"),
+            ),
+        ));
+    }
+    let doc_unit = raw.unit;
+    let mut targets = Vec::with_capacity(raw.targets.len());
+    for (i, t) in raw.targets.into_iter().enumerate() {
+        let unit = t.target.unit.as_ref().or(doc_unit.as_ref());
+        let (unit_code, unit_name) = match unit {
+            Some(u) => (u.code.clone(), u.name.clone()),
+            None => (String::new(), String::new()),
+        };
+        if t.target.id.trim().is_empty() {
+            return Err(error(
+                path,
+                format!("targets[{i}].target.id: {}", tr(lang, "trống", "is empty")),
+            ));
+        }
+        targets.push(TargetInput {
+            unit_code: clip(unit_code.trim().to_string(), MAX_ID_CHARS),
+            unit_name: clip(unit_name, MAX_TEXT_CHARS),
+            kind: clip(t.target.kind, MAX_ID_CHARS),
+            id: clip(t.target.id, MAX_ID_CHARS),
+            collected_at: t.collected_at,
+            findings: t
+                .findings
+                .into_iter()
+                .map(|f| FindingInput {
+                    rule: clip(f.rule, MAX_ID_CHARS),
+                    requirement: f.requirement.map(|r| clip(r, MAX_ID_CHARS)),
+                    severity: f.severity,
+                    // A waived finding failed and a waiver accepts it: reports keep it a
+                    // failure for the indicators and list it apart from the debt.
+                    status: match f.status {
+                        Status::Waived => Status::Fail,
+                        other => other,
+                    },
+                    title_vi: clip(f.title.vi, MAX_TEXT_CHARS),
+                    title_en: clip(f.title.en, MAX_TEXT_CHARS),
+                    remediation_vi: clip(f.remediation.vi, MAX_TEXT_CHARS),
+                    remediation_en: clip(f.remediation.en, MAX_TEXT_CHARS),
+                    waiver: f
+                        .waiver
+                        .filter(|w| !w.is_null())
+                        .map(|w| clip(w.to_string(), MAX_TEXT_CHARS)),
+                })
+                .collect(),
+        });
+    }
+    Ok(ResultInput {
+        path: path.to_path_buf(),
+        evaluated_at: raw.evaluated_at,
+        targets,
+    })
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
+
+/// True when `path` is a SQLite database (a history store given as an input).
+pub fn is_sqlite_file(path: &Path) -> bool {
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .map(|_| head == SQLITE_MAGIC)
+        .unwrap_or(false)
+}
+
+/// Expands the inputs: files as given, folders walked for `*.json` in name order.
+/// Missing paths become errors.
+pub fn expand_inputs(inputs: &[PathBuf], lang: Lang) -> (Vec<PathBuf>, Vec<InputError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let walk = walkdir::WalkDir::new(input)
+                .follow_links(false)
+                .sort_by_file_name();
+            for entry in walk {
+                match entry {
+                    Ok(e)
+                        if e.file_type().is_file()
+                            && e.path().extension().is_some_and(|x| x == "json") =>
+                    {
+                        files.push(e.into_path())
+                    }
+                    Ok(_) => {}
+                    Err(e) => errors.push(error(input, e.to_string())),
+                }
+            }
+        } else if input.is_file() {
+            files.push(input.clone());
+        } else {
+            errors.push(error(
+                input,
+                tr(
+                    lang,
+                    "không tìm thấy tệp hoặc thư mục",
+                    "no such file or folder",
+                )
+                .to_string(),
+            ));
+        }
+    }
+    (files, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"{"schema":"khien-result/1","tool":{"name":"khien","version":"9"},
+      "future_field": {"anything": [1,2]},
+      "unit":{"code":"U1","name":"Trường A"},
+      "evaluated_at":"2026-05-01T00:00:00Z","generated_at":"2026-05-01T00:00:00Z",
+      "targets":[{"target":{"kind":"web","id":"https://a.example"},
+        "collected_at":"2026-05-01T00:00:00Z",
+        "findings":[{"rule":"WEB-TLS-001","requirement":"W01","severity":"high","status":"fail",
+          "title":{"vi":"T","en":"T"},"remediation":{"vi":"R","en":"R"},"basis":[],"evidence":[],
+          "waiver":{"reason":"x","until":"2026-12-31"}}]}]}"#;
+
+    #[test]
+    fn reads_extra_fields_waivers_and_document_unit() {
+        let doc = parse_result(Path::new("a.json"), DOC.as_bytes(), Lang::En).unwrap();
+        let t = &doc.targets[0];
+        assert_eq!((t.unit_code.as_str(), t.kind.as_str()), ("U1", "web"));
+        assert_eq!(t.findings[0].status, Status::Fail);
+        assert!(
+            t.findings[0]
+                .waiver
+                .as_deref()
+                .unwrap()
+                .contains("2026-12-31")
+        );
+    }
+
+    #[test]
+    fn truncated_file_is_an_error_with_its_name_and_position() {
+        let cut = &DOC.as_bytes()[..DOC.len() / 2];
+        let err = parse_result(Path::new("cut.json"), cut, Lang::En).unwrap_err();
+        assert_eq!(err.path, "cut.json");
+        assert!(err.message.contains("truncated"), "{}", err.message);
+    }
+
+    #[test]
+    fn wrong_schema_is_refused() {
+        let other = DOC.replace("khien-result/1", "khien-facts/1");
+        let err = parse_result(Path::new("f.json"), other.as_bytes(), Lang::En).unwrap_err();
+        assert!(err.message.contains("`schema`"), "{}", err.message);
+    }
+
+    #[test]
+    fn long_strings_are_clipped() {
+        assert_eq!(clip("ắắắắ".into(), 2), "ắắ…");
+        assert_eq!(clip("ab".into(), 2), "ab");
+    }
+}
