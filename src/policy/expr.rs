@@ -87,9 +87,13 @@ pub struct ExprEnv {
 
 impl Default for ExprEnv {
     fn default() -> Self {
-        ExprEnv {
-            env: Arc::new(Env::stdlib()),
-        }
+        // The string extension provides the string methods STANDARD_FUNCTIONS lists
+        // (lowerAscii, trim, split...); without it they would pass the load-time check
+        // and fail at run time.
+        let mut env = Env::stdlib();
+        env.add_extension(cel::extensions::strings)
+            .expect("the string extension declares no standard function");
+        ExprEnv { env: Arc::new(env) }
     }
 }
 
@@ -504,6 +508,20 @@ mod tests {
                 .message
                 .contains("frobnicate")
         );
+    }
+
+    #[test]
+    fn every_allowed_string_method_runs() {
+        let env = ExprEnv::default();
+        let c = env
+            .compile(
+                "'AbC '.lowerAscii().trim() == 'abc' && 'a,b'.split(',').join('-') == 'a-b' && 'abc'.upperAscii().substring(1) == 'BC' && 'aXa'.replace('X', 'b') == 'aba' && 'abca'.lastIndexOf('a') == 3 && 'abc'.indexOf('c') == 2",
+                TargetKind::Host,
+                &params(),
+            )
+            .unwrap();
+        let ctx = cel::Context::with_env(env.cel().0);
+        assert_eq!(c.program.execute(&ctx), Ok(cel::Value::Bool(true)));
     }
 
     #[test]
