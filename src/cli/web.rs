@@ -29,9 +29,14 @@ use crate::report::{self, Format};
 pub struct WebArgs {
     /// Sites: URLs or host names, or files listing them (one a line, or CSV
     /// `unit code,unit name,URL`).
-    #[arg(value_name = "TARGETS", required = true)]
+    #[arg(value_name = "TARGETS", required_unless_present = "register")]
     pub targets: Vec<String>,
     /// Scan HOST at address IP instead of looking it up (repeatable), as curl's --resolve.
+    /// Scan every URL of the Department's register (and link each site to its unit
+    /// and system; a site of no registered system, or an operating system whose URL
+    /// does not answer, is a finding).
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
     #[arg(long, value_name = "HOST:IP")]
     pub resolve: Vec<String>,
     /// Also trust the CA certificates in this PEM file.
@@ -220,7 +225,31 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
         ),
         None => None,
     };
-    let (targets, bad_lines) = gather_targets(&args.targets, lang);
+    let register = match &args.register {
+        Some(path) => Some(crate::register::load_file(path, lang).map_err(BadInput::from)?),
+        None => None,
+    };
+    let waivers = match &args.out.waivers {
+        Some(path) => Some(crate::waiver::load_file(path, Some(&policy), lang)?),
+        None => None,
+    };
+    let (mut targets, bad_lines) = gather_targets(&args.targets, lang);
+    if let Some(register) = &register {
+        for t in crate::register::web::web_targets(register) {
+            match target::parse_site(&t.url) {
+                Ok(url) => targets.push(WebTarget {
+                    url,
+                    unit: Some(t.unit.clone()),
+                    system_id: Some(t.system.clone()),
+                    origin: t.url.clone(),
+                }),
+                // The register loader already rejects malformed URLs.
+                Err(message) => {
+                    let _ = writeln!(anstream::stderr(), "{}: {message}", t.url);
+                }
+            }
+        }
+    }
     let mut err = anstream::stderr();
     for b in &bad_lines {
         let _ = writeln!(
@@ -327,6 +356,7 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     let mut failing = false;
     let mut unreachable: Vec<(String, String)> = Vec::new();
     let mut kept: Vec<TargetResult> = Vec::new();
+    let mut scanned_sites: Vec<crate::register::web::ScannedSite> = Vec::new();
     let mut first = true;
     let fail_on = args.out.fail_on;
 
@@ -343,12 +373,17 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
             if let Some(why) = unreachable_reason(&facts) {
                 unreachable.push((t.url.to_string(), why.text(lang)));
             }
+            scanned_sites.push(crate::register::web::ScannedSite {
+                url: t.origin.clone(),
+                answered: unreachable_reason(&facts).is_none(),
+            });
             let facts = serde_json::to_value(&facts).expect("web facts serialize");
             let result = Evaluator::new(&policy, params.clone(), collected_at).evaluate(
                 &Scanner::identity(t),
                 collected_at,
                 &facts,
             );
+            let result = with_waivers(waivers.as_ref(), &header, result, collected_at);
             failing |= result
                 .findings
                 .iter()
@@ -372,6 +407,37 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     progress.finish_and_clear();
     outcome?;
 
+    // The register's side of the link: sites of no registered system, and operating
+    // systems whose URL did not answer.
+    if let Some(register) = &register {
+        let now = Timestamp::now();
+        for result in crate::register::web::link_findings(
+            &policy,
+            params.clone(),
+            register,
+            &scanned_sites,
+            now,
+        ) {
+            let result = with_waivers(waivers.as_ref(), &header, result, now);
+            failing |= result
+                .findings
+                .iter()
+                .any(|f| f.status == Status::Fail && f.severity >= fail_on);
+            add_to_summary(&mut summary, &result);
+            if json {
+                let mut text = String::new();
+                if !first {
+                    text.push_str(",\n");
+                }
+                first = false;
+                text.push_str(&serde_json::to_string(&result).expect("serializes"));
+                sink.write(&text).map_err(io_err)?;
+            } else {
+                kept.push(result);
+            }
+        }
+    }
+
     if json {
         let s = serde_json::to_string(&summary).expect("serializes");
         sink.write(&format!("\n],\"summary\":{s}}}\n"))
@@ -394,6 +460,25 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
         return Ok(super::EXIT_BAD_INPUT);
     }
     Ok(if failing { EXIT_FAILING } else { 0 })
+}
+
+/// Applies `--waivers` to one site's findings as it completes (results stream, so the
+/// whole document is never in memory).
+fn with_waivers(
+    waivers: Option<&crate::waiver::WaiverSet>,
+    header: &ResultDocument,
+    result: TargetResult,
+    at: Timestamp,
+) -> TargetResult {
+    let Some(set) = waivers else {
+        return result;
+    };
+    let mut one = ResultDocument {
+        targets: vec![result],
+        ..header.clone()
+    };
+    set.apply(&mut one, at);
+    one.targets.pop().expect("one target in, one out")
 }
 
 /// What could not be scanned and why, on stderr, after the report.

@@ -7,18 +7,8 @@
 //! Everything here is a pure function of the register and the scan's results, so it
 //! is tested without a network.
 //!
-//! How `khien scan web --register FILE` uses it (once the web scan is merged):
-//!
-//! ```text
-//! let register = register::load_file(path, lang)?;          // exit 2 on any error
-//! for t in register::web::web_targets(&register) { scan t.url, identity t.identity() }
-//! let sites: Vec<ScannedSite> = every scanned URL with `answered`;
-//! let mut result = cli::evaluate(&policy, &config, &web_fact_docs, Some(at));
-//! result.targets.extend(register::web::link_findings(
-//!     &policy, policy.param_values(&config.params), &register, &sites, at));
-//! result.summary = Summary::of(&result.targets);
-//! emit_with(lang, &args.out, &result, Some(&policy))         // applies --waivers
-//! ```
+//! `khien scan web --register FILE` (`src/cli/web.rs`) scans [`web_targets`], records a
+//! [`ScannedSite`] per URL as it completes, and appends [`link_findings`] to the result.
 
 use std::collections::BTreeMap;
 
