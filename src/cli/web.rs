@@ -359,6 +359,26 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     let mut scanned_sites: Vec<crate::register::web::ScannedSite> = Vec::new();
     let mut first = true;
     let fail_on = args.out.fail_on;
+    // Counts one site's result and streams it (JSON) or keeps it (text report).
+    let mut deliver = |result: TargetResult| -> Result<(), BadInput> {
+        failing |= result
+            .findings
+            .iter()
+            .any(|f| f.status == Status::Fail && f.severity >= fail_on);
+        add_to_summary(&mut summary, &result);
+        if json {
+            let mut text = String::new();
+            if !first {
+                text.push_str(",\n");
+            }
+            first = false;
+            text.push_str(&serde_json::to_string(&result).expect("serializes"));
+            sink.write(&text).map_err(io_err)
+        } else {
+            kept.push(result);
+            Ok(())
+        }
+    };
 
     let outcome: Result<(), BadInput> = runtime.block_on(async {
         let scanner = &scanner;
@@ -383,23 +403,12 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
                 collected_at,
                 &facts,
             );
-            let result = with_waivers(waivers.as_ref(), &header, result, collected_at);
-            failing |= result
-                .findings
-                .iter()
-                .any(|f| f.status == Status::Fail && f.severity >= fail_on);
-            add_to_summary(&mut summary, &result);
-            if json {
-                let mut text = String::new();
-                if !first {
-                    text.push_str(",\n");
-                }
-                first = false;
-                text.push_str(&serde_json::to_string(&result).expect("serializes"));
-                sink.write(&text).map_err(io_err)?;
-            } else {
-                kept.push(result);
-            }
+            deliver(with_waivers(
+                waivers.as_ref(),
+                &header,
+                result,
+                collected_at,
+            ))?;
             progress.inc(1);
         }
         Ok(())
@@ -418,23 +427,7 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
             &scanned_sites,
             now,
         ) {
-            let result = with_waivers(waivers.as_ref(), &header, result, now);
-            failing |= result
-                .findings
-                .iter()
-                .any(|f| f.status == Status::Fail && f.severity >= fail_on);
-            add_to_summary(&mut summary, &result);
-            if json {
-                let mut text = String::new();
-                if !first {
-                    text.push_str(",\n");
-                }
-                first = false;
-                text.push_str(&serde_json::to_string(&result).expect("serializes"));
-                sink.write(&text).map_err(io_err)?;
-            } else {
-                kept.push(result);
-            }
+            deliver(with_waivers(waivers.as_ref(), &header, result, now))?;
         }
     }
 
