@@ -138,37 +138,18 @@ fn parse_resolve(items: &[String], lang: Lang) -> Result<HashMap<String, IpAddr>
     Ok(map)
 }
 
-/// Where results go as they come.
+/// Where results stream: standard output, or a file that appears whole at the end
+/// (never half-written, see [`report::AtomicFile`]).
 enum Sink {
     Stdout(anstream::AutoStream<std::io::Stdout>),
-    File {
-        file: std::io::BufWriter<std::fs::File>,
-        tmp: PathBuf,
-        dest: PathBuf,
-    },
+    File(report::AtomicFile),
 }
 
 impl Sink {
     fn open(dest: Option<&Path>) -> std::io::Result<Sink> {
         Ok(match dest {
             None => Sink::Stdout(anstream::stdout()),
-            Some(dest) => {
-                let dir = match dest.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => Path::new("."),
-                };
-                let name = dest
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "khien-output".into());
-                let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-                let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-                Sink::File {
-                    file,
-                    tmp,
-                    dest: dest.to_path_buf(),
-                }
-            }
+            Some(dest) => Sink::File(report::AtomicFile::create(dest)?),
         })
     }
 
@@ -176,7 +157,7 @@ impl Sink {
         match self {
             Sink::Stdout(out) => out.write_all(s.as_bytes()),
             // Files never carry terminal colours.
-            Sink::File { file, .. } => {
+            Sink::File(file) => {
                 file.write_all(anstream::adapter::strip_str(s).to_string().as_bytes())
             }
         }
@@ -185,22 +166,11 @@ impl Sink {
     fn finish(self) -> std::io::Result<()> {
         match self {
             Sink::Stdout(mut out) => out.flush(),
-            Sink::File { file, tmp, dest } => {
-                let result = (|| {
-                    let f = file.into_inner().map_err(|e| e.into_error())?;
-                    f.sync_all()?;
-                    std::fs::rename(&tmp, &dest)
-                })();
-                if result.is_err() {
-                    let _ = std::fs::remove_file(&tmp);
-                }
-                result
-            }
+            Sink::File(file) => file.commit(),
         }
     }
 }
 
-/// Adds one target's findings to running totals.
 fn add_to_summary(summary: &mut Summary, result: &TargetResult) {
     let one = Summary::of(std::slice::from_ref(result));
     summary.targets += one.targets;

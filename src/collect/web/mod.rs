@@ -80,7 +80,9 @@ impl Scanner {
             .with_safe_default_protocol_versions()
             .map_err(|e| e.to_string())?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(tls::AcceptAnyCertificate(provider.clone())))
+            .with_custom_certificate_verifier(Arc::new(tls::RecordingVerifier::accept_any(
+                provider.clone(),
+            )))
             .with_no_client_auth();
         let limiter = Arc::new(IpLimiter::new(
             options.per_ip_connections,

@@ -45,12 +45,25 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// Records the chain and lets the handshake go on; the handshake signature is still
-/// checked, so the peer did hold the key.
+/// Accepts any certificate and lets the handshake go on, recording the chain when
+/// asked; the handshake signature is still checked, so the peer did hold the key.
+/// The TLS facts use the record; HTTP requests use it without one, so headers and
+/// files are read even from sites whose certificate is invalid (the TLS facts judge
+/// that).
 #[derive(Debug)]
-struct RecordingVerifier {
+pub struct RecordingVerifier {
     provider: Arc<rustls::crypto::CryptoProvider>,
-    chain: Mutex<Vec<CertificateDer<'static>>>,
+    chain: Option<Mutex<Vec<CertificateDer<'static>>>>,
+}
+
+impl RecordingVerifier {
+    /// A verifier that accepts every certificate and records nothing.
+    pub fn accept_any(provider: Arc<rustls::crypto::CryptoProvider>) -> Self {
+        RecordingVerifier {
+            provider,
+            chain: None,
+        }
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -62,9 +75,11 @@ impl ServerCertVerifier for RecordingVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let mut chain = vec![end_entity.clone().into_owned()];
-        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
-        *self.chain.lock().expect("not poisoned") = chain;
+        if let Some(record) = &self.chain {
+            let mut chain = vec![end_entity.clone().into_owned()];
+            chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+            *record.lock().expect("not poisoned") = chain;
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -103,53 +118,6 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
-/// A verifier that accepts any certificate, for HTTP requests: headers and files
-/// are read even from sites whose certificate is invalid (the TLS facts judge that).
-#[derive(Debug)]
-pub struct AcceptAnyCertificate(pub Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 /// What the modern handshake gave.
 pub struct ModernOutcome {
     pub handshake: Fact<Handshake>,
@@ -166,7 +134,7 @@ pub async fn modern_handshake(
 ) -> ModernOutcome {
     let verifier = Arc::new(RecordingVerifier {
         provider: provider.clone(),
-        chain: Mutex::new(Vec::new()),
+        chain: Some(Mutex::new(Vec::new())),
     });
     let config = match rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -217,7 +185,11 @@ pub async fn modern_handshake(
             format!("TLS handshake not done within {budget:?}"),
         ),
     };
-    let chain = std::mem::take(&mut *verifier.chain.lock().expect("not poisoned"));
+    let chain = verifier
+        .chain
+        .as_ref()
+        .map(|c| std::mem::take(&mut *c.lock().expect("not poisoned")))
+        .unwrap_or_default();
     ModernOutcome { handshake, chain }
 }
 
