@@ -6,12 +6,12 @@
 //! cargo run --release --example gen_results -- bench /tmp/khien-bench 10000 50
 //! ```
 //!
-//! `province`: an example province of 13 schools in 4 communes, three scan rounds
-//! (January, March, May 2026) of host, website and register results, and the inventory
-//! CSV. Statuses are drawn by a seeded generator, so the output is the same every run.
-//! Host rules that exist in the embedded policy carry its texts; rules of requirements
-//! that other branches implement (H03–H06, H15, W01–W04, W11, R01–R11) carry
-//! placeholder codes and short texts, marked as such in `fixtures/README.md`.
+//! `province`: an example province of 13 schools in 4 communes and the Department, its
+//! register (`register.toml`: units, communes, computers, systems), and three scan
+//! rounds (January, March, May 2026) of host, website and register results. Host and
+//! website statuses are drawn by a seeded generator over the embedded policy's rules,
+//! so the output is the same every run; register results are the register evaluated
+//! by the real register rules at each round's date.
 //!
 //! `bench`: FILES result documents of one host each with FINDINGS findings
 //! (10,000 × 50 = 500,000 findings), spread over 500 units, for BENCHMARKS.md.
@@ -27,6 +27,7 @@ use khien::findings::{
 };
 use khien::i18n::Localized;
 use khien::policy::{self, Basis, ParamValue, Policy, Severity};
+use khien::waiver::AppliedWaiver;
 
 /// SplitMix64: small, seeded, and the same on every machine.
 struct Rng(u64);
@@ -68,31 +69,9 @@ fn basis(plan: &str, section: &str) -> Vec<Basis> {
     }]
 }
 
-/// Placeholder rule: a requirement another branch implements.
-fn placeholder(
-    code: &str,
-    requirement: &str,
-    kind: TargetKind,
-    severity: Severity,
-    title: (&str, &str),
-    remediation: (&str, &str),
-    section: (&str, &str),
-) -> RuleSpec {
-    RuleSpec {
-        code: code.into(),
-        requirement: requirement.into(),
-        kind,
-        severity,
-        title: Localized::new(title.0, title.1),
-        remediation: Localized::new(remediation.0, remediation.1),
-        basis: basis(section.0, section.1),
-    }
-}
-
+/// The embedded policy's rules, as the scans would report them.
 fn catalogue(policy: &Policy) -> Vec<RuleSpec> {
-    use Severity::*;
-    use TargetKind::*;
-    let mut rules: Vec<RuleSpec> = policy
+    policy
         .rules
         .iter()
         .map(|r| RuleSpec {
@@ -104,237 +83,7 @@ fn catalogue(policy: &Policy) -> Vec<RuleSpec> {
             remediation: r.remediation.clone(),
             basis: r.basis.clone(),
         })
-        .collect();
-    let cds = "KH-CĐS-2026-2030";
-    let nq = "KH-NQ57-2026";
-    let have = |req: &str, rules: &[RuleSpec]| rules.iter().any(|r| r.requirement == req);
-    let extra = [
-        placeholder(
-            "HOST-AV-003",
-            "H03",
-            Host,
-            Medium,
-            (
-                "Phần mềm phòng chống mã độc được quản lý tập trung",
-                "Anti-malware is centrally managed",
-            ),
-            (
-                "Kết nối phần mềm phòng chống mã độc với máy chủ quản trị tập trung của ngành.",
-                "Connect the anti-malware to the sector's central management server.",
-            ),
-            (cds, "III.4.a"),
-        ),
-        placeholder(
-            "HOST-AV-004",
-            "H04",
-            Host,
-            Medium,
-            (
-                "Phần mềm phòng chống mã độc có bản quyền",
-                "Anti-malware is licensed",
-            ),
-            (
-                "Dùng sản phẩm có bản quyền trong danh sách được Sở chấp thuận.",
-                "Use a licensed product from the Department's approved list.",
-            ),
-            (cds, "III.4.a"),
-        ),
-        placeholder(
-            "HOST-OS-001",
-            "H05",
-            Host,
-            High,
-            (
-                "Hệ điều hành còn được nhà sản xuất hỗ trợ",
-                "The operating system is still supported",
-            ),
-            (
-                "Nâng cấp lên phiên bản hệ điều hành còn được hỗ trợ (ví dụ Windows 10 22H2 trở lên với ESU, Windows 11).",
-                "Upgrade to a supported operating system version.",
-            ),
-            (nq, "III.VII.2"),
-        ),
-        placeholder(
-            "HOST-PATCH-001",
-            "H06",
-            Host,
-            High,
-            (
-                "Bản vá bảo mật được cài trong 35 ngày",
-                "Security updates installed within 35 days",
-            ),
-            (
-                "Bật cập nhật tự động; cài ngay các bản vá bảo mật còn thiếu rồi khởi động lại máy.",
-                "Turn on automatic updates; install missing security updates and restart.",
-            ),
-            (nq, "III.V.5"),
-        ),
-        placeholder(
-            "HOST-PD-001",
-            "H15",
-            Host,
-            Critical,
-            (
-                "Không để tệp chứa số CCCD ở thư mục chia sẻ",
-                "No files with citizen ID numbers in shared folders",
-            ),
-            (
-                "Chuyển tệp chứa dữ liệu cá nhân vào thư mục được phân quyền; xóa bản sao không cần thiết.",
-                "Move files with personal data to an access-controlled folder; delete needless copies.",
-            ),
-            (cds, "II.2"),
-        ),
-        placeholder(
-            "WEB-TLS-001",
-            "W01",
-            Web,
-            High,
-            (
-                "Website dùng HTTPS và chuyển hướng từ HTTP",
-                "The website uses HTTPS and redirects HTTP",
-            ),
-            (
-                "Cấu hình máy chủ web chuyển mọi yêu cầu HTTP sang HTTPS.",
-                "Redirect every HTTP request to HTTPS.",
-            ),
-            (cds, "V.1.b"),
-        ),
-        placeholder(
-            "WEB-TLS-002",
-            "W02",
-            Web,
-            High,
-            (
-                "Chứng chỉ số hợp lệ, còn hạn",
-                "The certificate is valid and not expired",
-            ),
-            (
-                "Gia hạn chứng chỉ (ví dụ Let's Encrypt với gia hạn tự động).",
-                "Renew the certificate (e.g. Let's Encrypt with automatic renewal).",
-            ),
-            (cds, "V.1.b"),
-        ),
-        placeholder(
-            "WEB-TLS-003",
-            "W03",
-            Web,
-            Medium,
-            ("Chỉ cho phép TLS 1.2 trở lên", "Only TLS 1.2 or later"),
-            (
-                "Tắt TLS 1.0 và 1.1 trên máy chủ web.",
-                "Disable TLS 1.0 and 1.1 on the web server.",
-            ),
-            (cds, "V.1.b"),
-        ),
-        placeholder(
-            "WEB-HDR-001",
-            "W04",
-            Web,
-            Low,
-            ("Có tiêu đề HSTS", "HSTS header is set"),
-            (
-                "Thêm tiêu đề Strict-Transport-Security với max-age ít nhất 180 ngày.",
-                "Add Strict-Transport-Security with max-age of at least 180 days.",
-            ),
-            (cds, "V.1.b"),
-        ),
-        placeholder(
-            "WEB-PD-001",
-            "W11",
-            Web,
-            Critical,
-            (
-                "Trang web không công khai số CCCD",
-                "No citizen ID numbers published on the site",
-            ),
-            (
-                "Gỡ hoặc che số CCCD trên các trang và tệp đính kèm đã công bố.",
-                "Remove or mask citizen ID numbers on published pages and attachments.",
-            ),
-            (cds, "II.2"),
-        ),
-        placeholder(
-            "REG-LVL-001",
-            "R01",
-            Register,
-            High,
-            (
-                "HTTT đang vận hành đã được phê duyệt cấp độ",
-                "The operating system has an approved security level",
-            ),
-            (
-                "Lập hồ sơ đề xuất cấp độ và trình cấp có thẩm quyền phê duyệt.",
-                "Prepare the security-level dossier and submit it for approval.",
-            ),
-            (cds, "I.2.c"),
-        ),
-        placeholder(
-            "REG-BKP-001",
-            "R05",
-            Register,
-            Medium,
-            (
-                "HTTT quan trọng có phương án sao lưu và đã thử khôi phục",
-                "Important system has backups with a tested restore",
-            ),
-            (
-                "Lập phương án sao lưu, thử khôi phục và lưu biên bản.",
-                "Write a backup plan, test a restore and keep the record.",
-            ),
-            (cds, "III.1.b"),
-        ),
-        placeholder(
-            "REG-SOC-001",
-            "R08",
-            Register,
-            Medium,
-            (
-                "HTTT kết nối SOC tỉnh",
-                "System connected to the provincial SOC",
-            ),
-            (
-                "Cài tác tử giám sát và đăng ký kết nối với SOC tỉnh.",
-                "Install the monitoring agent and register with the provincial SOC.",
-            ),
-            (cds, "III.4.b"),
-        ),
-        placeholder(
-            "REG-ORG-001",
-            "R07",
-            Register,
-            Medium,
-            (
-                "Đơn vị có đầu mối CNTT/ATTT",
-                "The unit has an IT/security focal point",
-            ),
-            (
-                "Ban hành quyết định phân công đầu mối CNTT/ATTT và gửi về Sở.",
-                "Appoint an IT/security focal point and notify the Department.",
-            ),
-            (nq, "V.2"),
-        ),
-        placeholder(
-            "REG-RPT-001",
-            "R11",
-            Register,
-            Low,
-            (
-                "Báo cáo định kỳ nộp đúng hạn",
-                "Periodic reports submitted on time",
-            ),
-            (
-                "Nộp báo cáo 6 tháng trước 05/6 và báo cáo năm trước 05/12.",
-                "Submit the half-year report before 05/6 and the annual one before 05/12.",
-            ),
-            (cds, "VI"),
-        ),
-    ];
-    for r in extra {
-        if !have(&r.requirement, &rules) {
-            rules.push(r);
-        }
-    }
-    rules
+        .collect()
 }
 
 fn finding(spec: &RuleSpec, status: Status) -> Finding {
@@ -578,22 +327,114 @@ fn next_status(rng: &mut Rng, prev: Option<Status>, weakness: f64) -> Status {
     }
 }
 
-fn province(out: &Path, policy: &Policy) {
-    let rules = catalogue(policy);
-    let mut rng = Rng(20260601);
-    let mut state: BTreeMap<(String, String), Status> = BTreeMap::new();
-    let mut inventory = String::from("unit_code,unit_name,commune,computers\n");
+/// The example province's register: its units with their communes and computers (the
+/// report's coverage denominators), a focal point and a 6-month report for most
+/// schools, and one school-management system per school, some approved late or not
+/// at all. One Department unit runs a critical system, so K07 (approval by 30/04/2026)
+/// has a denominator from the May round on. Constructed data: host names end in
+/// `.example` so that nothing here can ever be scanned by mistake.
+///
+/// The register as it stood on `as_of` (`YYYY-MM-DD`): decisions taken later are not in
+/// it yet, and a system whose go-live is still ahead is being built.
+fn register_toml(as_of: &str) -> String {
+    // The same draws for every date, so a school keeps its focal point across rounds.
+    let rng = &mut Rng(2026_0110);
+    let mut t = format!(
+        "# Register of the example province as it stood on {as_of} (constructed by\n\
+         # examples/gen_results.rs; not real data). Coverage denominators for\n\
+         # `khien report --register`, and the source of the register results.\n\n\
+         [register]\ntitle = \"Sổ đăng ký hệ thống thông tin (tỉnh ví dụ)\"\nmaintainer = \"Văn phòng Sở GDĐT\"\nupdated = {as_of}\n\n",
+    );
+    t.push_str(
+        "[[unit]]\ncode = \"LD-SO\"\nname = \"Sở Giáo dục và Đào tạo (ví dụ)\"\ncommune = \"Phường Xuân Hương – Đà Lạt\"\ntype = \"so\"\n\n\
+         [unit.focal_point]\nname = \"Nguyễn Văn A\"\nposition = \"Chuyên viên Văn phòng Sở\"\nphone = \"0263 000 0000\"\nemail = \"a@so.example\"\n\
+         decision_no = \"01/QĐ-SGDĐT\"\ndecision_date = 2025-12-01\nattested_by = \"Chánh Văn phòng\"\nattested_on = 2025-12-02\nevidence = \"QĐ 01/QĐ-SGDĐT\"\nexpires = 2026-12-02\n\n",
+    );
     for s in SCHOOLS {
-        inventory.push_str(&format!(
-            "{},{},{},{}\n",
+        let kind = match s.code.split('-').nth(1) {
+            Some("THPT") => "thpt",
+            Some("THCS") => "thcs",
+            _ => "tieu_hoc",
+        };
+        t.push_str(&format!(
+            "[[unit]]\ncode = \"{}\"\nname = \"{}\"\ncommune = \"{}\"\ntype = \"{kind}\"\ncomputers = {}\n\n",
             s.code,
             s.name,
             s.commune,
             s.hosts + s.extra_in_inventory
         ));
+        if !rng.chance(s.weakness) {
+            t.push_str(&format!(
+                "[unit.focal_point]\nname = \"Giáo viên Tin học\"\nposition = \"Giáo viên, kiêm nhiệm CNTT\"\nphone = \"0263 000 0001\"\nemail = \"cntt@{}.example\"\n\
+                 decision_no = \"12/QĐ-{}\"\ndecision_date = 2025-09-05\nattested_by = \"Hiệu trưởng\"\nattested_on = 2025-09-06\nevidence = \"QĐ phân công\"\nexpires = 2026-09-06\n\n",
+                s.code.to_ascii_lowercase(),
+                s.code
+            ));
+        }
     }
+    t.push_str(
+        "[[system]]\nid = \"LD-SO-CSDL\"\nname = \"Cơ sở dữ liệu ngành (ví dụ)\"\nunit = \"LD-SO\"\nowner = \"UBND tỉnh\"\noperator = \"Văn phòng Sở\"\n\
+         hosting = { kind = \"on_premises\", provider = \"Trung tâm dữ liệu tỉnh\", country = \"VN\" }\nstatus = \"operating\"\ngo_live = 2019-09-01\ncritical = true\nreach = \"province\"\n\
+         personal_data = { categories = [\"hoc_sinh\", \"giao_vien\"], subjects = 420000, sensitive = false }\n\n",
+    );
+    // Approved after the plan's deadline of 30/04/2026 (K07 fails from May on).
+    if as_of >= "2026-05-12" {
+        t.push_str(
+            "[system.approval]\nproposed_level = 3\napproved_level = 3\ndecision_no = \"615/QĐ-UBND\"\ndecision_date = 2026-05-12\napprover = \"UBND tỉnh\"\napprover_role = \"chu_quan\"\n\
+             regime = \"nd85\"\nattested_by = \"Văn phòng Sở\"\nattested_on = 2026-05-13\nevidence = \"QĐ 615/QĐ-UBND\"\nexpires = 2027-05-13\n\n",
+        );
+    }
+    for (i, s) in SCHOOLS.iter().enumerate() {
+        let short = s.code.to_ascii_lowercase();
+        // Every third system goes live in 2026, and half of those are approved only
+        // after going live (K08).
+        let new_system = i % 3 == 0;
+        let go_live = if new_system {
+            "2026-02-01"
+        } else {
+            "2021-08-15"
+        };
+        let decided = match (new_system, i % 2 == 0) {
+            (false, _) => "2021-06-01",
+            (true, true) => "2026-01-15",
+            (true, false) => "2026-03-20",
+        };
+        let status = if go_live <= as_of {
+            "operating"
+        } else {
+            "building"
+        };
+        t.push_str(&format!(
+            "[[system]]\nid = \"{code}-QLTH\"\nname = \"Phần mềm quản lý trường học – {name}\"\nunit = \"{code}\"\nowner = \"{name}\"\noperator = \"{name}\"\n\
+             urls = [\"https://{host}.lamdong.example/\"]\nhosting = {{ kind = \"vendor_service\", provider = \"Nhà cung cấp phần mềm (ví dụ)\", country = \"VN\" }}\n\
+             status = \"{status}\"\ngo_live = {go_live}\ninvestment_started = 2025-09-01\ncitizen_facing = true\n\
+             personal_data = {{ categories = [\"hoc_sinh\"], subjects = {pupils}, sensitive = false }}\n\n",
+            code = s.code,
+            name = s.name,
+            host = short.replace('-', ""),
+            pupils = 300 + 40 * s.hosts,
+        ));
+        if !rng.chance(s.weakness * 1.5) && decided <= as_of {
+            t.push_str(&format!(
+                "[system.approval]\nproposed_level = 2\napproved_level = 2\ndecision_no = \"{i:02}/QĐ-SGDĐT\"\ndecision_date = {decided}\napprover = \"Sở GDĐT\"\n\
+                 approver_role = \"chu_quan\"\nregime = \"nd85\"\nattested_by = \"Văn phòng Sở\"\nattested_on = {decided}\nevidence = \"QĐ phê duyệt cấp độ\"\nexpires = 2027-06-01\n\n"
+            ));
+        }
+        if !rng.chance(s.weakness) {
+            t.push_str(
+                "[system.records.backup_plan]\ndate = 2025-11-01\ndocument_no = \"PA-SL\"\ncopies = 3\nmedia = 2\noffsite = true\n\
+                 attested_by = \"Hiệu trưởng\"\nattested_on = 2025-11-02\nevidence = \"Phương án sao lưu\"\nexpires = 2026-11-02\n\n",
+            );
+        }
+    }
+    t
+}
+
+fn province(out: &Path, policy: &Policy) {
+    let rules = catalogue(policy);
+    let mut rng = Rng(20260601);
+    let mut state: BTreeMap<(String, String), Status> = BTreeMap::new();
     std::fs::create_dir_all(out).expect("create output folder");
-    std::fs::write(out.join("inventory.csv"), inventory).expect("write inventory");
     for (round, at) in ROUNDS.iter().enumerate() {
         let base: Timestamp = at.parse().expect("round time");
         for (i, s) in SCHOOLS.iter().enumerate().filter(|(_, s)| s.sends_results) {
@@ -651,12 +492,27 @@ fn province(out: &Path, policy: &Policy) {
                 true,
             );
             // Website: scanned by the Department, so the document has no unit of its own.
-            let site = format!("https://{}.lamdong.edu.vn", short.replace('-', ""));
-            let web_findings = rules
+            let site = format!("https://{}.lamdong.example/", short.replace('-', ""));
+            let mut web_findings: Vec<Finding> = rules
                 .iter()
                 .filter(|r| r.kind == TargetKind::Web)
                 .map(|r| finding(r, status_of(&site, r, &mut rng)))
                 .collect();
+            if round > 0 && s.code == "LD-THPT-006" {
+                // A waiver the Department granted, applied as `--waivers` applies it.
+                for f in web_findings.iter_mut().filter(|f| f.rule == "WEB-HDR-001") {
+                    f.status = Status::Waived;
+                    f.waiver = Some(AppliedWaiver {
+                        id: "MT-2026-003".into(),
+                        justification: "Máy chủ web dùng chung của nhà cung cấp, chờ chuyển đổi"
+                            .into(),
+                        approved_by: "Sở GDĐT Lâm Đồng".into(),
+                        approved_on: "2026-03-01".into(),
+                        expires: "2026-12-31".into(),
+                        source: "mien-tru.toml".into(),
+                    });
+                }
+            }
             let web = document(
                 policy,
                 None,
@@ -667,56 +523,32 @@ fn province(out: &Path, policy: &Policy) {
                     findings: web_findings,
                 }],
             );
-            let mut web = serde_json::to_value(&web).expect("serialize");
-            if round > 0 && s.code == "LD-THPT-006" {
-                // A waiver, as the waiver branch adds it to findings.
-                for f in web["targets"][0]["findings"]
-                    .as_array_mut()
-                    .expect("findings")
-                {
-                    if f["rule"] == "WEB-HDR-001" {
-                        f["status"] = "fail".into();
-                        f["waiver"] = serde_json::json!({
-                            "reason": "Máy chủ web dùng chung của nhà cung cấp, chờ chuyển đổi",
-                            "approved_by": "Sở GDĐT Lâm Đồng",
-                            "until": "2026-12-31"
-                        });
-                    }
-                }
-            }
             write_json(
                 &out.join(format!("round-{}/web-{short}.json", round + 1)),
-                &web,
-                true,
-            );
-            // Register: one record for the unit and one for its school-management system.
-            let unit_record = s.code.to_string();
-            let system_record = format!("{}/qlth", s.code);
-            let mut reg_targets = Vec::new();
-            for (id, reqs) in [
-                (unit_record, &["R07", "R11"][..]),
-                (system_record, &["R01", "R05", "R08"][..]),
-            ] {
-                let findings = rules
-                    .iter()
-                    .filter(|r| {
-                        r.kind == TargetKind::Register && reqs.contains(&r.requirement.as_str())
-                    })
-                    .map(|r| finding(r, status_of(&id, r, &mut rng)))
-                    .collect();
-                reg_targets.push(TargetResult {
-                    target: target(TargetKind::Register, id),
-                    collected_at: at,
-                    findings,
-                });
-            }
-            let reg = document(policy, None, at, reg_targets);
-            write_json(
-                &out.join(format!("round-{}/register-{short}.json", round + 1)),
-                &serde_json::to_value(&reg).expect("serialize"),
+                &serde_json::to_value(&web).expect("serialize"),
                 true,
             );
         }
+        // Register: the register as it stood then, evaluated by the real rules at the
+        // round's date, as `khien scan register so-dang-ky.toml --at DATE` does. The
+        // last round's register is the current one (`register.toml`).
+        let as_of = base
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)))
+            .date();
+        let register_path = out.join(format!("round-{}/so-dang-ky.toml", round + 1));
+        std::fs::write(&register_path, register_toml(&as_of.to_string())).expect("write register");
+        let register = khien::register::load_file(&register_path, khien::i18n::Lang::En)
+            .unwrap_or_else(|e| panic!("the generated register loads: {}", e.render()));
+        if round + 1 == ROUNDS.len() {
+            std::fs::copy(&register_path, out.join("register.toml")).expect("copy register");
+        }
+        let docs = khien::register::facts::fact_documents(&register, base);
+        let reg = khien::cli::evaluate(policy, &Default::default(), &docs, Some(base));
+        write_json(
+            &out.join(format!("round-{}/register.json", round + 1)),
+            &serde_json::to_value(&reg).expect("serialize"),
+            true,
+        );
     }
     println!("example province written to {}", out.display());
 }

@@ -25,8 +25,8 @@ fn report(db: &Path, inputs: &[PathBuf], extra: &[&str]) -> Value {
         .args(inputs)
         .arg("--db")
         .arg(db)
-        .args(["--period", "2026-H1", "--format", "json", "--inventory"])
-        .arg(fixtures().join("inventory.csv"))
+        .args(["--period", "2026-H1", "--format", "json", "--register"])
+        .arg(fixtures().join("register.toml"))
         .args(extra)
         .output()
         .unwrap();
@@ -136,8 +136,8 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
             "--at",
             "2026-05-31T00:00:00Z",
         ])
-        .arg("--inventory")
-        .arg(f.join("inventory.csv"))
+        .arg("--register")
+        .arg(f.join("register.toml"))
         .output()
         .unwrap();
     let from_db: Value = serde_json::from_slice(&from_db.stdout).unwrap();
@@ -229,4 +229,68 @@ fn a_run_killed_mid_ingest_leaves_the_database_as_it_was() {
     for key in ["indicators", "debt", "units"] {
         assert!(after[key] == baseline[key], "{key} differs after the crash");
     }
+}
+
+/// The register gives the coverage denominators and each unit's commune, and K07/K08
+/// count the register rules of their part of R02 only (REG-LVL-003, REG-LVL-002): the
+/// expected figures are worked out here from the fixture files themselves.
+#[test]
+fn register_gives_coverage_denominators_and_k07_k08() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixtures();
+    let r = report(
+        &dir.path().join("k.db"),
+        &[f.join("round-1"), f.join("round-2"), f.join("round-3")],
+        &["--at", "2026-05-31T00:00:00Z"],
+    );
+    let register =
+        khien::register::load_file(&f.join("register.toml"), khien::i18n::Lang::En).unwrap();
+    let computers: u64 = register.units.iter().filter_map(|u| u.computers).sum();
+    let indicator = |code: &str| {
+        r["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == code)
+            .unwrap_or_else(|| panic!("{code} in the report"))
+            .clone()
+    };
+    let k01 = indicator("K01");
+    assert_eq!(k01["province"]["inventory"].as_u64(), Some(computers));
+    // Every school's commune comes from the register.
+    for u in r["units"].as_array().unwrap() {
+        let code = u["code"].as_str().unwrap();
+        let unit = register.unit(code).unwrap_or_else(|| panic!("{code}"));
+        assert_eq!(u["commune"], unit.commune.as_str(), "{code}");
+    }
+    // K07 and K08 against the register results of the last round.
+    let latest: Value =
+        serde_json::from_str(&std::fs::read_to_string(f.join("round-3/register.json")).unwrap())
+            .unwrap();
+    let count = |rule: &str, status: &str| {
+        latest["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| t["findings"].as_array().unwrap())
+            .filter(|x| x["rule"] == rule && x["status"] == status)
+            .count() as u64
+    };
+    for (code, rule) in [("K07", "REG-LVL-003"), ("K08", "REG-LVL-002")] {
+        let p = &indicator(code)["province"];
+        let (pass, fail) = (count(rule, "pass"), count(rule, "fail"));
+        assert!(pass + fail > 0, "{rule} applies somewhere in the fixtures");
+        assert_eq!(
+            (p["pass"].as_u64(), p["fail"].as_u64()),
+            (Some(pass), Some(fail)),
+            "{code}"
+        );
+    }
+    assert!(
+        r["not_measured"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["code"] != "K07" && n["code"] != "K08")
+    );
 }

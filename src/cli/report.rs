@@ -55,7 +55,13 @@ pub struct ReportArgs {
     /// Report for one unit only (its code), worst first with the remediation steps.
     #[arg(long, value_name = "CODE")]
     pub unit: Option<String>,
-    /// Units' machine counts: CSV with columns unit_code,unit_name,commune,computers.
+    /// The Department's register (TOML, as for `khien scan register`): its units'
+    /// communes and machine counts are the denominators of coverage.
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
+    /// Units' machine counts for units the register does not hold (or without
+    /// --register): CSV with columns unit_code,unit_name,commune,computers. A row
+    /// overrides the register's entry for the same unit.
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
     /// Evaluation date (RFC 3339): ages and deadlines are computed to it. Default: now,
@@ -103,10 +109,13 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     let policy = load_policy(cli)?;
     let config = load_config(args.config.as_deref(), &policy)?;
     let params = policy.param_values(&config.params);
-    let inventory = match &args.inventory {
-        Some(p) => Inventory::load(p, lang).map_err(BadInput)?,
+    let mut inventory = match &args.register {
+        Some(p) => Inventory::from_register(&crate::register::load_file(p, lang)?),
         None => Inventory::default(),
     };
+    if let Some(p) = &args.inventory {
+        inventory.extend(Inventory::load(p, lang).map_err(BadInput)?);
+    }
     let at = args
         .at
         .unwrap_or_else(|| Timestamp::now().min(args.period.end()));

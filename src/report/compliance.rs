@@ -280,13 +280,13 @@ pub fn build(
     let mut rules: BTreeMap<String, RuleRow> = BTreeMap::new();
     let mut debt = Vec::new();
     let mut waived = Vec::new();
-    // Findings of the target being read: (requirement, status).
+    // Findings of the target being read: (requirement, rule, status).
     let mut target_key: Option<(String, String, String)> = None;
-    let mut target_findings: Vec<(String, Status)> = Vec::new();
+    let mut target_findings: Vec<(String, String, Status)> = Vec::new();
 
     let flush = |units: &mut BTreeMap<String, UnitAcc>,
                  key: &(String, String, String),
-                 findings: &[(String, Status)]| {
+                 findings: &[(String, String, Status)]| {
         let acc = units
             .get_mut(&key.0)
             .expect("unit created on first finding");
@@ -307,7 +307,9 @@ pub fn build(
             let c = &mut acc.indicators[i];
             match verdict(
                 def.requirements,
-                findings.iter().map(|(r, s)| (r.as_str(), *s)),
+                findings
+                    .iter()
+                    .map(|(q, r, s)| (q.as_str(), r.as_str(), *s)),
             ) {
                 Verdict::Pass => c.pass += 1,
                 Verdict::Fail => c.fail += 1,
@@ -402,7 +404,7 @@ pub fn build(
                 debt.push(item);
             }
         }
-        target_findings.push((f.requirement.unwrap_or_default(), f.status));
+        target_findings.push((f.requirement.unwrap_or_default(), f.rule, f.status));
     })?;
     if let Some(k) = target_key.take() {
         flush(&mut units, &k, &target_findings);

@@ -2,7 +2,9 @@
 //! can measure, and how one target counts towards each.
 //!
 //! Indicators are keyed on the requirement codes findings carry (`H01`, `W03`, `R01`...),
-//! not on rule codes, so rules added later for the same requirement count too.
+//! not on rule codes, so rules added later for the same requirement count too. Where
+//! the plans measure one part of a requirement (K07 and K08 are two deadlines of R02),
+//! the key is the rule code of that part instead.
 //! A target counts as passing an indicator only when every requirement it needs passed:
 //! a failure makes it fail, and an unknown or a missing requirement makes it unknown.
 
@@ -32,6 +34,7 @@ pub struct IndicatorDef {
     pub name_en: &'static str,
     /// `host`, `web`, `register`, or empty for any kind.
     pub kind: &'static str,
+    /// Requirement codes (`H01`), or rule codes (`REG-LVL-003`) for part of a requirement.
     pub requirements: &'static [&'static str],
     pub measure: Measure,
     /// Target share in percent for shares; counts aim at 0.
@@ -124,6 +127,22 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "KH-CĐS-2026-2030 I.2.c, III.4.a",
     ),
     share(
+        "K07",
+        "Tỷ lệ HTTT trọng yếu của Sở được phê duyệt cấp độ đúng hạn (30/04/2026)",
+        "The Department's critical systems approved by the deadline (30/04/2026)",
+        "register",
+        &["REG-LVL-003"],
+        "KH-NQ57-2026 III.V.3",
+    ),
+    share(
+        "K08",
+        "Tỷ lệ HTTT mới được phê duyệt cấp độ trước khi vận hành",
+        "New systems approved before go-live",
+        "register",
+        &["REG-LVL-002"],
+        "KH-NQ57-2026 III.V.3; KH-CĐS-2026-2030 I.2.c",
+    ),
+    share(
         "K10",
         "Tỷ lệ HTTT/đơn vị kết nối SOC tỉnh",
         "Systems/units connected to the provincial SOC",
@@ -204,16 +223,6 @@ pub const INDICATORS: &[IndicatorDef] = &[
 /// Indicators the scan results cannot measure, and why.
 pub const NOT_MEASURED: &[(&str, &str, &str)] = &[
     (
-        "K07",
-        "Cần tách R02 theo HTTT trọng yếu của Sở (hạn 30/04/2026) trong sổ đăng ký",
-        "Needs R02 split by the Department's critical systems (due 30/04/2026) in the register",
-    ),
-    (
-        "K08",
-        "Cần ngày đưa vào vận hành của HTTT mới trong sổ đăng ký",
-        "Needs go-live dates of new systems in the register",
-    ),
-    (
         "K09",
         "Cần mức triển khai phương án bảo vệ (đầy đủ/một phần) trong sổ đăng ký",
         "Needs the protection plan's implementation level in the register",
@@ -235,11 +244,11 @@ pub enum Verdict {
     NotCounted,
 }
 
-/// The combined verdict of a target for `requirements`, given the status of each of its
-/// findings with their requirement.
+/// The combined verdict of a target for `requirements` (requirement or rule codes), given
+/// each of its findings as (requirement, rule, status).
 pub fn verdict<'a>(
     requirements: &[&str],
-    findings: impl Iterator<Item = (&'a str, Status)> + Clone,
+    findings: impl Iterator<Item = (&'a str, &'a str, Status)> + Clone,
 ) -> Verdict {
     let mut any_fail = false;
     let mut any_unknown = false;
@@ -248,8 +257,8 @@ pub fn verdict<'a>(
     for req in requirements {
         let mut seen = false;
         let (mut fail, mut unknown, mut pass) = (false, false, false);
-        for (r, status) in findings.clone() {
-            if r != *req {
+        for (requirement, rule, status) in findings.clone() {
+            if requirement != *req && rule != *req {
                 continue;
             }
             seen = true;
@@ -287,7 +296,7 @@ mod tests {
     use Status::*;
 
     fn v(reqs: &[&str], f: &[(&str, Status)]) -> Verdict {
-        verdict(reqs, f.iter().map(|(r, s)| (*r, *s)))
+        verdict(reqs, f.iter().map(|(r, s)| (*r, "RULE", *s)))
     }
 
     #[test]
@@ -311,5 +320,19 @@ mod tests {
         // Two rules for one requirement: both must pass.
         assert_eq!(v(&["H16"], &[("H16", Pass), ("H16", Fail)]), Verdict::Fail);
         assert_eq!(v(&["H02"], &[("H02", NotApplicable)]), Verdict::NotCounted);
+    }
+
+    #[test]
+    fn a_rule_code_keys_one_part_of_a_requirement() {
+        let target = [
+            ("R02", "REG-LVL-002", Pass),
+            ("R02", "REG-LVL-003", NotApplicable),
+            ("R02", "REG-LVL-007", Fail),
+        ];
+        let f = || target.iter().map(|(q, r, s)| (*q, *r, *s));
+        assert_eq!(verdict(&["REG-LVL-002"], f()), Verdict::Pass);
+        // Not one of the Department's critical systems: not in K07's denominator.
+        assert_eq!(verdict(&["REG-LVL-003"], f()), Verdict::NotCounted);
+        assert_eq!(verdict(&["R02"], f()), Verdict::Fail);
     }
 }

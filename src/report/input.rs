@@ -52,7 +52,7 @@ pub struct FindingInput {
     pub title_en: String,
     pub remediation_vi: String,
     pub remediation_en: String,
-    /// The waiver, as JSON text, when the finding carries one.
+    /// The waiver, summarised as one line of text, when the finding carries one.
     pub waiver: Option<String>,
 }
 
@@ -240,7 +240,7 @@ pub fn parse_result(path: &Path, bytes: &[u8], lang: Lang) -> Result<ResultInput
                     waiver: f
                         .waiver
                         .filter(|w| !w.is_null())
-                        .map(|w| clip(w.to_string(), MAX_TEXT_CHARS)),
+                        .map(|w| clip(waiver_summary(&w), MAX_TEXT_CHARS)),
                 })
                 .collect(),
         });
@@ -303,6 +303,29 @@ pub fn expand_inputs(inputs: &[PathBuf], lang: Lang) -> (Vec<PathBuf>, Vec<Input
     (files, errors)
 }
 
+/// One line a reader understands from a finding's `waiver`: the waiver's id, its
+/// justification, who approved it and its last day (`khien-result/1` writes them as
+/// `waiver::AppliedWaiver`); any other shape is kept as its JSON text.
+fn waiver_summary(w: &serde_json::Value) -> String {
+    let field = |k: &str| w.get(k).and_then(|v| v.as_str()).filter(|v| !v.is_empty());
+    let Some(justification) = field("justification").or_else(|| field("reason")) else {
+        return w.to_string();
+    };
+    let mut out = match field("id") {
+        Some(id) => format!("{id}: {justification}"),
+        None => justification.to_string(),
+    };
+    let by = field("approved_by");
+    let until = field("expires").or_else(|| field("until"));
+    match (by, until) {
+        (Some(by), Some(until)) => out.push_str(&format!(" ({by}; → {until})")),
+        (Some(by), None) => out.push_str(&format!(" ({by})")),
+        (None, Some(until)) => out.push_str(&format!(" (→ {until})")),
+        (None, None) => {}
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +352,24 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .contains("2026-12-31")
+        );
+    }
+
+    #[test]
+    fn a_waived_finding_is_a_failure_with_its_waiver_in_one_line() {
+        let doc = DOC
+            .replace(r#""status":"fail""#, r#""status":"waived""#)
+            .replace(
+                r#"{"reason":"x","until":"2026-12-31"}"#,
+                r#"{"id":"MT-2026-004","justification":"Máy chủ dùng chung","approved_by":"Sở GDĐT",
+               "approved_on":"2026-03-01","expires":"2026-12-31","source":"mien-tru.toml"}"#,
+            );
+        let doc = parse_result(Path::new("a.json"), doc.as_bytes(), Lang::En).unwrap();
+        let f = &doc.targets[0].findings[0];
+        assert_eq!(f.status, Status::Fail);
+        assert_eq!(
+            f.waiver.as_deref(),
+            Some("MT-2026-004: Máy chủ dùng chung (Sở GDĐT; → 2026-12-31)")
         );
     }
 

@@ -1,6 +1,10 @@
 //! The units' machine counts: the denominator of coverage (machines scanned ÷ machines
-//! in the register). Until the register branch provides them, they come from a CSV
-//! file given with `--inventory`: `unit_code,unit_name,commune,computers` with a header.
+//! in the register), and each unit's commune.
+//!
+//! They come from the Department's register (`--register`, the units' `computers`),
+//! and, for units the register does not hold yet, from a CSV file given with
+//! `--inventory`: `unit_code,unit_name,commune,computers` with a header. A CSV row
+//! overrides the register's entry for the same unit.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,7 +18,8 @@ pub struct InventoryUnit {
     pub unit_code: String,
     pub unit_name: String,
     pub commune: String,
-    pub computers: u64,
+    /// Machines the unit has; `None` when the register does not say (no denominator).
+    pub computers: Option<u64>,
 }
 
 /// Units by code.
@@ -24,6 +29,29 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// The register's units, with their communes and machine counts.
+    pub fn from_register(register: &crate::register::Register) -> Inventory {
+        let units = register
+            .units
+            .iter()
+            .map(|u| {
+                let unit = InventoryUnit {
+                    unit_code: u.code.clone(),
+                    unit_name: u.name.clone(),
+                    commune: u.commune.clone(),
+                    computers: u.computers,
+                };
+                (u.code.clone(), unit)
+            })
+            .collect();
+        Inventory { units }
+    }
+
+    /// Adds `other`'s units, replacing those with the same code.
+    pub fn extend(&mut self, other: Inventory) {
+        self.units.extend(other.units);
+    }
+
     /// Reads the CSV. Errors name the file, the line and the field.
     pub fn load(path: &Path, lang: Lang) -> Result<Inventory, String> {
         let mut reader = csv::ReaderBuilder::new()
@@ -39,8 +67,8 @@ impl Inventory {
                     path.display(),
                     tr(
                         lang,
-                        "cần các cột unit_code,unit_name,commune,computers (computers là số nguyên không âm)",
-                        "expected columns unit_code,unit_name,commune,computers (computers a non-negative integer)"
+                        "cần các cột unit_code,unit_name,commune,computers (computers là số nguyên không âm, hoặc để trống nếu chưa biết)",
+                        "expected columns unit_code,unit_name,commune,computers (computers a non-negative integer, or empty when not known)"
                     )
                 )
             })?;
@@ -61,7 +89,7 @@ impl Inventory {
     }
 
     pub fn computers_of(&self, unit_code: &str) -> Option<u64> {
-        self.units.get(unit_code).map(|u| u.computers)
+        self.units.get(unit_code).and_then(|u| u.computers)
     }
 }
 
@@ -88,5 +116,42 @@ mod tests {
         let inv = Inventory::load(&p, Lang::En).unwrap();
         assert_eq!(inv.computers_of("U1"), Some(40));
         assert_eq!(inv.commune_of("U1"), Some("Xã Đạ Huoai"));
+        // An empty count is "not known", not zero.
+        std::fs::write(
+            &p,
+            "unit_code,unit_name,commune,computers\nU1,Trường A,Xã Đạ Huoai,\n",
+        )
+        .unwrap();
+        let inv = Inventory::load(&p, Lang::En).unwrap();
+        assert_eq!(inv.computers_of("U1"), None);
+        assert_eq!(inv.commune_of("U1"), Some("Xã Đạ Huoai"));
+    }
+
+    #[test]
+    fn the_register_gives_the_units_and_a_csv_row_overrides_it() {
+        let register = crate::register::load_file(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/register/lam-dong.toml"),
+            Lang::En,
+        )
+        .unwrap();
+        let mut inv = Inventory::from_register(&register);
+        assert_eq!(inv.units.len(), register.units.len());
+        assert_eq!(inv.computers_of("SO-GDDT"), Some(142));
+        assert_eq!(
+            inv.commune_of("SO-GDDT"),
+            Some("Phường Xuân Hương – Đà Lạt")
+        );
+        let mut csv = Inventory::default();
+        csv.units.insert(
+            "SO-GDDT".into(),
+            InventoryUnit {
+                unit_code: "SO-GDDT".into(),
+                unit_name: "Sở".into(),
+                commune: "Phường Xuân Hương – Đà Lạt".into(),
+                computers: Some(150),
+            },
+        );
+        inv.extend(csv);
+        assert_eq!(inv.computers_of("SO-GDDT"), Some(150));
     }
 }
