@@ -23,7 +23,7 @@ use crate::report::compliance::{self, InputsSummary, ReportOptions, SinceSource}
 use crate::report::input::{self, InputError};
 use crate::report::inventory::Inventory;
 use crate::report::period::Period;
-use crate::report::{delimited, html, write_atomically, xlsx};
+use crate::report::{AtomicFile, delimited, html, xlsx};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -255,11 +255,20 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         );
     }
 
-    let bytes = render(&report, args.format, lang).map_err(BadInput)?;
+    // Written as it is rendered: the JSON and CSV of a large province are never held
+    // in memory whole.
     match &args.output {
-        Some(path) => write_atomically(path, &bytes).map_err(|e| history_error(path, e))?,
+        Some(path) => {
+            let mut file = AtomicFile::create(path).map_err(|e| history_error(path, e))?;
+            write_report(&report, args.format, lang, &mut file)
+                .and_then(|()| file.commit().map_err(|e| e.to_string()))
+                .map_err(|e| history_error(path, e))?;
+        }
         None => {
-            let _ = std::io::stdout().write_all(&bytes);
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = write_report(&report, args.format, lang, &mut out)
+                .and_then(|()| out.flush().map_err(|e| e.to_string()));
         }
     }
     if persistent {
@@ -298,19 +307,24 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     Ok(0)
 }
 
-fn render(
+fn write_report(
     report: &compliance::ComplianceReport,
     format: ReportFormat,
     lang: Lang,
-) -> Result<Vec<u8>, String> {
-    Ok(match format {
-        ReportFormat::Html => html::render(report, lang).into_bytes(),
+    out: &mut dyn std::io::Write,
+) -> Result<(), String> {
+    match format {
+        ReportFormat::Html => out
+            .write_all(html::render(report, lang).as_bytes())
+            .map_err(|e| e.to_string()),
         ReportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
-            s.push('\n');
-            s.into_bytes()
+            serde_json::to_writer_pretty(&mut *out, report).map_err(|e| e.to_string())?;
+            out.write_all(b"\n").map_err(|e| e.to_string())
         }
-        ReportFormat::Csv => delimited::render(report, lang).map_err(|e| e.to_string())?,
-        ReportFormat::Xlsx => xlsx::render(report, lang).map_err(|e| e.to_string())?,
-    })
+        ReportFormat::Csv => delimited::write(report, lang, out).map_err(|e| e.to_string()),
+        ReportFormat::Xlsx => {
+            let bytes = xlsx::render(report, lang).map_err(|e| e.to_string())?;
+            out.write_all(&bytes).map_err(|e| e.to_string())
+        }
+    }
 }

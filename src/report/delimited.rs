@@ -9,12 +9,17 @@ use super::safe;
 use super::tables::{self, Audience, Cell};
 use crate::i18n::Lang;
 
-pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, csv::Error> {
+/// Writes the CSV to `out` row by row.
+pub fn write(
+    report: &ComplianceReport,
+    lang: Lang,
+    mut out: impl std::io::Write,
+) -> Result<(), csv::Error> {
     let audience = Audience::Machines(lang);
     let debt = tables::debt_table(report, &report.debt, audience);
     let waived = tables::debt_table(report, &report.waived, audience);
     // A UTF-8 byte-order mark: Excel otherwise reads Vietnamese text as Windows-1252.
-    let mut out = "\u{feff}".as_bytes().to_vec();
+    out.write_all("\u{feff}".as_bytes())?;
     {
         let mut w = csv::Writer::from_writer(&mut out);
         // Every row says which period and evaluation date it belongs to.
@@ -25,7 +30,7 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, csv::Err
                 .into_iter()
                 .chain(debt.columns.iter().map(|c| c.key)),
         )?;
-        for row in debt.rows.iter().chain(&waived.rows) {
+        for row in debt.rows.chain(waived.rows) {
             w.write_record([period.clone(), evaluated_at.clone()].into_iter().chain(
                 row.iter().map(|c| match c {
                     Cell::Text(s) => safe::cell(s),
@@ -37,5 +42,5 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, csv::Err
         }
         w.flush()?;
     }
-    Ok(out)
+    Ok(())
 }

@@ -35,32 +35,33 @@ impl Column {
     }
 }
 
-pub struct Table {
+/// A table whose rows are made as they are written, so a writer holds one row at a
+/// time, not a second copy of the whole debt list.
+pub struct Table<'a> {
     pub columns: Vec<&'static Column>,
-    pub rows: Vec<Vec<Cell>>,
+    pub rows: Box<dyn Iterator<Item = Vec<Cell>> + 'a>,
 }
 
-impl Table {
-    fn new(columns: &'static [Column], rows: Vec<Vec<Cell>>) -> Table {
+impl<'a> Table<'a> {
+    fn new(columns: &'static [Column], rows: impl Iterator<Item = Vec<Cell>> + 'a) -> Table<'a> {
         Table {
             columns: columns.iter().collect(),
-            rows,
+            rows: Box::new(rows),
         }
     }
 
     /// Keeps the columns with these keys, in this order.
-    pub fn select(self, keys: &[&str]) -> Table {
+    pub fn select(self, keys: &[&str]) -> Table<'a> {
         let idx: Vec<usize> = keys
             .iter()
             .filter_map(|k| self.columns.iter().position(|c| c.key == *k))
             .collect();
         Table {
             columns: idx.iter().map(|&i| self.columns[i]).collect(),
-            rows: self
-                .rows
-                .into_iter()
-                .map(|row| idx.iter().map(|&i| row[i].clone()).collect())
-                .collect(),
+            rows: Box::new(
+                self.rows
+                    .map(move |row| idx.iter().map(|&i| row[i].clone()).collect()),
+            ),
         }
     }
 }
@@ -220,53 +221,53 @@ pub const DEBT_COLUMNS: &[Column] = &[
 ];
 
 /// Open debt or waived findings, one row each, with the remediation plan's columns.
-pub fn debt_table(report: &ComplianceReport, items: &[DebtItem], audience: Audience) -> Table {
+pub fn debt_table<'a>(
+    report: &'a ComplianceReport,
+    items: &'a [DebtItem],
+    audience: Audience,
+) -> Table<'a> {
     let lang = audience.lang();
-    let rows = items
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let texts = report.rule_texts.get(&d.rule);
-            let title = texts
-                .map(|t| tr_owned(lang, &t.title_vi, &t.title_en))
-                .unwrap_or_default();
-            let action = texts
-                .map(|t| tr_owned(lang, &t.remediation_vi, &t.remediation_en))
-                .unwrap_or_default();
-            vec![
-                Cell::Int(i as i64 + 1),
-                text(&d.unit_code),
-                text(&d.unit_name),
-                text(&d.commune),
-                match audience {
-                    Audience::People(l) => text(kind_label(&d.target_kind, l)),
-                    Audience::Machines(_) => text(&d.target_kind),
-                },
-                text(&d.target_id),
-                text(&d.rule),
-                text(d.requirement.clone().unwrap_or_default()),
-                audience.severity(d.severity),
-                text(title),
-                audience.date(d.open_since),
-                Cell::Int(d.age_days),
-                audience.date(d.due),
-                audience.yes_no(d.overdue),
-                audience.yes_no(d.reopened),
-                audience.date(d.last_scan),
-                text(d.waiver.clone().unwrap_or_default()),
-                Cell::Empty,
-                text(action),
-                audience.date(d.due),
-                text(tr(lang, "Thủ trưởng đơn vị", "Head of the unit")),
-                text(tr(
-                    lang,
-                    "Kết quả quét lại bằng khien đạt, hoặc văn bản chứng minh kèm theo",
-                    "A passing re-scan with khien, or the supporting document",
-                )),
-                Cell::Empty,
-            ]
-        })
-        .collect();
+    let rows = items.iter().enumerate().map(move |(i, d)| {
+        let texts = report.rule_texts.get(&d.rule);
+        let title = texts
+            .map(|t| tr_owned(lang, &t.title_vi, &t.title_en))
+            .unwrap_or_default();
+        let action = texts
+            .map(|t| tr_owned(lang, &t.remediation_vi, &t.remediation_en))
+            .unwrap_or_default();
+        vec![
+            Cell::Int(i as i64 + 1),
+            text(&d.unit_code),
+            text(&d.unit_name),
+            text(&d.commune),
+            match audience {
+                Audience::People(l) => text(kind_label(&d.target_kind, l)),
+                Audience::Machines(_) => text(&d.target_kind),
+            },
+            text(&d.target_id),
+            text(&d.rule),
+            text(d.requirement.clone().unwrap_or_default()),
+            audience.severity(d.severity),
+            text(title),
+            audience.date(d.open_since),
+            Cell::Int(d.age_days),
+            audience.date(d.due),
+            audience.yes_no(d.overdue),
+            audience.yes_no(d.reopened),
+            audience.date(d.last_scan),
+            text(d.waiver.clone().unwrap_or_default()),
+            Cell::Empty,
+            text(action),
+            audience.date(d.due),
+            text(tr(lang, "Thủ trưởng đơn vị", "Head of the unit")),
+            text(tr(
+                lang,
+                "Kết quả quét lại bằng khien đạt, hoặc văn bản chứng minh kèm theo",
+                "A passing re-scan with khien, or the supporting document",
+            )),
+            Cell::Empty,
+        ]
+    });
     Table::new(DEBT_COLUMNS, rows)
 }
 
@@ -296,7 +297,7 @@ pub fn change_label(kind: EventKind, lang: Lang) -> &'static str {
     }
 }
 
-pub fn changes_table(report: &ComplianceReport, audience: Audience) -> Table {
+pub fn changes_table(report: &ComplianceReport, audience: Audience) -> Table<'_> {
     let lang = audience.lang();
     let all = report
         .changes
@@ -304,23 +305,21 @@ pub fn changes_table(report: &ComplianceReport, audience: Audience) -> Table {
         .iter()
         .chain(&report.changes.fixed)
         .chain(&report.changes.reopened);
-    let rows = all
-        .map(|e: &Event| {
-            vec![
-                match audience {
-                    Audience::People(l) => text(change_label(e.kind, l)),
-                    Audience::Machines(_) => text(e.kind.as_str()),
-                },
-                audience.date(e.at),
-                text(&e.unit_code),
-                text(&e.unit_name),
-                text(kind_label(&e.target_kind, lang)),
-                text(&e.target_id),
-                text(&e.rule),
-                audience.severity(e.severity),
-            ]
-        })
-        .collect();
+    let rows = all.map(move |e: &Event| {
+        vec![
+            match audience {
+                Audience::People(l) => text(change_label(e.kind, l)),
+                Audience::Machines(_) => text(e.kind.as_str()),
+            },
+            audience.date(e.at),
+            text(&e.unit_code),
+            text(&e.unit_name),
+            text(kind_label(&e.target_kind, lang)),
+            text(&e.target_id),
+            text(&e.rule),
+            audience.severity(e.severity),
+        ]
+    });
     Table::new(CHANGE_COLUMNS, rows)
 }
 
@@ -355,7 +354,7 @@ pub fn target_text(target_pct: f64, count: bool) -> String {
     }
 }
 
-pub fn indicators_table(report: &ComplianceReport, audience: Audience) -> Table {
+pub fn indicators_table(report: &ComplianceReport, audience: Audience) -> Table<'_> {
     let lang = audience.lang();
     let mut rows = Vec::new();
     for ind in &report.indicators {
@@ -373,7 +372,7 @@ pub fn indicators_table(report: &ComplianceReport, audience: Audience) -> Table 
             ));
         }
     }
-    Table::new(INDICATOR_COLUMNS, rows)
+    Table::new(INDICATOR_COLUMNS, rows.into_iter())
 }
 
 fn indicator_row(
@@ -443,29 +442,25 @@ pub const UNIT_COLUMNS: &[Column] = &[
     col("last_scan", "Lần quét gần nhất", "Last scan"),
 ];
 
-pub fn units_table(report: &ComplianceReport, audience: Audience) -> Table {
-    let rows = report
-        .units
-        .iter()
-        .map(|u| {
-            vec![
-                text(&u.code),
-                text(&u.name),
-                text(&u.commune),
-                opt_int(u.computers),
-                Cell::Int(u.hosts_scanned as i64),
-                Cell::Int(u.websites as i64),
-                Cell::Int(u.register_records as i64),
-                Cell::Int(u.findings_pass as i64),
-                Cell::Int(u.findings_fail as i64),
-                Cell::Int(u.findings_unknown as i64),
-                Cell::Int(u.open_debt as i64),
-                Cell::Int(u.overdue as i64),
-                Cell::Int(u.waived as i64),
-                u.last_scan.map(|t| audience.date(t)).unwrap_or(Cell::Empty),
-            ]
-        })
-        .collect();
+pub fn units_table(report: &ComplianceReport, audience: Audience) -> Table<'_> {
+    let rows = report.units.iter().map(move |u| {
+        vec![
+            text(&u.code),
+            text(&u.name),
+            text(&u.commune),
+            opt_int(u.computers),
+            Cell::Int(u.hosts_scanned as i64),
+            Cell::Int(u.websites as i64),
+            Cell::Int(u.register_records as i64),
+            Cell::Int(u.findings_pass as i64),
+            Cell::Int(u.findings_fail as i64),
+            Cell::Int(u.findings_unknown as i64),
+            Cell::Int(u.open_debt as i64),
+            Cell::Int(u.overdue as i64),
+            Cell::Int(u.waived as i64),
+            u.last_scan.map(|t| audience.date(t)).unwrap_or(Cell::Empty),
+        ]
+    });
     Table::new(UNIT_COLUMNS, rows)
 }
 
@@ -481,31 +476,27 @@ pub const RULE_COLUMNS: &[Column] = &[
     col("waived", "Được miễn trừ", "Waived"),
 ];
 
-pub fn rules_table(report: &ComplianceReport, audience: Audience) -> Table {
+pub fn rules_table(report: &ComplianceReport, audience: Audience) -> Table<'_> {
     let lang = audience.lang();
-    let rows = report
-        .rules
-        .iter()
-        .map(|r| {
-            let title = report
-                .rule_texts
-                .get(&r.rule)
-                .map(|t| tr_owned(lang, &t.title_vi, &t.title_en))
-                .unwrap_or_default();
-            vec![
-                text(&r.rule),
-                text(r.requirement.clone().unwrap_or_default()),
-                r.severity
-                    .map(|s| audience.severity(s))
-                    .unwrap_or(Cell::Empty),
-                text(title),
-                Cell::Int(r.pass as i64),
-                Cell::Int(r.fail as i64),
-                Cell::Int(r.unknown as i64),
-                Cell::Int(r.not_applicable as i64),
-                Cell::Int(r.waived as i64),
-            ]
-        })
-        .collect();
+    let rows = report.rules.iter().map(move |r| {
+        let title = report
+            .rule_texts
+            .get(&r.rule)
+            .map(|t| tr_owned(lang, &t.title_vi, &t.title_en))
+            .unwrap_or_default();
+        vec![
+            text(&r.rule),
+            text(r.requirement.clone().unwrap_or_default()),
+            r.severity
+                .map(|s| audience.severity(s))
+                .unwrap_or(Cell::Empty),
+            text(title),
+            Cell::Int(r.pass as i64),
+            Cell::Int(r.fail as i64),
+            Cell::Int(r.unknown as i64),
+            Cell::Int(r.not_applicable as i64),
+            Cell::Int(r.waived as i64),
+        ]
+    });
     Table::new(RULE_COLUMNS, rows)
 }

@@ -40,7 +40,7 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell) -> Result<(),
 fn write_table(
     ws: &mut Worksheet,
     first_row: u32,
-    table: &Table,
+    table: Table,
     lang: Lang,
     header: &Format,
 ) -> Result<(), XlsxError> {
@@ -49,17 +49,19 @@ fn write_table(
         let width = column.title(lang).chars().count().clamp(8, 40) as f64 + 2.0;
         ws.set_column_width(c as u16, width)?;
     }
-    for (r, row) in table.rows.iter().enumerate() {
+    let mut rows = 0u32;
+    for row in table.rows {
+        rows += 1;
         for (c, cell) in row.iter().enumerate() {
-            write_cell(ws, first_row + 1 + r as u32, c as u16, cell)?;
+            write_cell(ws, first_row + rows, c as u16, cell)?;
         }
     }
     ws.set_freeze_panes(first_row + 1, 0)?;
-    if !table.rows.is_empty() {
+    if rows > 0 {
         ws.autofilter(
             first_row,
             0,
-            first_row + table.rows.len() as u32,
+            first_row + rows,
             table.columns.len() as u16 - 1,
         )?;
     }
@@ -229,18 +231,18 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, XlsxErro
     for (i, table) in sheets {
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(names[i])?;
-        write_table(ws, 0, &table, lang, &header)?;
+        write_table(ws, 0, table, lang, &header)?;
     }
     {
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(names[6])?;
         let waived = tables::debt_table(report, &report.waived, people).select(tables::DETAIL_KEYS);
-        write_table(ws, 0, &waived, lang, &header)?;
+        write_table(ws, 0, waived, lang, &header)?;
     }
     {
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(names[7])?;
-        write_table(ws, 0, &tables::changes_table(report, people), lang, &header)?;
+        write_table(ws, 0, tables::changes_table(report, people), lang, &header)?;
     }
     {
         let ws = wb.add_worksheet_with_constant_memory()?;
