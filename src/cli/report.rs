@@ -178,8 +178,9 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     let (tx, rx) = mpsc::sync_channel(32);
     let reader = std::thread::spawn(move || {
         let mut errors: Vec<InputError> = Vec::new();
+        let mut reader = input::ResultReader::default();
         for f in files {
-            match input::read_result_file(&f, lang) {
+            match reader.read_file(&f, lang) {
                 Ok(doc) => {
                     if tx.send(doc).is_err() {
                         break;

@@ -269,10 +269,10 @@ impl HistoryStore for SqliteStore {
                             upsert_rule.execute(params![
                                 f.rule,
                                 f.requirement,
-                                f.title_vi,
-                                f.title_en,
-                                f.remediation_vi,
-                                f.remediation_en
+                                f.texts.title_vi,
+                                f.texts.title_en,
+                                f.texts.remediation_vi,
+                                f.texts.remediation_en
                             ])?;
                             rules_written.insert(f.rule.clone());
                         }
@@ -559,10 +559,12 @@ mod tests {
                         requirement: Some("H01".into()),
                         severity: Severity::High,
                         status: *status,
-                        title_vi: "t".into(),
-                        title_en: "t".into(),
-                        remediation_vi: "r".into(),
-                        remediation_en: "r".into(),
+                        texts: std::sync::Arc::new(crate::report::input::RuleTexts {
+                            title_vi: "t".into(),
+                            title_en: "t".into(),
+                            remediation_vi: "r".into(),
+                            remediation_en: "r".into(),
+                        }),
                         waiver: None,
                     })
                     .collect(),

@@ -6,11 +6,14 @@
 //! becomes an [`InputError`] naming the file and position: the caller skips it and goes on.
 //! Sizes are bounded so a hostile file costs bounded time and memory.
 
+use std::collections::HashMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::findings::{RESULT_SCHEMA, Status};
 use crate::i18n::{Lang, tr};
@@ -48,13 +51,34 @@ pub struct FindingInput {
     pub requirement: Option<String>,
     pub severity: Severity,
     pub status: Status,
+    /// Shared by every finding of the rule with the same texts (see [`ResultReader`]).
+    pub texts: Arc<RuleTexts>,
+    /// The waiver, summarised as one line of text, when the finding carries one.
+    pub waiver: Option<String>,
+}
+
+/// A rule's title and remediation as a finding gave them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleTexts {
     pub title_vi: String,
     pub title_en: String,
     pub remediation_vi: String,
     pub remediation_en: String,
-    /// The waiver, summarised as one line of text, when the finding carries one.
-    pub waiver: Option<String>,
 }
+
+/// Reads result documents one after another, decoding each rule's texts once: every
+/// finding of a rule repeats the same title and remediation (most of the bytes of a
+/// province's results), so a finding whose raw texts equal the last ones seen for its
+/// rule shares them instead of decoding and allocating them again.
+#[derive(Default)]
+pub struct ResultReader {
+    /// Rule code → (raw title JSON, raw remediation JSON, decoded texts).
+    texts: HashMap<String, (String, String, Arc<RuleTexts>)>,
+}
+
+/// Distinct rules remembered at most; past it the memory starts again (a hostile set of
+/// files with a new rule code in every finding must not grow it without bound).
+const MAX_CACHED_RULES: usize = 4096;
 
 /// A file that could not be used, and why.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -70,12 +94,13 @@ impl std::fmt::Display for InputError {
 }
 
 #[derive(Deserialize)]
-struct RawDoc {
+struct RawDoc<'a> {
     schema: String,
     #[serde(default)]
     unit: Option<RawUnit>,
     evaluated_at: Timestamp,
-    targets: Vec<RawTarget>,
+    #[serde(borrow)]
+    targets: Vec<RawTarget<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -86,10 +111,11 @@ struct RawUnit {
 }
 
 #[derive(Deserialize)]
-struct RawTarget {
+struct RawTarget<'a> {
     target: RawIdentity,
     collected_at: Timestamp,
-    findings: Vec<RawFinding>,
+    #[serde(borrow)]
+    findings: Vec<RawFinding<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -108,23 +134,28 @@ struct RawText {
     en: String,
 }
 
+/// Texts are kept as raw JSON: [`ResultReader`] decodes them once per rule.
 #[derive(Deserialize)]
-struct RawFinding {
+struct RawFinding<'a> {
     rule: String,
     #[serde(default)]
     requirement: Option<String>,
     severity: Severity,
     status: Status,
-    #[serde(default)]
-    title: RawText,
-    #[serde(default)]
-    remediation: RawText,
+    #[serde(default, borrow)]
+    title: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    remediation: Option<&'a RawValue>,
     #[serde(default)]
     waiver: Option<serde_json::Value>,
 }
 
 /// Cuts `s` to at most `max` characters.
 fn clip(mut s: String, max: usize) -> String {
+    // No more bytes than `max`: no more characters either.
+    if s.len() <= max {
+        return s;
+    }
     if let Some((i, _)) = s.char_indices().nth(max) {
         s.truncate(i);
         s.push('…');
@@ -141,90 +172,105 @@ fn error(path: &Path, message: String) -> InputError {
 
 /// Reads one result document.
 pub fn read_result_file(path: &Path, lang: Lang) -> Result<ResultInput, InputError> {
-    let file = std::fs::File::open(path).map_err(|e| error(path, e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| error(path, e.to_string()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(error(
-            path,
-            format!(
-                "{} {} MB",
-                tr(
-                    lang,
-                    "tệp quá lớn cho một tài liệu kết quả, bỏ qua; giới hạn",
-                    "file too large for a result document, skipped; the limit is"
-                ),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
-    parse_result(path, &bytes, lang)
+    ResultReader::default().read_file(path, lang)
 }
 
 /// Parses and checks a result document held in memory.
 pub fn parse_result(path: &Path, bytes: &[u8], lang: Lang) -> Result<ResultInput, InputError> {
-    let raw: RawDoc = serde_json::from_slice(bytes).map_err(|e| {
-        error(
-            path,
-            format!(
-                "{}:{}: {} {e}; {}",
-                e.line(),
-                e.column(),
-                tr(
-                    lang,
-                    "không phải tài liệu kết quả khien hợp lệ (hoặc tệp bị cắt cụt):",
-                    "not a valid khien result document (or a truncated file):"
-                ),
-                tr(
-                    lang,
-                    "hãy gửi lại tệp do `khien scan ... --format json` tạo ra",
-                    "send again the file written by `khien scan ... --format json`"
-                )
-            ),
-        )
-    })?;
-    if raw.schema != RESULT_SCHEMA {
-        return Err(error(
-            path,
-            format!(
-                "{} `{}` ({} `{RESULT_SCHEMA}`)",
-                tr(
-                    lang,
-                    "trường `schema`: phiên bản không được hỗ trợ",
-                    "field `schema`: unsupported version"
-                ),
-                clip(raw.schema, MAX_ID_CHARS),
-                tr(lang, "cần", "expected"),
-            ),
-        ));
-    }
-    let doc_unit = raw.unit;
-    let mut targets = Vec::with_capacity(raw.targets.len());
-    for (i, t) in raw.targets.into_iter().enumerate() {
-        let unit = t.target.unit.as_ref().or(doc_unit.as_ref());
-        let (unit_code, unit_name) = match unit {
-            Some(u) => (u.code.clone(), u.name.clone()),
-            None => (String::new(), String::new()),
-        };
-        if t.target.id.trim().is_empty() {
+    ResultReader::default().parse(path, bytes, lang)
+}
+
+impl ResultReader {
+    /// Reads one result document.
+    pub fn read_file(&mut self, path: &Path, lang: Lang) -> Result<ResultInput, InputError> {
+        let file = std::fs::File::open(path).map_err(|e| error(path, e.to_string()))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| error(path, e.to_string()))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(error(
                 path,
-                format!("targets[{i}].target.id: {}", tr(lang, "trống", "is empty")),
+                format!(
+                    "{} {} MB",
+                    tr(
+                        lang,
+                        "tệp quá lớn cho một tài liệu kết quả, bỏ qua; giới hạn",
+                        "file too large for a result document, skipped; the limit is"
+                    ),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
             ));
         }
-        targets.push(TargetInput {
-            unit_code: clip(unit_code.trim().to_string(), MAX_ID_CHARS),
-            unit_name: clip(unit_name, MAX_TEXT_CHARS),
-            kind: clip(t.target.kind, MAX_ID_CHARS),
-            id: clip(t.target.id, MAX_ID_CHARS),
-            collected_at: t.collected_at,
-            findings: t
-                .findings
-                .into_iter()
-                .map(|f| FindingInput {
-                    rule: clip(f.rule, MAX_ID_CHARS),
+        self.parse(path, &bytes, lang)
+    }
+
+    /// Parses and checks a result document held in memory.
+    pub fn parse(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        lang: Lang,
+    ) -> Result<ResultInput, InputError> {
+        let raw: RawDoc = serde_json::from_slice(bytes).map_err(|e| {
+            error(
+                path,
+                format!(
+                    "{}:{}: {} {e}; {}",
+                    e.line(),
+                    e.column(),
+                    tr(
+                        lang,
+                        "không phải tài liệu kết quả khien hợp lệ (hoặc tệp bị cắt cụt):",
+                        "not a valid khien result document (or a truncated file):"
+                    ),
+                    tr(
+                        lang,
+                        "hãy gửi lại tệp do `khien scan ... --format json` tạo ra",
+                        "send again the file written by `khien scan ... --format json`"
+                    )
+                ),
+            )
+        })?;
+        if raw.schema != RESULT_SCHEMA {
+            return Err(error(
+                path,
+                format!(
+                    "{} `{}` ({} `{RESULT_SCHEMA}`)",
+                    tr(
+                        lang,
+                        "trường `schema`: phiên bản không được hỗ trợ",
+                        "field `schema`: unsupported version"
+                    ),
+                    clip(raw.schema, MAX_ID_CHARS),
+                    tr(lang, "cần", "expected"),
+                ),
+            ));
+        }
+        let doc_unit = raw.unit;
+        let mut targets = Vec::with_capacity(raw.targets.len());
+        for (i, t) in raw.targets.into_iter().enumerate() {
+            let unit = t.target.unit.as_ref().or(doc_unit.as_ref());
+            let (unit_code, unit_name) = match unit {
+                Some(u) => (u.code.clone(), u.name.clone()),
+                None => (String::new(), String::new()),
+            };
+            if t.target.id.trim().is_empty() {
+                return Err(error(
+                    path,
+                    format!("targets[{i}].target.id: {}", tr(lang, "trống", "is empty")),
+                ));
+            }
+            let mut findings = Vec::with_capacity(t.findings.len());
+            for (j, f) in t.findings.into_iter().enumerate() {
+                let rule = clip(f.rule, MAX_ID_CHARS);
+                let texts =
+                    self.texts_of(&rule, f.title, f.remediation)
+                        .map_err(|(field, e)| {
+                            error(path, format!("targets[{i}].findings[{j}].{field}: {e}"))
+                        })?;
+                findings.push(FindingInput {
+                    rule,
                     requirement: f.requirement.map(|r| clip(r, MAX_ID_CHARS)),
                     severity: f.severity,
                     // A waived finding failed and a waiver accepts it: reports keep it a
@@ -233,23 +279,75 @@ pub fn parse_result(path: &Path, bytes: &[u8], lang: Lang) -> Result<ResultInput
                         Status::Waived => Status::Fail,
                         other => other,
                     },
-                    title_vi: clip(f.title.vi, MAX_TEXT_CHARS),
-                    title_en: clip(f.title.en, MAX_TEXT_CHARS),
-                    remediation_vi: clip(f.remediation.vi, MAX_TEXT_CHARS),
-                    remediation_en: clip(f.remediation.en, MAX_TEXT_CHARS),
+                    texts,
                     waiver: f
                         .waiver
                         .filter(|w| !w.is_null())
                         .map(|w| clip(waiver_summary(&w), MAX_TEXT_CHARS)),
-                })
-                .collect(),
-        });
+                });
+            }
+            targets.push(TargetInput {
+                unit_code: clip(unit_code.trim().to_string(), MAX_ID_CHARS),
+                unit_name: clip(unit_name, MAX_TEXT_CHARS),
+                kind: clip(t.target.kind, MAX_ID_CHARS),
+                id: clip(t.target.id, MAX_ID_CHARS),
+                collected_at: t.collected_at,
+                findings,
+            });
+        }
+        Ok(ResultInput {
+            path: path.to_path_buf(),
+            evaluated_at: raw.evaluated_at,
+            targets,
+        })
     }
-    Ok(ResultInput {
-        path: path.to_path_buf(),
-        evaluated_at: raw.evaluated_at,
-        targets,
-    })
+
+    /// The texts of `rule` given by one finding, shared with the previous finding of
+    /// the rule when its raw texts are the same.
+    fn texts_of(
+        &mut self,
+        rule: &str,
+        title: Option<&RawValue>,
+        remediation: Option<&RawValue>,
+    ) -> Result<Arc<RuleTexts>, (&'static str, serde_json::Error)> {
+        let raw_title = title.map_or("", |r| r.get());
+        let raw_remediation = remediation.map_or("", |r| r.get());
+        if let Some((t, r, texts)) = self.texts.get(rule)
+            && t == raw_title
+            && r == raw_remediation
+        {
+            return Ok(texts.clone());
+        }
+        let decode = |raw: &str, field| {
+            if raw.is_empty() {
+                Ok(RawText::default())
+            } else {
+                serde_json::from_str::<RawText>(raw).map_err(|e| (field, e))
+            }
+        };
+        let (title, remediation) = (
+            decode(raw_title, "title")?,
+            decode(raw_remediation, "remediation")?,
+        );
+        let texts = Arc::new(RuleTexts {
+            title_vi: clip(title.vi, MAX_TEXT_CHARS),
+            title_en: clip(title.en, MAX_TEXT_CHARS),
+            remediation_vi: clip(remediation.vi, MAX_TEXT_CHARS),
+            remediation_en: clip(remediation.en, MAX_TEXT_CHARS),
+        });
+        if self.texts.len() >= MAX_CACHED_RULES {
+            self.texts.clear();
+        }
+        self.texts.insert(
+            rule.to_string(),
+            (
+                raw_title.to_string(),
+                raw_remediation.to_string(),
+                texts.clone(),
+            ),
+        );
+        Ok(texts)
+    }
 }
 
 /// The first bytes of every SQLite database file.
@@ -371,6 +469,25 @@ mod tests {
             f.waiver.as_deref(),
             Some("MT-2026-004: Máy chủ dùng chung (Sở GDĐT; → 2026-12-31)")
         );
+    }
+
+    #[test]
+    fn rule_texts_are_decoded_once_and_changed_texts_are_kept() {
+        let mut reader = ResultReader::default();
+        let a = reader.parse(Path::new("a.json"), DOC.as_bytes(), Lang::En).unwrap();
+        let b = reader.parse(Path::new("b.json"), DOC.as_bytes(), Lang::En).unwrap();
+        let (fa, fb) = (&a.targets[0].findings[0], &b.targets[0].findings[0]);
+        assert!(Arc::ptr_eq(&fa.texts, &fb.texts), "the same texts are shared");
+        assert_eq!(fa.texts.title_vi, "T");
+        // A newer policy's text for the same rule is read, not the remembered one.
+        let changed = DOC.replace(r#""title":{"vi":"T""#, r#""title":{"vi":"Tiêu đề mới""#);
+        let c = reader.parse(Path::new("c.json"), changed.as_bytes(), Lang::En).unwrap();
+        assert_eq!(c.targets[0].findings[0].texts.title_vi, "Tiêu đề mới");
+        // A text of the wrong shape names the file and the finding.
+        let bad = DOC.replace(r#""title":{"vi":"T","en":"T"}"#, r#""title":{"vi":7}"#);
+        let err = reader.parse(Path::new("d.json"), bad.as_bytes(), Lang::En).unwrap_err();
+        assert!(err.to_string().contains("d.json"), "{err}");
+        assert!(err.to_string().contains("targets[0].findings[0].title"), "{err}");
     }
 
     #[test]
