@@ -97,6 +97,7 @@ impl PageFetcher for LoopbackFetcher {
             status,
             content_type,
             body: raw[split + 4..].to_vec(),
+            truncated: false,
         })
     }
 }
@@ -244,6 +245,8 @@ fn depth_and_url_limits_hold() {
     let facts = crawl(&start, &LoopbackFetcher, limits, YEAR);
     assert_eq!(facts.pages_examined, 3);
     assert!(!facts.url_limit_reached);
+    // The depth limit is the crawl's scope, not a shortfall.
+    assert_eq!(facts.complete.value(), Some(&true), "{facts:?}");
     let limits = CrawlLimits {
         max_depth: 9,
         max_urls: 4,
@@ -253,6 +256,14 @@ fn depth_and_url_limits_hold() {
     let facts = crawl(&start, &LoopbackFetcher, limits, YEAR);
     assert_eq!(facts.pages_examined, 4);
     assert!(facts.url_limit_reached);
+    // Links left unvisited: the crawl is not complete, so W11 cannot pass on it.
+    let why = facts.complete.unknown_reason().expect("incomplete crawl");
+    assert_eq!(
+        why.reason,
+        khien::facts::ReasonCode::LimitReached,
+        "{why:?}"
+    );
+    assert!(why.detail.contains("4 URLs"), "{why:?}");
     assert!(
         log.lock()
             .unwrap()
@@ -273,4 +284,43 @@ fn an_unreachable_site_is_unknown_not_clean() {
     let facts = crawl(&start, &LoopbackFetcher, CrawlLimits::default(), YEAR);
     assert!(facts.complete.value().is_none(), "{facts:?}");
     assert!(facts.exposures.is_empty());
+}
+
+#[test]
+fn the_time_budget_stops_a_slow_crawl() {
+    // An endless chain of pages, a pause of 300 ms between requests, 1 s in all.
+    let mut pages = HashMap::new();
+    for i in 0..100 {
+        pages.insert(
+            format!("/p{i}"),
+            (
+                "text/html",
+                format!("<a href=\"/p{}\">next</a>", i + 1).into_bytes(),
+            ),
+        );
+    }
+    let (port, _log) = serve(Site { pages });
+    let start = Url::parse(&format!("http://127.0.0.1:{port}/p0")).unwrap();
+    let limits = CrawlLimits {
+        max_depth: 1000,
+        delay: Duration::from_millis(300),
+        time_budget: Duration::from_secs(1),
+        ..CrawlLimits::default()
+    };
+    let started = std::time::Instant::now();
+    let facts = crawl(&start, &LoopbackFetcher, limits, YEAR);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(facts.time_limit_reached, "{facts:?}");
+    assert!(!facts.url_limit_reached, "{facts:?}");
+    assert!((2..=5).contains(&facts.pages_examined), "{facts:?}");
+    let why = facts.complete.unknown_reason().expect("incomplete crawl");
+    assert_eq!(
+        why.reason,
+        khien::facts::ReasonCode::LimitReached,
+        "{why:?}"
+    );
 }

@@ -17,12 +17,13 @@ use jiff::Timestamp;
 
 use super::{BadInput, Cli, EXIT_FAILING, OutputArgs, load_config, load_policy};
 use crate::collect::web::target::{self, BadLine, WebTarget};
-use crate::collect::web::{FetchLimits, Scanner, WebScanOptions, unreachable_reason};
+use crate::collect::web::{CrawlOptions, FetchLimits, Scanner, WebScanOptions, unreachable_reason};
 use crate::eval::Evaluator;
 use crate::findings::{
     PolicyInfo, RESULT_SCHEMA, ResultDocument, Status, Summary, TargetResult, ToolInfo,
 };
 use crate::i18n::{Lang, tr};
+use crate::pdata::crawl::CrawlLimits;
 use crate::report::{self, Format};
 
 #[derive(Args, Debug)]
@@ -31,12 +32,12 @@ pub struct WebArgs {
     /// `unit code,unit name,URL`).
     #[arg(value_name = "TARGETS", required_unless_present = "register")]
     pub targets: Vec<String>,
-    /// Scan HOST at address IP instead of looking it up (repeatable), as curl's --resolve.
     /// Scan every URL of the Department's register (and link each site to its unit
     /// and system; a site of no registered system, or an operating system whose URL
     /// does not answer, is a finding).
     #[arg(long, value_name = "FILE")]
     pub register: Option<PathBuf>,
+    /// Scan HOST at address IP instead of looking it up (repeatable), as curl's --resolve.
     #[arg(long, value_name = "HOST:IP")]
     pub resolve: Vec<String>,
     /// Also trust the CA certificates in this PEM file.
@@ -57,6 +58,16 @@ pub struct WebArgs {
     /// Seconds for a whole site; checks still running then are unknown (timeout).
     #[arg(long, default_value_t = 120, value_name = "SECONDS")]
     pub site_timeout: u64,
+    /// Also crawl each site (same host only) for citizen ID numbers in its pages and
+    /// linked documents (rule W11). Many requests per site: depth, URL count, pause
+    /// and time budget come from the policy's pdata_crawl_* parameters, and the crawl
+    /// has its own time budget besides --site-timeout. Without it W11 is unknown.
+    #[arg(long)]
+    pub crawl_personal_data: bool,
+    /// Sites crawled for personal data at the same time (each may hold one document
+    /// of up to pdata_crawl_max_document_mb in memory).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub crawl_concurrency: usize,
     /// Local configuration for parameter overrides.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -251,6 +262,11 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
             ..FetchLimits::default()
         },
         site_timeout: Duration::from_secs(args.site_timeout.max(1)),
+        crawl: args.crawl_personal_data.then(|| CrawlOptions {
+            limits: CrawlLimits::from_params(&policy.param_values(&config.params)),
+            concurrent: args.crawl_concurrency.max(1),
+            current_year: crate::pdata::current_year(),
+        }),
     };
     let scanner = Scanner::new(options).map_err(|e| {
         BadInput(format!(

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Fact;
+pub use crate::pdata::crawl::{WebExposure, WebPersonalDataFacts};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct WebFacts {
@@ -17,6 +18,11 @@ pub struct WebFacts {
     pub http: HttpFacts,
     pub exposed: ExposedFacts,
     pub software: SoftwareFacts,
+    /// Citizen ID numbers published on the site's pages and linked documents (rule
+    /// W11), from a same-site crawl. Unknown (`not_configured`) unless the scan ran
+    /// with `--crawl-personal-data`: the crawl is opt-in, and W11 is then unknown,
+    /// never passed.
+    pub personal_data: Fact<WebPersonalDataFacts>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -4,11 +4,16 @@
 //!
 //! The crawler does not speak HTTP itself: it goes through a [`PageFetcher`], so the
 //! website collector's fetcher (TLS, per-IP rate limits, name pinning) can be plugged
-//! in. Limits (depth, URLs, bytes per response, delay between requests) are the
-//! caller's, normally policy parameters.
+//! in (`crate::collect::web::crawl`). Limits (depth, URLs, bytes per response, delay
+//! between requests, time for the whole crawl) are the caller's, normally policy
+//! parameters.
+//!
+//! A crawl that stops at its URL or time limit with links left unvisited is not
+//! complete: `complete` is then unknown, so rule W11 can fail on what was found but
+//! never passes on a partial crawl.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -29,6 +34,8 @@ pub struct FetchedPage {
     pub content_type: Option<String>,
     /// The body, already cut by the fetcher at its size limit.
     pub body: Vec<u8>,
+    /// The body was longer than the fetcher's size limit and was cut.
+    pub truncated: bool,
 }
 
 /// Fetches one URL with a GET. Implementations bound time and size themselves and
@@ -46,6 +53,12 @@ pub struct CrawlLimits {
     pub max_urls: usize,
     /// Pause between two requests to the site.
     pub delay: Duration,
+    /// Time for the whole crawl, robots.txt included. Links not visited by then
+    /// make the crawl incomplete.
+    pub time_budget: Duration,
+    /// Bytes read at most from one response (page or document); a longer document
+    /// is not read, a longer page is examined up to this size.
+    pub max_response_bytes: usize,
     /// Distinct IDs from which a page or document is listed.
     pub min_ids_listed: u64,
     pub extract: ExtractLimits,
@@ -57,6 +70,8 @@ impl Default for CrawlLimits {
             max_depth: 3,
             max_urls: 500,
             delay: Duration::from_millis(250),
+            time_budget: Duration::from_secs(600),
+            max_response_bytes: 50 * 1024 * 1024,
             min_ids_listed: 1,
             extract: ExtractLimits::default(),
         }
@@ -64,8 +79,8 @@ impl Default for CrawlLimits {
 }
 
 impl CrawlLimits {
-    /// The limits from the policy's `pdata_crawl_*` and `pdata_web_min_ids`
-    /// parameters (as `Policy::param_values` gives them); defaults where absent.
+    /// The limits from the policy's `pdata_crawl_*` parameters (as
+    /// `Policy::param_values` gives them); defaults where absent.
     pub fn from_params(params: &BTreeMap<String, ParamValue>) -> Self {
         let int = |name: &str| match params.get(name) {
             Some(ParamValue::Integer(i)) => Some((*i).max(0) as u64),
@@ -77,6 +92,12 @@ impl CrawlLimits {
             max_depth: int("pdata_crawl_max_depth").map_or(d.max_depth, |v| v as u32),
             max_urls: int("pdata_crawl_max_urls").map_or(d.max_urls, |v| v as usize),
             delay: int("pdata_crawl_delay_ms").map_or(d.delay, Duration::from_millis),
+            time_budget: int("pdata_crawl_max_seconds")
+                .map_or(d.time_budget, |s| Duration::from_secs(s.max(1))),
+            max_response_bytes: int("pdata_crawl_max_document_mb")
+                .map_or(d.max_response_bytes, |mb| {
+                    (mb.max(1) as usize).saturating_mul(1024 * 1024)
+                }),
             min_ids_listed: 1,
             extract: d.extract,
         }
@@ -94,10 +115,19 @@ pub struct WebPersonalDataFacts {
     pub protected_documents: Vec<String>,
     /// URLs that could not be fetched or read, with the reason.
     pub unreadable: Vec<String>,
+    /// URLs whose answer was longer than the size limit: a page was examined up to
+    /// the limit, a document was not read.
+    pub truncated: Vec<String>,
     /// The crawl stopped at its URL limit before visiting every link in depth.
     pub url_limit_reached: bool,
-    /// The crawl ran (the start page answered). Unknown when the site could not
-    /// be reached: then nothing is known about what it publishes.
+    /// The crawl stopped when its time budget was spent.
+    pub time_limit_reached: bool,
+    /// Same-site links not visited because `robots.txt` disallows them to every robot.
+    pub skipped_by_robots: u64,
+    /// True when the crawl visited every same-site link within the depth limit.
+    /// Unknown when the start page did not answer (nothing is known about what the
+    /// site publishes), or when the crawl stopped at its URL or time limit with
+    /// links left (`limit_reached`).
     pub complete: Fact<bool>,
 }
 
@@ -110,6 +140,7 @@ pub struct WebExposure {
     pub labelled_ids: u64,
     /// Masked: `068******123`.
     pub masked_samples: Vec<String>,
+    /// Phone numbers seen beside the IDs (a secondary signal).
     pub phones: u64,
 }
 
@@ -125,57 +156,82 @@ pub fn crawl(
     limits: CrawlLimits,
     current_year: u16,
 ) -> WebPersonalDataFacts {
+    let started = Instant::now();
+    let deadline = started + limits.time_budget;
     let mut facts = WebPersonalDataFacts {
         pages_examined: 0,
         documents_examined: 0,
         exposures: Vec::new(),
         protected_documents: Vec::new(),
         unreadable: Vec::new(),
+        truncated: Vec::new(),
         url_limit_reached: false,
+        time_limit_reached: false,
+        skipped_by_robots: 0,
         complete: Fact::known(true),
     };
     let disallowed = robots_disallowed(start, fetcher);
     let mut queue = VecDeque::from([(start.clone(), 0u32)]);
     let mut seen: HashSet<String> = HashSet::from([key(start)]);
     let mut fetched = 0usize;
+    // Whether the start page answered: without it the crawl says nothing.
+    let mut start_failed: Option<String> = None;
 
-    while let Some((url, depth)) = queue.pop_front() {
-        if fetched >= limits.max_urls {
-            facts.url_limit_reached = true;
-            break;
-        }
+    while let Some((url, depth)) = queue.front().cloned() {
         if disallowed
             .iter()
             .any(|p| url.path().starts_with(p.as_str()))
         {
+            queue.pop_front();
+            facts.skipped_by_robots += 1;
             continue;
         }
-        if fetched > 0 && !limits.delay.is_zero() {
-            std::thread::sleep(limits.delay);
+        if fetched >= limits.max_urls {
+            facts.url_limit_reached = true;
+            break;
         }
+        if fetched > 0 && !limits.delay.is_zero() {
+            std::thread::sleep(
+                limits
+                    .delay
+                    .min(deadline.saturating_duration_since(Instant::now())),
+            );
+        }
+        if Instant::now() >= deadline {
+            facts.time_limit_reached = true;
+            break;
+        }
+        queue.pop_front();
         fetched += 1;
+        // URLs are written redacted: a path or query may hold an ID number.
+        let shown = redact_numbers(url.as_str());
         let page = match fetcher.fetch(&url) {
             Ok(p) if (200..300).contains(&p.status) => p,
             Ok(p) => {
-                facts.unreadable.push(format!("{url} (HTTP {})", p.status));
+                facts
+                    .unreadable
+                    .push(format!("{shown} (HTTP {})", p.status));
                 if fetched == 1 {
-                    facts.complete = Fact::unknown(
-                        ReasonCode::Unreachable,
-                        format!("the start page answered HTTP {}", p.status),
-                    );
+                    start_failed = Some(format!("the start page answered HTTP {}", p.status));
                 }
                 continue;
             }
             Err(e) => {
-                facts.unreadable.push(format!("{url} ({e})"));
+                let e = redact_numbers(&e);
+                facts.unreadable.push(format!("{shown} ({e})"));
                 if fetched == 1 {
-                    facts.complete = Fact::unknown(ReasonCode::Unreachable, e);
+                    start_failed = Some(e);
                 }
                 continue;
             }
         };
         if !same_site(start, &page.final_url) {
             continue;
+        }
+        if page.truncated {
+            facts
+                .truncated
+                .push(redact_numbers(page.final_url.as_str()));
         }
         let (text, kind) = match document_extension(&page) {
             None => {
@@ -190,18 +246,30 @@ pub fn crawl(
                 }
                 (html_text(&html), "page")
             }
+            // Cut at the size limit: a partial office file or PDF does not parse.
+            Some(_) if page.truncated => continue,
             Some(ext) => {
                 facts.documents_examined += 1;
-                match extract::extract_bytes(&ext, page.body, limits.extract) {
+                // One document's reading may not outlast the crawl's budget.
+                let left = deadline.saturating_duration_since(Instant::now());
+                let extract_limits = ExtractLimits {
+                    max_duration: limits
+                        .extract
+                        .max_duration
+                        .min(left)
+                        .max(Duration::from_secs(1)),
+                    ..limits.extract
+                };
+                match extract::extract_bytes(&ext, page.body, extract_limits) {
                     Extracted::Text(t) => (t, "document"),
                     Extracted::Protected => {
-                        facts.protected_documents.push(url.to_string());
+                        facts.protected_documents.push(shown);
                         continue;
                     }
                     other => {
                         facts
                             .unreadable
-                            .push(format!("{url} ({})", outcome_name(&other)));
+                            .push(format!("{shown} ({})", outcome_name(&other)));
                         continue;
                     }
                 }
@@ -210,7 +278,7 @@ pub fn crawl(
         let d = detect(&text, current_year);
         if d.ids.len() as u64 >= limits.min_ids_listed.max(1) {
             facts.exposures.push(WebExposure {
-                url: page.final_url.to_string(),
+                url: redact_numbers(page.final_url.as_str()),
                 kind: kind.into(),
                 distinct_ids: d.ids.len() as u64,
                 labelled_ids: d.labelled as u64,
@@ -219,9 +287,39 @@ pub fn crawl(
             });
         }
     }
-    if !queue.is_empty() {
+    let left = queue
+        .iter()
+        .filter(|(u, _)| !disallowed.iter().any(|p| u.path().starts_with(p.as_str())))
+        .count();
+    if left > 0 && !facts.time_limit_reached {
         facts.url_limit_reached = true;
     }
+    facts.complete = if let Some(why) = start_failed {
+        Fact::unknown(ReasonCode::Unreachable, why)
+    } else if fetched == 0 && !facts.time_limit_reached && !facts.url_limit_reached {
+        Fact::unknown(
+            ReasonCode::Error,
+            "robots.txt disallows the start page to every robot: nothing was crawled",
+        )
+    } else if facts.time_limit_reached {
+        Fact::unknown(
+            ReasonCode::LimitReached,
+            format!(
+                "crawl time budget of {} s spent after {fetched} URLs; {left} links not visited",
+                limits.time_budget.as_secs()
+            ),
+        )
+    } else if facts.url_limit_reached {
+        Fact::unknown(
+            ReasonCode::LimitReached,
+            format!(
+                "stopped at the limit of {} URLs; {left} links not visited",
+                limits.max_urls
+            ),
+        )
+    } else {
+        Fact::known(true)
+    };
     facts
         .exposures
         .sort_by(|a, b| b.distinct_ids.cmp(&a.distinct_ids).then(a.url.cmp(&b.url)));
@@ -485,6 +583,8 @@ mod tests {
         assert_eq!(limits.max_depth, 3);
         assert_eq!(limits.max_urls, 500);
         assert_eq!(limits.delay, Duration::from_millis(250));
+        assert_eq!(limits.time_budget, Duration::from_secs(600));
+        assert_eq!(limits.max_response_bytes, 50 * 1024 * 1024);
     }
 
     #[test]

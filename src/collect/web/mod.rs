@@ -5,6 +5,7 @@
 //! time limits); [`Scanner::scan`] reads one [`WebTarget`] into [`WebFacts`]. Every
 //! fact that cannot be read is unknown with its reason; nothing is guessed.
 
+pub mod crawl;
 pub mod exposed;
 pub mod fetch;
 pub mod http;
@@ -29,6 +30,7 @@ use crate::facts::web::{
 };
 use crate::facts::{Fact, ReasonCode, TargetIdentity, TargetKind, Unknown};
 
+pub use crawl::CrawlOptions;
 pub use fetch::{FetchLimits, Fetched, SiteFetcher, USER_AGENT};
 pub use limits::IpLimiter;
 pub use target::WebTarget;
@@ -46,7 +48,10 @@ pub struct WebScanOptions {
     pub per_ip_rate: u32,
     pub fetch: FetchLimits,
     /// The whole time one site may take; later checks become unknown (timeout).
+    /// The personal-data crawl is not counted: it has its own budget.
     pub site_timeout: Duration,
+    /// The personal-data crawl (W11), when asked for.
+    pub crawl: Option<CrawlOptions>,
 }
 
 impl Default for WebScanOptions {
@@ -58,6 +63,7 @@ impl Default for WebScanOptions {
             per_ip_rate: 20,
             fetch: FetchLimits::default(),
             site_timeout: Duration::from_secs(120),
+            crawl: None,
         }
     }
 }
@@ -69,6 +75,8 @@ pub struct Scanner {
     provider: Arc<rustls::crypto::CryptoProvider>,
     http_tls: rustls::ClientConfig,
     limiter: Arc<IpLimiter>,
+    /// Crawls running at once (each may hold a large document in memory).
+    crawl_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Scanner {
@@ -88,12 +96,16 @@ impl Scanner {
             options.per_ip_connections,
             options.per_ip_rate,
         ));
+        let crawl_slots = Arc::new(tokio::sync::Semaphore::new(
+            options.crawl.map_or(1, |c| c.concurrent.max(1)),
+        ));
         Ok(Scanner {
             options,
             roots,
             provider,
             http_tls,
             limiter,
+            crawl_slots,
         })
     }
 
@@ -147,7 +159,10 @@ impl Scanner {
 
         let ip = match self.resolve(&host, first_port).await {
             Ok(ip) => ip,
-            Err(why) => return unreachable_facts(&host, &https_url, &http_url, why),
+            Err(why) => {
+                let pd = self.personal_data_unknown(&why);
+                return unreachable_facts(&host, &https_url, &http_url, why, pd);
+            }
         };
         let fetcher = match SiteFetcher::new(
             &host,
@@ -159,12 +174,9 @@ impl Scanner {
         ) {
             Ok(f) => f,
             Err(e) => {
-                return unreachable_facts(
-                    &host,
-                    &https_url,
-                    &http_url,
-                    Unknown::new(ReasonCode::Error, e),
-                );
+                let why = Unknown::new(ReasonCode::Error, e);
+                let pd = self.personal_data_unknown(&why);
+                return unreachable_facts(&host, &https_url, &http_url, why, pd);
             }
         };
         // A site given by its http:// address: its HTTPS endpoint is where the
@@ -234,15 +246,20 @@ impl Scanner {
         let (modern, legacy_outcomes, (redirect, home)) =
             tokio::join!(tls_part, legacy_part, http_part);
 
-        let (exposed, software) = match &home {
+        let (exposed, software, personal_data) = match &home {
             Ok(page) => {
                 let base = page.url.clone();
-                let (files, listings, products) = tokio::join!(
+                let (files, listings, products, personal_data) = tokio::join!(
                     exposed::exposed_files(&fetcher, &base),
                     exposed::listings(&fetcher, &base),
                     software::detect(&fetcher, page),
+                    self.personal_data(&host, ip, &base),
                 );
-                (ExposedFacts { files, listings }, Fact::known(products))
+                (
+                    ExposedFacts { files, listings },
+                    Fact::known(products),
+                    personal_data,
+                )
             }
             Err(why) => {
                 // Without a home page the site does not answer HTTP: the checks that
@@ -253,7 +270,8 @@ impl Scanner {
                         files: Fact::from_unknown(why.clone()),
                         listings: Fact::from_unknown(why.clone()),
                     },
-                    Fact::from_unknown(why),
+                    Fact::from_unknown(why.clone()),
+                    self.personal_data_unknown(&why),
                 )
             }
         };
@@ -288,6 +306,60 @@ impl Scanner {
                 products: software,
                 eol_table_date: software::eol_table_date(),
             },
+            personal_data,
+        }
+    }
+
+    /// The personal-data crawl from the home page `start`, when asked for: its own
+    /// fetcher (bigger body cap, longer request time) with its own deadline, so the
+    /// crawl neither shortens nor is shortened by the site's other checks.
+    async fn personal_data(
+        &self,
+        host: &str,
+        ip: IpAddr,
+        start: &Url,
+    ) -> Fact<crate::facts::web::WebPersonalDataFacts> {
+        let Some(options) = self.options.crawl else {
+            return crawl::not_crawled();
+        };
+        let _slot = self
+            .crawl_slots
+            .acquire()
+            .await
+            .expect("the crawl semaphore is never closed");
+        // A second of slack: the crawler's own clock starts a little later and
+        // stops the crawl first, so no request is cut by this deadline.
+        let deadline = Instant::now() + options.limits.time_budget + Duration::from_secs(1);
+        let limits = FetchLimits {
+            max_body_bytes: options.limits.max_response_bytes,
+            request_timeout: self
+                .options
+                .fetch
+                .request_timeout
+                .max(crawl::CRAWL_REQUEST_TIMEOUT),
+            connect_timeout: self.options.fetch.connect_timeout,
+        };
+        match SiteFetcher::new(
+            host,
+            ip,
+            self.http_tls.clone(),
+            self.limiter.clone(),
+            limits,
+            deadline,
+        ) {
+            Ok(fetcher) => crawl::crawl_site(start.clone(), fetcher, options).await,
+            Err(e) => Fact::unknown(ReasonCode::Error, e),
+        }
+    }
+
+    /// The personal-data fact of a site whose home page could not be read.
+    fn personal_data_unknown(
+        &self,
+        why: &Unknown,
+    ) -> Fact<crate::facts::web::WebPersonalDataFacts> {
+        match self.options.crawl {
+            Some(_) => Fact::from_unknown(why.clone()),
+            None => crawl::not_crawled(),
         }
     }
 
@@ -373,7 +445,13 @@ fn first_https_same_host(chain: &crate::facts::web::RedirectChain, start: &Url) 
 }
 
 /// Facts of a site that could not be reached at all: every one unknown, same reason.
-fn unreachable_facts(host: &str, https_url: &Url, http_url: &Url, why: Unknown) -> WebFacts {
+fn unreachable_facts(
+    host: &str,
+    https_url: &Url,
+    http_url: &Url,
+    why: Unknown,
+    personal_data: Fact<crate::facts::web::WebPersonalDataFacts>,
+) -> WebFacts {
     fn u<T>(why: &Unknown) -> Fact<T> {
         Fact::from_unknown(why.clone())
     }
@@ -407,6 +485,7 @@ fn unreachable_facts(host: &str, https_url: &Url, http_url: &Url, why: Unknown) 
             products: u(&why),
             eol_table_date: software::eol_table_date(),
         },
+        personal_data,
     }
 }
 
