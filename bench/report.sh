@@ -3,7 +3,7 @@
 # (default 10,000 × 50 = 500,000 findings, examples/gen_results.rs) and measures wall time
 # and peak memory (GNU time's maximum resident set size) of ingest + report in each format,
 # then of a second ingest of the same files into the same database (nothing to apply).
-# Usage: scripts/bench-report.sh [FILES] [FINDINGS]   (BENCH_DIR to choose the folder)
+# Usage: bench/report.sh [FILES] [FINDINGS]   (BENCH_DIR to choose the folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=${1:-10000}

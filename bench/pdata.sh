@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Speed of the personal-data scan beside ripgrep, on the generated tree.
-#   scripts/pdata_bench.sh [TREE] [KHIEN]
+#   bench/pdata.sh [TREE] [KHIEN]
 # TREE defaults to /tmp/pdata-tree (made here when missing, with
 # scripts/pdata_corpus.py tree); KHIEN to target/release/khien.
 # Each command runs once to warm the page cache, then 3 times; the median is shown.
