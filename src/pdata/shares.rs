@@ -167,7 +167,9 @@ pub fn parse_exports(text: &str) -> Vec<Share> {
 }
 
 /// PowerShell that prints the shares, a line `--`, then their access entries.
-const WINDOWS_SHARES_SCRIPT: &str = "Get-SmbShare | Select-Object Name,Path,Description,Special,ShareType | ConvertTo-Json; '--'; Get-SmbShareAccess -Name * | Select-Object Name,ScopeName,AccountName,AccessControlType,AccessRight | ConvertTo-Json";
+/// Each access entry also gets its account's SID: account names are localised (on a
+/// Vietnamese Windows, Everyone is "Mọi người"), SIDs are not.
+const WINDOWS_SHARES_SCRIPT: &str = "Get-SmbShare | Select-Object Name,Path,Description,Special,ShareType | ConvertTo-Json; '--'; Get-SmbShareAccess -Name * | Select-Object Name,ScopeName,AccountName,@{n='Sid';e={try{(New-Object System.Security.Principal.NTAccount($_.AccountName)).Translate([System.Security.Principal.SecurityIdentifier]).Value}catch{$null}}},AccessControlType,AccessRight | ConvertTo-Json";
 
 fn windows_shares() -> Fact<Vec<Share>> {
     let output = std::process::Command::new("powershell.exe")
@@ -199,10 +201,23 @@ fn windows_shares() -> Fact<Vec<Share>> {
     }
 }
 
-/// Accounts that mean "anyone, even without an account".
+/// Accounts that mean "anyone, even without an account" (English names, for entries
+/// whose SID could not be resolved).
 const WINDOWS_OPEN_ACCOUNTS: &[&str] = &["everyone", "anonymous logon", "guest", "guests"];
 /// Accounts that mean "any account of the machine or domain".
 const WINDOWS_ALL_USER_ACCOUNTS: &[&str] = &["authenticated users", "domain users", "users"];
+
+/// Everyone, Anonymous Logon, BUILTIN\Guests, or a Guest account (RID 501).
+fn is_open_sid(sid: &str) -> bool {
+    matches!(sid, "S-1-1-0" | "S-1-5-7" | "S-1-5-32-546")
+        || (sid.starts_with("S-1-5-21-") && sid.ends_with("-501"))
+}
+
+/// Authenticated Users, BUILTIN\Users, or Domain Users (RID 513).
+fn is_all_users_sid(sid: &str) -> bool {
+    matches!(sid, "S-1-5-11" | "S-1-5-32-545")
+        || (sid.starts_with("S-1-5-21-") && sid.ends_with("-513"))
+}
 
 /// Shares from `Get-SmbShare | ConvertTo-Json` and their entries from
 /// `Get-SmbShareAccess | ConvertTo-Json` (an object when there is one, an array
@@ -251,13 +266,19 @@ pub fn parse_windows_shares(shares_json: &str, access_json: &str) -> Result<Vec<
             if !allow {
                 continue;
             }
-            let bare = account
-                .rsplit('\\')
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            open |= WINDOWS_OPEN_ACCOUNTS.contains(&bare.as_str());
-            all_users |= WINDOWS_ALL_USER_ACCOUNTS.contains(&bare.as_str());
+            let sid = text(entry, "Sid");
+            if sid.is_empty() {
+                let bare = account
+                    .rsplit('\\')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                open |= WINDOWS_OPEN_ACCOUNTS.contains(&bare.as_str());
+                all_users |= WINDOWS_ALL_USER_ACCOUNTS.contains(&bare.as_str());
+            } else {
+                open |= is_open_sid(&sid);
+                all_users |= is_all_users_sid(&sid);
+            }
         }
         out.push(Share {
             name,
@@ -320,6 +341,26 @@ mod tests {
         // Everyone is denied on KeToan: only the named account reads it.
         assert!(!shares[2].open_to_everyone && !shares[2].readable_by_all_users);
         assert_eq!(shares[2].access.len(), 2);
+    }
+
+    /// A Vietnamese Windows names the groups in Vietnamese; their SIDs decide.
+    #[test]
+    fn vietnamese_windows_shares_are_judged_by_sid() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdata/windows");
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+        let shares = parse_windows_shares(
+            &read("get-smbshare.json"),
+            &read("get-smbshareaccess-vi.json"),
+        )
+        .unwrap();
+        let names: Vec<&str> = shares.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["DuLieuChung", "GiaoVu", "KeToan"]);
+        // "Mọi người" (S-1-1-0) may read DuLieuChung.
+        assert!(shares[0].open_to_everyone, "{:?}", shares[0]);
+        // "Người dùng đã xác thực" (S-1-5-11) may change GiaoVu.
+        assert!(!shares[1].open_to_everyone && shares[1].readable_by_all_users);
+        // A local account named like a group is judged by its SID, not its name.
+        assert!(!shares[2].open_to_everyone && !shares[2].readable_by_all_users);
     }
 
     #[test]

@@ -474,20 +474,34 @@ mod tests {
     #[test]
     fn rule_texts_are_decoded_once_and_changed_texts_are_kept() {
         let mut reader = ResultReader::default();
-        let a = reader.parse(Path::new("a.json"), DOC.as_bytes(), Lang::En).unwrap();
-        let b = reader.parse(Path::new("b.json"), DOC.as_bytes(), Lang::En).unwrap();
+        let a = reader
+            .parse(Path::new("a.json"), DOC.as_bytes(), Lang::En)
+            .unwrap();
+        let b = reader
+            .parse(Path::new("b.json"), DOC.as_bytes(), Lang::En)
+            .unwrap();
         let (fa, fb) = (&a.targets[0].findings[0], &b.targets[0].findings[0]);
-        assert!(Arc::ptr_eq(&fa.texts, &fb.texts), "the same texts are shared");
+        assert!(
+            Arc::ptr_eq(&fa.texts, &fb.texts),
+            "the same texts are shared"
+        );
         assert_eq!(fa.texts.title_vi, "T");
         // A newer policy's text for the same rule is read, not the remembered one.
         let changed = DOC.replace(r#""title":{"vi":"T""#, r#""title":{"vi":"Tiêu đề mới""#);
-        let c = reader.parse(Path::new("c.json"), changed.as_bytes(), Lang::En).unwrap();
+        let c = reader
+            .parse(Path::new("c.json"), changed.as_bytes(), Lang::En)
+            .unwrap();
         assert_eq!(c.targets[0].findings[0].texts.title_vi, "Tiêu đề mới");
         // A text of the wrong shape names the file and the finding.
         let bad = DOC.replace(r#""title":{"vi":"T","en":"T"}"#, r#""title":{"vi":7}"#);
-        let err = reader.parse(Path::new("d.json"), bad.as_bytes(), Lang::En).unwrap_err();
+        let err = reader
+            .parse(Path::new("d.json"), bad.as_bytes(), Lang::En)
+            .unwrap_err();
         assert!(err.to_string().contains("d.json"), "{err}");
-        assert!(err.to_string().contains("targets[0].findings[0].title"), "{err}");
+        assert!(
+            err.to_string().contains("targets[0].findings[0].title"),
+            "{err}"
+        );
     }
 
     #[test]
