@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use wmi::{Variant, WMIConnection, WMIError};
 
+use super::bounded::Bounded;
 use super::windows_parse::snapshot::{NetUserModals, Snapshot, interpret, query};
 use super::windows_parse::{RegistrySnapshot, disks, system};
 use crate::collect::host::posture::Posture;
@@ -169,7 +170,11 @@ fn take_snapshot() -> Snapshot {
         registry: read_registry(&system::registry_keys()),
         ..Snapshot::default()
     };
-    let mut wmi = Wmi::default();
+    // Every WMI query runs on a worker thread with a deadline (see `bounded`).
+    let mut wmi: Bounded<(String, String)> = Bounded::new("WMI", super::query_timeout(), || {
+        let mut connections = Wmi::default();
+        Box::new(move |(namespace, wql): (String, String)| connections.rows(&namespace, &wql))
+    });
     let queries: &[(&str, &str, &str)] = &[
         (
             query::SECURITY_CENTER,
@@ -228,7 +233,7 @@ fn take_snapshot() -> Snapshot {
         ),
     ];
     for (key, namespace, wql) in queries {
-        let result = wmi.rows(namespace, wql);
+        let result = wmi.run((namespace.to_string(), wql.to_string()), key);
         s.wmi
             .insert((*key).to_string(), into_snapshot_value(result));
     }
@@ -241,7 +246,7 @@ fn take_snapshot() -> Snapshot {
                     field("Domain"),
                     field("Name"),
                 );
-                wmi.rows(r"root\cimv2", &q)
+                wmi.run((r"root\cimv2".to_string(), q), query::ADMIN_MEMBERS)
             }
             None => Err(Unknown::new(
                 ReasonCode::Unsupported,
