@@ -111,7 +111,10 @@ fn run_double_click(exe: &Path, windows_version: &str, with_shim: bool) {
         out.status.code(),
         started.elapsed().as_secs_f64()
     );
-    for line in stdout.lines().filter(|l| l.contains("khien-THCS-DL-02-") || l.contains("Không mở được")) {
+    for line in stdout
+        .lines()
+        .filter(|l| l.contains("khien-THCS-DL-02-") || l.contains("Không mở được"))
+    {
         println!("  {line}");
     }
     assert!(
@@ -129,7 +132,10 @@ fn run_double_click(exe: &Path, windows_version: &str, with_shim: bool) {
         .find(|n| n.starts_with("khien-THCS-DL-02-") && n.ends_with(".json"))
         .unwrap_or_else(|| panic!("no result file beside the .exe: {names:?}"));
     let html = json.replace(".json", ".html");
-    assert!(names.contains(&html), "no HTML report beside the .exe: {names:?}");
+    assert!(
+        names.contains(&html),
+        "no HTML report beside the .exe: {names:?}"
+    );
     let doc: ResultDocument =
         serde_json::from_str(&std::fs::read_to_string(folder.join(json)).unwrap()).unwrap();
     let page = std::fs::read_to_string(folder.join(&html)).unwrap();
@@ -139,7 +145,11 @@ fn run_double_click(exe: &Path, windows_version: &str, with_shim: bool) {
         .iter()
         .filter(|f| f.status == khien::findings::Status::Fail && f.waiver.is_none())
     {
-        assert!(page.contains(&format!("({})", f.rule)), "{} missing", f.rule);
+        assert!(
+            page.contains(&format!("({})", f.rule)),
+            "{} missing",
+            f.rule
+        );
     }
     assert!(stdout.contains("Đã lưu báo cáo HTML của máy:"), "{stdout}");
     assert!(stdout.contains("Nhấn Enter để đóng cửa sổ"), "{stdout}");

@@ -231,7 +231,11 @@ fn query_timeout(policy: &Policy, config: &LocalConfig) -> std::time::Duration {
         Some(policy::ParamValue::Integer(i)) => *i as f64,
         _ => host::platform::bounded::DEFAULT_TIMEOUT.as_secs_f64(),
     };
-    std::time::Duration::from_secs_f64(if secs.is_finite() { secs.clamp(1.0, 3600.0) } else { 20.0 })
+    std::time::Duration::from_secs_f64(if secs.is_finite() {
+        secs.clamp(1.0, 3600.0)
+    } else {
+        20.0
+    })
 }
 
 /// Collects this machine's facts into a fact document.

@@ -275,7 +275,11 @@ mod tests {
             .iter()
             .filter(|f| f.status == crate::findings::Status::Fail && f.waiver.is_none())
         {
-            assert!(html.contains(&format!("({})", f.rule)), "{} missing", f.rule);
+            assert!(
+                html.contains(&format!("({})", f.rule)),
+                "{} missing",
+                f.rule
+            );
         }
         // Only the two files, no temporary left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);

@@ -81,8 +81,16 @@ mod tests {
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains("Báo cáo tuân thủ an toàn thông tin của đơn vị"));
         for f in &failing {
-            assert!(html.contains(&format!("({})", f.rule)), "{} missing", f.rule);
-            assert!(html.contains(&super::super::safe::html(&f.title.vi)), "{}", f.rule);
+            assert!(
+                html.contains(&format!("({})", f.rule)),
+                "{} missing",
+                f.rule
+            );
+            assert!(
+                html.contains(&super::super::safe::html(&f.title.vi)),
+                "{}",
+                f.rule
+            );
         }
         // The machine is named, and nothing is fetched from elsewhere.
         assert!(html.contains(&super::super::safe::html(&doc.targets[0].target.id)));

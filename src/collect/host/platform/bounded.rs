@@ -158,9 +158,16 @@ mod tests {
         let mut b = sleeper(made.clone());
         let start = Instant::now();
         let u = b.run(5_000, r"root\cimv2 Win32_Service").unwrap_err();
-        assert!(start.elapsed() < Duration::from_secs(2), "waited for the hung call");
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "waited for the hung call"
+        );
         assert_eq!(u.reason, ReasonCode::Timeout);
-        assert!(u.detail.contains(r"root\cimv2 Win32_Service"), "{}", u.detail);
+        assert!(
+            u.detail.contains(r"root\cimv2 Win32_Service"),
+            "{}",
+            u.detail
+        );
         assert!(u.detail.contains("no answer within"), "{}", u.detail);
         // The next query is answered by a fresh worker, not queued behind the hung one.
         assert_eq!(b.run(0, "next").unwrap(), Value::from(0));

@@ -49,8 +49,8 @@ pub fn physical_disks_of(path: &Path) -> Result<Vec<String>, Unknown> {
     use std::os::windows::ffi::OsStrExt as _;
     use windows::Win32::Foundation::CloseHandle;
     use windows::Win32::Storage::FileSystem::{
-        CreateFileW, FILE_FLAGS_AND_ATTRIBUTES, FILE_SHARE_READ, FILE_SHARE_WRITE,
-        GetDriveTypeW, GetVolumeNameForVolumeMountPointW, GetVolumePathNameW,
+        CreateFileW, FILE_FLAGS_AND_ATTRIBUTES, FILE_SHARE_READ, FILE_SHARE_WRITE, GetDriveTypeW,
+        GetVolumeNameForVolumeMountPointW, GetVolumePathNameW,
         IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS, OPEN_EXISTING,
     };
     use windows::Win32::System::IO::DeviceIoControl;
