@@ -39,7 +39,12 @@ elif ! { rustup toolchain list | grep -q '^nightly' || rustup toolchain install 
 else
   echo "== Windows 7 build (x86_64-win7-windows-gnu, nightly, -Z build-std)"
   start=$(date +%s)
+  # The C code of -sys crates (the bundled SQLite) must be compiled by MinGW: cc-rs
+  # knows no compiler prefix for the win7 targets (see .cargo/config.toml). Named
+  # here too, so a target folder holding objects from the host's gcc is rebuilt.
   if CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      CC_x86_64_win7_windows_gnu=x86_64-w64-mingw32-gcc \
+      AR_x86_64_win7_windows_gnu=x86_64-w64-mingw32-ar \
       timeout 1500 cargo +nightly build --locked --release -Z build-std=std,panic_abort \
       --target x86_64-win7-windows-gnu; then
     win7_exe="$PWD/target/x86_64-win7-windows-gnu/release/khien.exe"
