@@ -58,28 +58,29 @@ fn prefix(dir: &Path, windows_version: &str, with_shim: bool) {
 /// Double-click mode (no arguments; `KHIEN_DOUBLE_CLICK=1` stands for the fresh
 /// console Explorer gives): the result file and the machine's HTML report are
 /// written beside the executable, and the report is opened with ShellExecuteW.
-/// Wine's browser launcher is pointed at `/bin/true`, so "opening" runs nothing on
-/// the host but goes through the same Windows call.
+/// A fresh wine prefix has no program for .html files (ShellExecuteW answers 31,
+/// no association), so the test associates them with `cmd.exe /c rem`: "opening"
+/// starts nothing on the host but goes through the same Windows call.
 fn run_double_click(exe: &Path, windows_version: &str, with_shim: bool) {
     let dir = tempfile::tempdir().unwrap();
     prefix(dir.path(), windows_version, with_shim);
     let wine = wine().unwrap();
-    let status = Command::new(&wine)
-        .args([
-            "reg",
-            "add",
-            r"HKCU\Software\Wine\WineBrowser",
-            "/v",
-            "Browsers",
-            "/d",
-            "/bin/true",
-            "/f",
-        ])
-        .env("WINEPREFIX", dir.path())
-        .env("WINEDEBUG", "-all")
-        .output()
-        .expect("wine runs");
-    assert!(status.status.success(), "wine reg add: {status:?}");
+    for (key, value) in [
+        (r"HKLM\Software\Classes\.html", "khien.testhtml"),
+        (
+            r"HKLM\Software\Classes\khien.testhtml\shell\open\command",
+            r#"C:\windows\system32\cmd.exe /c rem "%1""#,
+        ),
+    ] {
+        let status = Command::new(&wine)
+            .args(["reg", "add", key, "/ve", "/d", value, "/f"])
+            .env("WINEPREFIX", dir.path())
+            .env("WINEDEBUG", "-all")
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            .output()
+            .expect("wine runs");
+        assert!(status.status.success(), "wine reg add {key}: {status:?}");
+    }
     let folder = dir.path().join("drive_c/khien");
     std::fs::create_dir_all(&folder).unwrap();
     let copy = folder.join("khien.exe");
