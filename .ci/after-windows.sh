@@ -39,16 +39,21 @@ elif ! { rustup toolchain list | grep -q '^nightly' || rustup toolchain install 
 else
   echo "== Windows 7 build (x86_64-win7-windows-gnu, nightly, -Z build-std)"
   start=$(date +%s)
+  # The C code of -sys crates (the bundled SQLite) must be compiled by MinGW: cc-rs
+  # knows no compiler prefix for the win7 targets (see .cargo/config.toml). Named
+  # here too, so a target folder holding objects from the host's gcc is rebuilt.
   if CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      CC_x86_64_win7_windows_gnu=x86_64-w64-mingw32-gcc \
+      AR_x86_64_win7_windows_gnu=x86_64-w64-mingw32-ar \
       timeout 1500 cargo +nightly build --locked --release -Z build-std=std,panic_abort \
       --target x86_64-win7-windows-gnu; then
     win7_exe="$PWD/target/x86_64-win7-windows-gnu/release/khien.exe"
     echo "after-windows: Windows 7 build: $(stat -c %s "$win7_exe") bytes in $(( $(date +%s) - start )) s"
-    # DLLs that Windows 7 lacks: bcryptprimitives (Windows 8+) and API sets
-    # newer than Windows 7.
+    # DLLs that Windows 7 lacks: bcryptprimitives and combase (Windows 8+; wine
+    # ships both, so the wine run cannot tell) and API sets newer than Windows 7.
     imports=$(x86_64-w64-mingw32-objdump -p "$win7_exe" | sed -n 's/^\s*DLL Name: //p' | sort -u)
     echo "after-windows: Windows 7 build imports: $(echo "$imports" | tr '\n' ' ')"
-    bad=$(echo "$imports" | grep -iE '^(bcryptprimitives\.dll|api-ms-win-core-synch-l1-2-0\.dll|api-ms-win-core-(winrt|path)|ext-ms-)' || true)
+    bad=$(echo "$imports" | grep -iE '^(bcryptprimitives\.dll|combase\.dll|api-ms-win-core-synch-l1-2-0\.dll|api-ms-win-core-(winrt|path)|ext-ms-)' || true)
     if [ -n "$bad" ]; then
       echo "after-windows: WARNING: the Windows 7 build imports DLLs Windows 7 lacks: $bad"
       win7_exe=""

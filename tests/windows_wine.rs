@@ -55,6 +55,111 @@ fn prefix(dir: &Path, windows_version: &str, with_shim: bool) {
     }
 }
 
+/// Double-click mode (no arguments; `KHIEN_DOUBLE_CLICK=1` stands for the fresh
+/// console Explorer gives): the result file and the machine's HTML report are
+/// written beside the executable, and the report is opened with ShellExecuteW.
+/// A fresh wine prefix has no program for .html files (ShellExecuteW answers 31,
+/// no association), so the test associates them with `cmd.exe /c rem`: "opening"
+/// starts nothing on the host but goes through the same Windows call.
+fn run_double_click(exe: &Path, windows_version: &str, with_shim: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    prefix(dir.path(), windows_version, with_shim);
+    let wine = wine().unwrap();
+    for (key, value) in [
+        (r"HKLM\Software\Classes\.html", "khien.testhtml"),
+        (
+            r"HKLM\Software\Classes\khien.testhtml\shell\open\command",
+            r#"C:\windows\system32\cmd.exe /c rem "%1""#,
+        ),
+    ] {
+        let status = Command::new(&wine)
+            .args(["reg", "add", key, "/ve", "/d", value, "/f"])
+            .env("WINEPREFIX", dir.path())
+            .env("WINEDEBUG", "-all")
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            .output()
+            .expect("wine runs");
+        assert!(status.status.success(), "wine reg add {key}: {status:?}");
+    }
+    let folder = dir.path().join("drive_c/khien");
+    std::fs::create_dir_all(&folder).unwrap();
+    let copy = folder.join("khien.exe");
+    std::fs::copy(exe, &copy).unwrap();
+    std::fs::write(
+        folder.join("khien.toml"),
+        "[unit]\ncode = \"THCS-DL-02\"\nname = \"Trường THCS Đà Lạt\"\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let mut child = Command::new(&wine)
+        .arg(r"C:\khien\khien.exe")
+        .env("WINEPREFIX", dir.path())
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env("KHIEN_DOUBLE_CLICK", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("wine runs");
+    // The Enter that closes the window.
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(b"\r\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!(
+        "double-click mode under wine ({windows_version}): exit {:?} in {:.1} s",
+        out.status.code(),
+        started.elapsed().as_secs_f64()
+    );
+    for line in stdout
+        .lines()
+        .filter(|l| l.contains("khien-THCS-DL-02-") || l.contains("Không mở được"))
+    {
+        println!("  {line}");
+    }
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "khien.exe failed: {:?}\nstdout: {stdout}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let json = names
+        .iter()
+        .find(|n| n.starts_with("khien-THCS-DL-02-") && n.ends_with(".json"))
+        .unwrap_or_else(|| panic!("no result file beside the .exe: {names:?}"));
+    let html = json.replace(".json", ".html");
+    assert!(
+        names.contains(&html),
+        "no HTML report beside the .exe: {names:?}"
+    );
+    let doc: ResultDocument =
+        serde_json::from_str(&std::fs::read_to_string(folder.join(json)).unwrap()).unwrap();
+    let page = std::fs::read_to_string(folder.join(&html)).unwrap();
+    assert!(page.contains("Trường THCS Đà Lạt"));
+    for f in doc.targets[0]
+        .findings
+        .iter()
+        .filter(|f| f.status == khien::findings::Status::Fail && f.waiver.is_none())
+    {
+        assert!(
+            page.contains(&format!("({})", f.rule)),
+            "{} missing",
+            f.rule
+        );
+    }
+    assert!(stdout.contains("Đã lưu báo cáo HTML của máy:"), "{stdout}");
+    assert!(stdout.contains("Nhấn Enter để đóng cửa sổ"), "{stdout}");
+    assert!(
+        !stdout.contains("Không mở được báo cáo"),
+        "ShellExecuteW did not open the report: {stdout}"
+    );
+}
+
 fn run_scan(exe: &Path, windows_version: &str, with_shim: bool) {
     let dir = tempfile::tempdir().unwrap();
     prefix(dir.path(), windows_version, with_shim);
@@ -123,6 +228,7 @@ fn windows_build_runs_under_wine() {
         return;
     }
     run_scan(&exe, "win10", true);
+    run_double_click(&exe, "win10", true);
 }
 
 #[test]
@@ -139,4 +245,5 @@ fn windows7_build_runs_under_wine_in_windows7_mode() {
     }
     // The Windows 7 build must run without the ProcessPrng shim.
     run_scan(&exe, "win7", false);
+    run_double_click(&exe, "win7", false);
 }

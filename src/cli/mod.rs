@@ -220,11 +220,30 @@ fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
     }
 }
 
+/// `wmi_query_timeout_seconds`: how long one WMI/COM query may take on Windows.
+/// Values below one second are raised to one second.
+fn query_timeout(policy: &Policy, config: &LocalConfig) -> std::time::Duration {
+    let secs = match policy
+        .param_values(&config.params)
+        .get("wmi_query_timeout_seconds")
+    {
+        Some(policy::ParamValue::Float(f)) => *f,
+        Some(policy::ParamValue::Integer(i)) => *i as f64,
+        _ => host::platform::bounded::DEFAULT_TIMEOUT.as_secs_f64(),
+    };
+    std::time::Duration::from_secs_f64(if secs.is_finite() {
+        secs.clamp(1.0, 3600.0)
+    } else {
+        20.0
+    })
+}
+
 /// Collects this machine's facts into a fact document.
 pub(crate) fn collect_host_document(policy: &Policy, config: &LocalConfig) -> FactDocument {
     let opts = HostScanOptions {
         config,
         default_backup_max_age_days: default_backup_age(policy, config),
+        query_timeout: query_timeout(policy, config),
     };
     let collected_at = Timestamp::now();
     let (target, facts) = host::collect(&opts);

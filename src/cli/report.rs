@@ -7,7 +7,6 @@
 //! thread while the store writes, through a bounded channel, so memory does not grow
 //! with the number of files.
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -18,7 +17,6 @@ use jiff::Timestamp;
 use super::{BadInput, Cli, load_config, load_policy};
 use crate::history::{HistoryStore, ReportRun, SqliteStore};
 use crate::i18n::{Lang, tr};
-use crate::policy::{ParamValue, Severity};
 use crate::report::compliance::{self, InputsSummary, ReportOptions, SinceSource};
 use crate::report::input::{self, InputError};
 use crate::report::inventory::Inventory;
@@ -80,28 +78,6 @@ pub struct ReportArgs {
 
 fn history_error(path: &Path, e: impl std::fmt::Display) -> BadInput {
     BadInput(format!("{}: {e}", path.display()))
-}
-
-/// Days allowed to fix a failing finding, per severity, from `debt_due_days_*`.
-fn due_days(params: &BTreeMap<String, ParamValue>) -> BTreeMap<Severity, i64> {
-    Severity::ALL_DESCENDING
-        .into_iter()
-        .map(|s| {
-            let default = match s {
-                Severity::Critical => 7,
-                Severity::High => 15,
-                Severity::Medium => 30,
-                Severity::Low => 90,
-                Severity::Info => 180,
-            };
-            let days = match params.get(&format!("debt_due_days_{}", s.as_str())) {
-                Some(ParamValue::Integer(i)) => *i,
-                Some(ParamValue::Float(f)) => *f as i64,
-                _ => default,
-            };
-            (s, days)
-        })
-        .collect()
 }
 
 pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
@@ -232,7 +208,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         since,
         since_source,
         unit: args.unit.clone(),
-        due_days: due_days(&params),
+        due_days: compliance::due_days(&params),
         inventory,
     };
     let inputs = InputsSummary {

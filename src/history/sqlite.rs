@@ -104,6 +104,12 @@ impl SqliteStore {
         Self::init(conn)
     }
 
+    /// A store that lives in memory only: the report of one result document (the
+    /// machine's report of double-click mode) needs no file.
+    pub fn open_in_memory() -> Result<SqliteStore, HistoryError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
     fn init(conn: Connection) -> Result<SqliteStore, HistoryError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // Rollback journal (the default) and full sync: a commit survives a crash,

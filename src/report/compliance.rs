@@ -21,7 +21,7 @@ use crate::history::{
     Event, EventKind, FindingState, HistoryError, HistoryStore, IngestStats, RuleText, Window,
 };
 use crate::i18n::Localized;
-use crate::policy::Severity;
+use crate::policy::{ParamValue, Severity};
 
 pub const REPORT_SCHEMA: &str = "khien-report/1";
 
@@ -237,6 +237,29 @@ struct UnitAcc {
 
 /// Label used for targets whose unit or commune is not known.
 pub const UNKNOWN_COMMUNE: &str = "";
+
+/// Days allowed to fix a failing finding, per severity, from the policy parameters
+/// `debt_due_days_*` (the values in force, after local overrides).
+pub fn due_days(params: &BTreeMap<String, ParamValue>) -> BTreeMap<Severity, i64> {
+    Severity::ALL_DESCENDING
+        .into_iter()
+        .map(|s| {
+            let default = match s {
+                Severity::Critical => 7,
+                Severity::High => 15,
+                Severity::Medium => 30,
+                Severity::Low => 90,
+                Severity::Info => 180,
+            };
+            let days = match params.get(&format!("debt_due_days_{}", s.as_str())) {
+                Some(ParamValue::Integer(i)) => *i,
+                Some(ParamValue::Float(f)) => *f as i64,
+                _ => default,
+            };
+            (s, days)
+        })
+        .collect()
+}
 
 fn days_between(from: Timestamp, to: Timestamp) -> i64 {
     (to.as_second() - from.as_second()).div_euclid(86_400)

@@ -7,6 +7,7 @@ pub mod html;
 pub mod indicators;
 pub mod input;
 pub mod inventory;
+pub mod machine;
 pub mod period;
 pub mod safe;
 pub mod svg;

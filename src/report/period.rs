@@ -23,6 +23,15 @@ pub enum Period {
 }
 
 impl Period {
+    /// The half-year that contains `t` (Vietnam time).
+    pub fn half_containing(t: Timestamp) -> Period {
+        let d = t.to_zoned(vietnam()).date();
+        Period::Half {
+            year: d.year(),
+            half: if d.month() <= 6 { 1 } else { 2 },
+        }
+    }
+
     pub fn first_day(self) -> Date {
         match self {
             Period::Half { year, half: 1 } | Period::Year(year) => date(year, 1, 1),
@@ -113,5 +122,10 @@ mod tests {
         assert!("2026-H3".parse::<Period>().is_err());
         assert!("26".parse::<Period>().is_err());
         assert_eq!("2026-h2".parse::<Period>().unwrap().to_string(), "2026-H2");
+        // 30/06 at 17:30 UTC is already 01/07 in Vietnam.
+        let t: Timestamp = "2026-06-30T17:30:00Z".parse().unwrap();
+        assert_eq!(Period::half_containing(t).to_string(), "2026-H2");
+        let t: Timestamp = "2026-06-30T16:59:59Z".parse().unwrap();
+        assert_eq!(Period::half_containing(t).to_string(), "2026-H1");
     }
 }

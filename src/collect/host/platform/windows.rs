@@ -12,8 +12,9 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use wmi::{Variant, WMIConnection, WMIError};
 
+use super::bounded::Bounded;
 use super::windows_parse::snapshot::{NetUserModals, Snapshot, interpret, query};
-use super::windows_parse::{RegistrySnapshot, system};
+use super::windows_parse::{RegistrySnapshot, disks, system};
 use crate::collect::host::posture::Posture;
 use crate::facts::host::{AntivirusProduct, ListeningPort};
 use crate::facts::{Fact, ReasonCode, Unknown};
@@ -41,8 +42,116 @@ pub fn listening_ports() -> Fact<Vec<ListeningPort>> {
     interpret(snapshot()).listening_ports
 }
 
-pub fn physical_disks_of(_path: &Path) -> Result<Vec<String>, Unknown> {
-    Err(Unknown::new(ReasonCode::Unsupported, "disk identity"))
+/// The physical disks holding `path`: the disk extents of the volume it is on
+/// (`IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS`), as `\\.\PhysicalDriveN`; a network
+/// path's identity is its share, a mapped network drive's its drive letter.
+pub fn physical_disks_of(path: &Path) -> Result<Vec<String>, Unknown> {
+    use std::os::windows::ffi::OsStrExt as _;
+    use windows::Win32::Foundation::CloseHandle;
+    use windows::Win32::Storage::FileSystem::{
+        CreateFileW, FILE_FLAGS_AND_ATTRIBUTES, FILE_SHARE_READ, FILE_SHARE_WRITE, GetDriveTypeW,
+        GetVolumeNameForVolumeMountPointW, GetVolumePathNameW,
+        IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS, OPEN_EXISTING,
+    };
+    use windows::Win32::System::IO::DeviceIoControl;
+    use windows::core::PCWSTR;
+
+    if let Some(share) = disks::network_share_identity(&path.to_string_lossy()) {
+        return Ok(vec![share]);
+    }
+    let existing = existing_ancestor(path).ok_or_else(|| {
+        Unknown::new(
+            ReasonCode::Error,
+            format!("{}: no such path", path.display()),
+        )
+    })?;
+    let wide = |s: &std::ffi::OsStr| -> Vec<u16> { s.encode_wide().chain([0]).collect() };
+    let until_nul = |buf: &[u16]| -> Vec<u16> {
+        let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+        buf[..end].to_vec()
+    };
+    let fail = |what: &str, e: windows::core::Error| {
+        let reason = if e.code() == windows::Win32::Foundation::E_ACCESSDENIED {
+            ReasonCode::NeedsAdmin
+        } else {
+            ReasonCode::Error
+        };
+        Unknown::new(reason, format!("{}: {what}: {e}", path.display()))
+    };
+    let file = wide(existing.as_os_str());
+    let mut mount = [0u16; 1024];
+    // SAFETY: `file` is NUL-terminated; the call writes at most `mount.len()` units.
+    unsafe { GetVolumePathNameW(PCWSTR(file.as_ptr()), &mut mount) }
+        .map_err(|e| fail("GetVolumePathNameW", e))?;
+    let mount = until_nul(&mount);
+    let mount_z: Vec<u16> = mount.iter().copied().chain([0]).collect();
+    // DRIVE_REMOTE (4): a mapped network drive, on no local disk.
+    // SAFETY: NUL-terminated string.
+    if unsafe { GetDriveTypeW(PCWSTR(mount_z.as_ptr())) } == 4 {
+        return Ok(vec![format!(
+            "remote:{}",
+            String::from_utf16_lossy(&mount).to_lowercase()
+        )]);
+    }
+    let mut volume = [0u16; 128];
+    // SAFETY: NUL-terminated mount point; the call writes at most `volume.len()` units.
+    unsafe { GetVolumeNameForVolumeMountPointW(PCWSTR(mount_z.as_ptr()), &mut volume) }
+        .map_err(|e| fail("GetVolumeNameForVolumeMountPointW", e))?;
+    // `\\?\Volume{GUID}\` names the root folder; without the last backslash, the volume.
+    let mut volume = until_nul(&volume);
+    if volume.last() == Some(&u16::from(b'\\')) {
+        volume.pop();
+    }
+    volume.push(0);
+    // SAFETY: NUL-terminated volume path; no access rights are asked (none are
+    // needed for this control code), the handle is closed below.
+    let handle = unsafe {
+        CreateFileW(
+            PCWSTR(volume.as_ptr()),
+            0,
+            FILE_SHARE_READ | FILE_SHARE_WRITE,
+            None,
+            OPEN_EXISTING,
+            FILE_FLAGS_AND_ATTRIBUTES(0),
+            None,
+        )
+    }
+    .map_err(|e| fail("opening the volume", e))?;
+    // Room for 170 extents, u64-aligned as the structure needs.
+    let mut buf = vec![0u64; 512];
+    let mut returned = 0u32;
+    // SAFETY: the output buffer is valid for its byte length; synchronous call.
+    let result = unsafe {
+        DeviceIoControl(
+            handle,
+            IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS,
+            None,
+            0,
+            Some(buf.as_mut_ptr().cast()),
+            (buf.len() * 8) as u32,
+            Some(&mut returned),
+            None,
+        )
+    };
+    // SAFETY: the handle was opened above and is closed once.
+    let _ = unsafe { CloseHandle(handle) };
+    result.map_err(|e| fail("IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS", e))?;
+    let bytes: Vec<u8> = buf.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let numbers = disks::parse_volume_disk_extents(&bytes[..(returned as usize).min(bytes.len())])
+        .map_err(|e| Unknown::new(ReasonCode::Error, format!("{}: {e}", path.display())))?;
+    Ok(numbers.into_iter().map(disks::disk_identity).collect())
+}
+
+fn existing_ancestor(path: &Path) -> Option<std::path::PathBuf> {
+    let mut p = path.to_path_buf();
+    loop {
+        if p.exists() {
+            return Some(p);
+        }
+        if !p.pop() {
+            return None;
+        }
+    }
 }
 
 pub fn posture(_processes: &Fact<Vec<String>>, _listening: &Fact<Vec<ListeningPort>>) -> Posture {
@@ -61,7 +170,11 @@ fn take_snapshot() -> Snapshot {
         registry: read_registry(&system::registry_keys()),
         ..Snapshot::default()
     };
-    let mut wmi = Wmi::default();
+    // Every WMI query runs on a worker thread with a deadline (see `bounded`).
+    let mut wmi: Bounded<(String, String)> = Bounded::new("WMI", super::query_timeout(), || {
+        let mut connections = Wmi::default();
+        Box::new(move |(namespace, wql): (String, String)| connections.rows(&namespace, &wql))
+    });
     let queries: &[(&str, &str, &str)] = &[
         (
             query::SECURITY_CENTER,
@@ -120,7 +233,7 @@ fn take_snapshot() -> Snapshot {
         ),
     ];
     for (key, namespace, wql) in queries {
-        let result = wmi.rows(namespace, wql);
+        let result = wmi.run((namespace.to_string(), wql.to_string()), key);
         s.wmi
             .insert((*key).to_string(), into_snapshot_value(result));
     }
@@ -133,7 +246,7 @@ fn take_snapshot() -> Snapshot {
                     field("Domain"),
                     field("Name"),
                 );
-                wmi.rows(r"root\cimv2", &q)
+                wmi.run((r"root\cimv2".to_string(), q), query::ADMIN_MEMBERS)
             }
             None => Err(Unknown::new(
                 ReasonCode::Unsupported,

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod antivirus;
+pub mod disks;
 pub mod snapshot;
 pub mod system;
 
