@@ -288,3 +288,33 @@ fn incidents_are_late_only_once_their_deadline_passes() {
         Status::Pass
     );
 }
+
+/// Evaluated as of an earlier day, the register does not count what was decided,
+/// attested or recorded after it (`--at` in the past gives the state of that day).
+#[test]
+fn later_decisions_and_records_do_not_count_for_an_earlier_day() {
+    // Decided 2024-08-01 but attested only on 2026-01-01.
+    let text = register_with(&format!(
+        "personal_data = {{ categories = [] }}\n{}",
+        approval(1, "chu_quan")
+    ));
+    assert_eq!(
+        status_with(&text, "REG-LVL-001", &[], "2026-06-01T01:00:00Z"),
+        Status::Pass
+    );
+    assert_eq!(
+        status_with(&text, "REG-LVL-001", &[], "2025-12-01T01:00:00Z"),
+        Status::Fail,
+        "an attestation made later does not count yet"
+    );
+    // The decision itself dated after the evaluation day (even if attested before).
+    let later = text.replace("decision_date = 2024-08-01", "decision_date = 2026-05-12");
+    assert_eq!(
+        status_with(&later, "REG-LVL-001", &[], "2026-03-01T01:00:00Z"),
+        Status::Fail
+    );
+    assert_eq!(
+        status_with(&later, "REG-LVL-001", &[], "2026-06-01T01:00:00Z"),
+        Status::Pass
+    );
+}

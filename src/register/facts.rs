@@ -137,23 +137,32 @@ fn unit_facts(u: &Unit, day: Date) -> UnitFacts {
             .map(|r| ReportFacts {
                 name: r.name.clone(),
                 due: format_date(r.due),
-                submitted: r.submitted.map(format_date),
+                // Submitted after the evaluation day: not yet submitted on that day.
+                submitted: r.submitted.filter(|d| *d <= day).map(format_date),
                 evidence: r.evidence.clone(),
             })
             .collect(),
-        incidents: u
-            .incidents
-            .iter()
-            .map(|i| IncidentFacts {
-                summary: i.summary.clone(),
-                detected_at: i.detected_at.to_string(),
-                reported_to_department_at: i.reported_to_department_at.map(|t| t.to_string()),
-                serious: i.serious,
-                reported_to_ministry_at: i.reported_to_ministry_at.map(|t| t.to_string()),
-                personal_data_breach: i.personal_data_breach,
-                breach_notified_at: i.breach_notified_at.map(|t| t.to_string()),
-            })
-            .collect(),
+        incidents: {
+            // Reported or notified after the evaluation day: not yet on that day.
+            let by_day = |t: Option<jiff::Timestamp>| {
+                t.filter(|t| today_in_vietnam(*t) <= day)
+                    .map(|t| t.to_string())
+            };
+            u.incidents
+                .iter()
+                // An incident detected after the evaluation day had not happened yet.
+                .filter(|i| today_in_vietnam(i.detected_at) <= day)
+                .map(|i| IncidentFacts {
+                    summary: i.summary.clone(),
+                    detected_at: i.detected_at.to_string(),
+                    reported_to_department_at: by_day(i.reported_to_department_at),
+                    serious: i.serious,
+                    reported_to_ministry_at: by_day(i.reported_to_ministry_at),
+                    personal_data_breach: i.personal_data_breach,
+                    breach_notified_at: by_day(i.breach_notified_at),
+                })
+                .collect()
+        },
         expired,
     }
 }
@@ -182,6 +191,8 @@ fn optional_date(d: Option<Date>, what: &str) -> Fact<String> {
 fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> SystemFacts {
     let mut expired = Vec::new();
     let approval = match &s.approval {
+        // A decision taken after the evaluation day did not exist yet on that day.
+        Some(a) if a.decision_date > day => None,
         Some(a) if !a.attestation.in_force(day) => {
             expired.push("approval".to_string());
             None
@@ -200,6 +211,9 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
     };
     let mut record = |name: &str, r: Option<&super::Record>| -> Option<RecordFacts> {
         let r = r?;
+        if r.date > day {
+            return None;
+        }
         if !r.attestation.in_force(day) {
             expired.push(name.to_string());
             return None;

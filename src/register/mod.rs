@@ -83,9 +83,10 @@ pub struct Attestation {
 }
 
 impl Attestation {
-    /// Whether it still counts on `day`: up to and including its expiry date.
+    /// Whether it counts on `day`: from the day it was made up to and including its
+    /// expiry date (an evaluation of an earlier day must not see a later attestation).
     pub fn in_force(&self, day: Date) -> bool {
-        day <= self.expires
+        self.on <= day && day <= self.expires
     }
 }
 
