@@ -671,6 +671,37 @@ fn xlsx_without_output_and_bad_inventory_are_usage_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.csv:2"));
+    // A register that does not load: its file and line are named, and no report
+    // replaces the one already written.
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[unit]]\ncode = \"U1\"\nname = \"A\"\ntype = \"truong\"\ncomputers = -3\n",
+    )
+    .unwrap();
+    let previous = dir.path().join("report.html");
+    std::fs::write(&previous, "earlier report").unwrap();
+    let out = khien()
+        .args([
+            "--lang",
+            "en",
+            "report",
+            d,
+            "--period",
+            "2026-H1",
+            "--register",
+        ])
+        .arg(dir.path().join("bad.toml"))
+        .arg("-o")
+        .arg(&previous)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.toml:4"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&previous).unwrap(),
+        "earlier report"
+    );
     khien()
         .args(["report", d, "--period", "2026-H3"])
         .assert()
