@@ -269,3 +269,22 @@ fn rules_show_and_facts_help_rule_authors() {
             .contains("host.antivirus.products[].active")
     );
 }
+
+/// `--raw-out` keeps what Windows gave (WMI rows, registry values); elsewhere the
+/// option is refused before any scan, with the reason, and no file is written.
+#[cfg(not(windows))]
+#[test]
+fn raw_out_is_refused_outside_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw.json");
+    let out = khien()
+        .args(["--lang", "en", "scan", "host", "--raw-out"])
+        .arg(&raw)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--raw-out is for Windows only"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no scan ran");
+    assert!(!raw.exists());
+}

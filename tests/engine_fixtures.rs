@@ -175,3 +175,35 @@ fn parameter_overrides_change_the_verdict() {
         .unwrap();
     assert_eq!(av2.status, Status::Pass);
 }
+
+/// H17 on Linux: the kernel's clock status decides HOST-TIME-001 (the recorded VM
+/// has no time daemon and an unsynchronised clock); HOST-SOC-001 looks for the
+/// policy's agents among the processes, and is unknown when they cannot be listed.
+#[test]
+fn time_synchronisation_and_soc_agent() {
+    let fresh = statuses("linux-clamav-fresh.json");
+    assert_eq!(fresh["HOST-TIME-001"], Status::Pass);
+    assert_eq!(fresh["HOST-SOC-001"], Status::Fail);
+    let stale = statuses("linux-clamav-stale.json");
+    assert_eq!(stale["HOST-TIME-001"], Status::Fail);
+    let no_admin = findings("linux-no-admin.json");
+    assert_eq!(no_admin["HOST-SOC-001"].status, Status::Unknown);
+    // In a container neither applies: the host's clock and agents are not its own.
+    let recorded = statuses("linux-devvm-recorded.json");
+    assert_eq!(recorded["HOST-TIME-001"], Status::NotApplicable);
+    assert_eq!(recorded["HOST-SOC-001"], Status::NotApplicable);
+
+    // An agent of the allow-list among the processes passes.
+    let mut doc = fixture("linux-clamav-stale.json");
+    doc.facts["processes"]
+        .as_array_mut()
+        .unwrap()
+        .push("wazuh-agentd".into());
+    let result = evaluate(&policy(), &LocalConfig::default(), &[doc], None);
+    let soc = result.targets[0]
+        .findings
+        .iter()
+        .find(|f| f.rule == "HOST-SOC-001")
+        .unwrap();
+    assert_eq!(soc.status, Status::Pass);
+}

@@ -18,9 +18,12 @@ fn load(name: &str) -> Snapshot {
 
 /// Rule code → status, for the default policy at 2026-11-23T00:00:00Z.
 fn evaluate(name: &str, processes: &[&str]) -> BTreeMap<String, Status> {
-    let snap = load(name);
+    evaluate_snapshot(&load(name), name, processes)
+}
+
+fn evaluate_snapshot(snap: &Snapshot, name: &str, processes: &[&str]) -> BTreeMap<String, Status> {
     let facts = host_facts(
-        &snap,
+        snap,
         Fact::known(processes.iter().map(|p| p.to_string()).collect()),
     );
     let policy =
@@ -98,6 +101,8 @@ fn defender_on_windows_11_pro() {
             ("HOST-PWD-003", Pass),
             ("HOST-LCK-001", Pass),
             ("HOST-ENC-001", Pass),
+            ("HOST-TIME-001", Pass), // W32Time, NTP with time.windows.com
+            ("HOST-SOC-001", Fail),  // no SOC agent among the processes
         ],
     );
 }
@@ -151,11 +156,12 @@ fn stale_signatures_on_windows_11_home() {
         &[
             ("HOST-AV-001", Pass),
             ("HOST-AV-002", Fail),
-            ("HOST-OS-001", Fail),  // 24H2 Home ended 2026-10-13
-            ("HOST-UPD-001", Fail), // last hotfix 2026-09-10
-            ("HOST-FW-001", Fail),  // public profile off
-            ("HOST-PWD-003", Fail), // passwords never expire
-            ("HOST-ENC-001", Fail), // Home: no BitLocker
+            ("HOST-OS-001", Fail),   // 24H2 Home ended 2026-10-13
+            ("HOST-UPD-001", Fail),  // last hotfix 2026-09-10
+            ("HOST-FW-001", Fail),   // public profile off
+            ("HOST-PWD-003", Fail),  // passwords never expire
+            ("HOST-ENC-001", Fail),  // Home: no BitLocker
+            ("HOST-TIME-001", Fail), // W32Time Type NoSync
         ],
     );
     let w = interpret(&load("stale-signatures-home.json"));
@@ -189,7 +195,8 @@ fn windows_server_without_security_center() {
             ("HOST-PWD-002", Pass),
             ("HOST-PWD-003", Pass),
             ("HOST-LCK-001", Pass),
-            ("HOST-ENC-001", Fail), // D: not encrypted
+            ("HOST-ENC-001", Fail),  // D: not encrypted
+            ("HOST-TIME-001", Pass), // NT5DS: the domain's time
         ],
     );
 }
@@ -201,9 +208,9 @@ fn vietnamese_windows_admins_found_by_sid() {
     assert_eq!(admins.len(), 3);
     let users = w.posture.accounts.users.value().unwrap();
     let by = |n: &str| users.iter().find(|u| u.name == n).unwrap();
-    assert!(by("Quản trị").administrator);
-    assert!(by("vanthu").administrator);
-    assert!(!by("hieutruong").administrator);
+    assert_eq!(by("Quản trị").administrator.value(), Some(&true));
+    assert_eq!(by("vanthu").administrator.value(), Some(&true));
+    assert_eq!(by("hieutruong").administrator.value(), Some(&false));
     assert_eq!(w.posture.accounts.guest_enabled.value(), Some(&true));
     // BitLocker needs administrator rights: unknown with that reason.
     assert_eq!(
@@ -226,5 +233,65 @@ fn vietnamese_windows_admins_found_by_sid() {
             ("HOST-ACC-004", Fail), // vanthu unused since 2026-08-01
             ("HOST-ENC-001", Unknown),
         ],
+    );
+}
+
+/// The one real recording: wine's answers (not Windows'). A provider that lists no
+/// account, spells property names its own way and dates hotfixes day-first must
+/// give unknowns or the right reading, never a pass made of an empty list.
+#[test]
+fn wine_recording_gives_unknowns_not_passes() {
+    let w = interpret(&load("wine-8.0-recorded.json"));
+    // Win32_UserAccount was empty: no accounts is not "no problem with accounts".
+    assert_eq!(
+        w.posture.accounts.users.unknown_reason().unwrap().reason,
+        ReasonCode::Unsupported
+    );
+    assert!(w.posture.accounts.guest_enabled.value().is_none());
+    // BitLocker's namespace is missing: the volumes are unknown.
+    assert!(w.posture.encryption.volumes.value().is_none());
+    // `22/2/2022` is 22 February 2022.
+    assert_eq!(
+        w.posture
+            .updates
+            .last_installed_at
+            .value()
+            .map(|t| t.to_string()),
+        Some("2022-02-22T00:00:00Z".to_string())
+    );
+    let s = evaluate("wine-8.0-recorded.json", &[]);
+    use Status::*;
+    expect(
+        &s,
+        &[
+            ("HOST-ACC-001", Unknown),
+            ("HOST-ACC-002", Unknown),
+            ("HOST-ACC-003", Unknown),
+            ("HOST-ACC-004", Unknown),
+            ("HOST-PWD-001", Unknown),  // NetUserModalsGet failed
+            ("HOST-TIME-001", Unknown), // no W32Time key under wine
+            ("HOST-LEG-002", Unknown),  // no StandardCimv2
+            ("HOST-ENC-001", Unknown),
+            ("HOST-UPD-001", Fail), // last hotfix in 2022
+            ("HOST-OS-001", Fail),  // the registry says Windows 7 SP1
+        ],
+    );
+}
+
+/// When the administrators' members cannot be read, no account is taken for a
+/// non-administrator: the count of administrators is unknown, not zero.
+#[test]
+fn unreadable_administrators_make_the_admin_count_unknown() {
+    let mut snap = load("vietnamese-accounts.json");
+    snap.wmi.insert(
+        r"root\cimv2:Win32_Group(S-1-5-32-544) members".into(),
+        serde_json::json!({"$unknown": {"reason": "timeout", "detail": "WMI did not answer"}}),
+    );
+    let w = interpret(&snap);
+    let users = w.posture.accounts.users.value().unwrap();
+    assert!(users.iter().all(|u| u.administrator.value().is_none()));
+    expect(
+        &evaluate_snapshot(&snap, "admins-unreadable", &[]),
+        &[("HOST-ACC-003", Status::Unknown)],
     );
 }

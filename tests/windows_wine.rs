@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use khien::findings::ResultDocument;
+use khien::findings::{ResultDocument, Status};
 
 fn wine() -> Option<PathBuf> {
     ["/usr/bin/wine", "/usr/lib/wine/wine64", "/usr/bin/wine64"]
@@ -174,6 +174,8 @@ fn run_scan(exe: &Path, windows_version: &str, with_shim: bool) {
             "json",
             "--output",
             r"C:\result.json",
+            "--raw-out",
+            r"C:\raw.json",
         ])
         .env("WINEPREFIX", dir.path())
         .env("WINEDEBUG", "-all")
@@ -205,14 +207,45 @@ fn run_scan(exe: &Path, windows_version: &str, with_shim: bool) {
     );
     let target = &doc.targets[0];
     assert!(!target.findings.is_empty());
-    // Wine has no Security Center: the anti-malware facts are unknown or absent,
-    // never made up.
     let statuses: Vec<String> = target
         .findings
         .iter()
         .map(|f| format!("{} {:?}", f.rule, f.status))
         .collect();
     println!("{}", statuses.join(", "));
+    // Wine's WMI lists no local account and no administrators group: the account
+    // rules are unknown, never passed on an empty list.
+    for rule in ["HOST-ACC-002", "HOST-ACC-003", "HOST-ACC-004"] {
+        let f = target.findings.iter().find(|f| f.rule == rule).unwrap();
+        assert_eq!(f.status, Status::Unknown, "{rule}");
+    }
+
+    // The raw readings show the WMI client at work: wine's service manager answers
+    // Win32_Service with rows, the namespaces wine lacks are unknown with WMI's
+    // reason, and the registry was read.
+    let raw: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("drive_c/raw.json"))
+            .expect("raw readings written"),
+    )
+    .expect("raw readings are JSON");
+    let services = raw["wmi"][r"root\cimv2:Win32_Service"]
+        .as_array()
+        .expect("Win32_Service rows");
+    assert!(
+        services
+            .iter()
+            .any(|s| s["Name"].is_string() && s["State"].is_string()),
+        "{services:?}"
+    );
+    let security_center = &raw["wmi"][r"root\SecurityCenter2:AntiVirusProduct"]["$unknown"];
+    assert_eq!(security_center["reason"], "unsupported", "{raw}");
+    assert!(
+        security_center["detail"]
+            .as_str()
+            .unwrap()
+            .contains("0x8004100E")
+    );
+    assert!(raw["registry"].as_object().is_some_and(|r| !r.is_empty()));
 }
 
 #[test]

@@ -111,6 +111,11 @@ pub struct HostArgs {
     /// Also save the collected facts to FILE (for `khien eval`).
     #[arg(long, value_name = "FILE")]
     pub facts_out: Option<PathBuf>,
+    /// Windows: also save what was read (WMI rows, registry values) to FILE, in the
+    /// shape of the test fixtures; it names the machine's accounts, so look before
+    /// you share it.
+    #[arg(long, value_name = "FILE")]
+    pub raw_out: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -254,9 +259,24 @@ pub(crate) fn collect_host_document(policy: &Policy, config: &LocalConfig) -> Fa
 fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
     let policy = load_policy(cli)?;
     let config = load_config(args.config.as_deref(), &policy)?;
+    if args.raw_out.is_some() && !cfg!(windows) {
+        return Err(BadInput(
+            tr(
+                cli.lang,
+                "--raw-out chỉ dùng trên Windows (trên Linux, dữ kiện được đọc từ các tệp trong /etc, /proc, /var).",
+                "--raw-out is for Windows only (on Linux the facts are read from files under /etc, /proc and /var).",
+            )
+            .to_string(),
+        ));
+    }
     let doc = collect_host_document(&policy, &config);
     if let Some(path) = &args.facts_out {
         let json = serde_json::to_string_pretty(&doc).expect("fact documents serialize") + "\n";
+        report::write_atomically(path, json.as_bytes())
+            .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    }
+    if let (Some(path), Some(raw)) = (&args.raw_out, host::platform::raw_readings()) {
+        let json = serde_json::to_string_pretty(&raw).expect("JSON values serialize") + "\n";
         report::write_atomically(path, json.as_bytes())
             .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
     }

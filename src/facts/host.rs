@@ -34,6 +34,7 @@ pub struct HostFacts {
     pub legacy: LegacyFacts,
     pub screen_lock: ScreenLockFacts,
     pub encryption: EncryptionFacts,
+    pub time_sync: TimeSyncFacts,
 
     /// Citizen ID numbers in configured and shared folders (rule H15).
     pub personal_data: super::pdata::PersonalDataFacts,

@@ -79,6 +79,7 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         legacy: posture.legacy,
         screen_lock: posture.screen_lock,
         encryption: posture.encryption,
+        time_sync: posture.time_sync,
 
         personal_data: crate::pdata::collect_host(
             &opts.config.personal_data,

@@ -3,7 +3,8 @@
 
 use crate::facts::host::{
     AccountFacts, AvManagementFacts, EncryptionFacts, FirewallFacts, LegacyFacts, LifecycleFacts,
-    PasswordPolicyFacts, RdpFacts, RemoteAccessFacts, ScreenLockFacts, SshFacts, UpdateFacts,
+    PasswordPolicyFacts, RdpFacts, RemoteAccessFacts, ScreenLockFacts, SshFacts, TimeSyncFacts,
+    UpdateFacts,
 };
 use crate::facts::{Fact, ReasonCode};
 
@@ -18,6 +19,7 @@ pub struct Posture {
     pub legacy: LegacyFacts,
     pub screen_lock: ScreenLockFacts,
     pub encryption: EncryptionFacts,
+    pub time_sync: TimeSyncFacts,
     pub management: AvManagementFacts,
 }
 
@@ -85,6 +87,11 @@ impl Posture {
             management: AvManagementFacts {
                 defender_for_endpoint_onboarded: u(reason, detail),
                 defender_policy_managed: u(reason, detail),
+            },
+            time_sync: TimeSyncFacts {
+                synchronized: u(reason, detail),
+                services: u(reason, detail),
+                source: String::new(),
             },
         }
     }

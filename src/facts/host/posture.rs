@@ -79,8 +79,9 @@ pub struct LocalAccount {
     /// A person's account (Windows user account; a Linux account with a login shell
     /// and a UID in the user range, or UID 0), as opposed to a service account.
     pub interactive: bool,
-    /// Member of the local administrators (or UID 0 / sudo group).
-    pub administrator: bool,
+    /// Member of the local administrators (or UID 0 / sudo group); unknown when
+    /// the group's members could not be read.
+    pub administrator: Fact<bool>,
     /// The account has a password: false for Windows accounts with
     /// `PasswordRequired = false` and Linux accounts with an empty hash.
     pub password_set: Fact<bool>,
@@ -150,6 +151,22 @@ pub struct ScreenLockFacts {
     pub timeout_seconds: Fact<u64>,
     /// Unlocking asks for the password.
     pub password_required: Fact<bool>,
+    pub source: String,
+}
+
+/// Time synchronisation (H17): logs, certificates and backups are judged by the
+/// clock, so it must follow a time server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TimeSyncFacts {
+    /// The clock is kept synchronised. Linux: the kernel's clock status says so (what
+    /// `timedatectl` shows as "System clock synchronized"). Windows: the Windows
+    /// Time service is set to synchronise (not disabled, `Type` NTP, NT5DS or
+    /// AllSync); whether its last attempt succeeded is not read (only `w32tm` shows it).
+    pub synchronized: Fact<bool>,
+    /// Time services found: the daemons running on Linux (`systemd-timesyncd`,
+    /// `chronyd`, `ntpd`...), `W32Time` with its type and servers on Windows.
+    pub services: Fact<Vec<String>>,
+    /// How `synchronized` was read.
     pub source: String,
 }
 

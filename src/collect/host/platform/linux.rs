@@ -15,6 +15,7 @@ mod accounts;
 mod firewall;
 mod misc;
 mod sshd;
+mod timesync;
 mod updates;
 
 /// The configuration facts (issue 3), read from files under /etc, /var and /sys;
@@ -65,6 +66,7 @@ pub fn posture(processes: &Fact<Vec<String>>, listening: &Fact<Vec<ListeningPort
             },
             defender_policy_managed: Fact::known(false),
         },
+        time_sync: timesync::collect(processes),
     }
 }
 
@@ -83,6 +85,12 @@ pub fn elevated() -> Fact<bool> {
             || Fact::unknown(ReasonCode::Unparsable, "no Uid line in /proc/self/status"),
             |euid| Fact::known(euid == 0),
         )
+}
+
+/// Raw readings are kept only on Windows (Linux facts come from files a test can
+/// copy as they are).
+pub fn raw_readings() -> Option<serde_json::Value> {
+    None
 }
 
 /// Whether we run inside a container: the marker files Docker and Podman create, or a

@@ -11,6 +11,11 @@ pub fn elevated() -> Fact<bool> {
     Fact::unknown(ReasonCode::Unsupported, "")
 }
 
+/// Raw readings are kept only on Windows.
+pub fn raw_readings() -> Option<serde_json::Value> {
+    None
+}
+
 pub fn container() -> Fact<bool> {
     Fact::unknown(ReasonCode::Unsupported, "container detection")
 }

@@ -1,17 +1,19 @@
-//! Windows: facts read in-process through WMI (the `wmi` crate), the registry
+//! Windows: facts read in-process through WMI (our COM client, [`wmi`]), the registry
 //! (`winreg`) and Win32 calls (`windows`); no PowerShell is started. Everything read
 //! goes into one [`Snapshot`], taken once per scan and interpreted by the pure
 //! parsers of `windows_parse` (tested on fixtures on every OS). A query that fails
 //! (missing namespace on Windows Server or under wine, access denied without
 //! administrator rights) becomes an unknown with the reason.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use wmi::{Variant, WMIConnection, WMIError};
 
+mod wmi;
+
+use self::wmi::Wmi;
 use super::bounded::Bounded;
 use super::windows_parse::snapshot::{NetUserModals, Snapshot, interpret, query};
 use super::windows_parse::{RegistrySnapshot, disks, system};
@@ -22,6 +24,12 @@ use crate::facts::{Fact, ReasonCode, Unknown};
 pub fn elevated() -> Fact<bool> {
     // SAFETY: no arguments; reads the calling process's token.
     Fact::known(unsafe { windows::Win32::UI::Shell::IsUserAnAdmin() }.as_bool())
+}
+
+/// Everything read from Windows for this scan (WMI rows, registry values, the
+/// password policy), in the shape of the fixtures in `fixtures/windows/`.
+pub fn raw_readings() -> Option<Value> {
+    serde_json::to_value(snapshot()).ok()
 }
 
 pub fn container() -> Fact<bool> {
@@ -172,7 +180,7 @@ fn take_snapshot() -> Snapshot {
     };
     // Every WMI query runs on a worker thread with a deadline (see `bounded`).
     let mut wmi: Bounded<(String, String)> = Bounded::new("WMI", super::query_timeout(), || {
-        let mut connections = Wmi::default();
+        let mut connections = Wmi::new();
         Box::new(move |(namespace, wql): (String, String)| connections.rows(&namespace, &wql))
     });
     let queries: &[(&str, &str, &str)] = &[
@@ -269,73 +277,6 @@ fn into_snapshot_value(r: Result<Value, Unknown>) -> Value {
         Err(unknown) => {
             serde_json::to_value(crate::facts::UnknownMarker { unknown }).unwrap_or(Value::Null)
         }
-    }
-}
-
-/// WMI connections, one per namespace, opened on first use.
-#[derive(Default)]
-struct Wmi {
-    connections: HashMap<String, Result<WMIConnection, Unknown>>,
-}
-
-impl Wmi {
-    fn rows(&mut self, namespace: &str, wql: &str) -> Result<Value, Unknown> {
-        let con = self
-            .connections
-            .entry(namespace.to_string())
-            .or_insert_with(|| {
-                WMIConnection::with_namespace_path(namespace)
-                    .map_err(|e| wmi_unknown(namespace, &e))
-            })
-            .as_ref()
-            .map_err(Clone::clone)?;
-        let rows: Vec<HashMap<String, Variant>> =
-            con.raw_query(wql).map_err(|e| wmi_unknown(namespace, &e))?;
-        Ok(Value::Array(
-            rows.into_iter()
-                .map(|row| {
-                    Value::Object(
-                        row.into_iter()
-                            .map(|(k, v)| (k, variant_to_json(v)))
-                            .collect(),
-                    )
-                })
-                .collect(),
-        ))
-    }
-}
-
-fn wmi_unknown(namespace: &str, e: &WMIError) -> Unknown {
-    let (reason, what) = match e {
-        WMIError::HResultError { hres } => match *hres as u32 {
-            0x8004_100E => (ReasonCode::Unsupported, "WMI namespace not found"),
-            0x8004_1010 => (ReasonCode::Unsupported, "WMI class not found"),
-            0x8004_1003 | 0x8007_0005 => (ReasonCode::NeedsAdmin, "access denied"),
-            _ => (ReasonCode::Error, "WMI error"),
-        },
-        _ => (ReasonCode::Error, "WMI error"),
-    };
-    Unknown::new(reason, format!("{namespace}: {what} ({e})"))
-}
-
-fn variant_to_json(v: Variant) -> Value {
-    match v {
-        Variant::Empty | Variant::Null | Variant::Unknown(_) | Variant::Object(_) => Value::Null,
-        Variant::String(s) => Value::String(s),
-        Variant::I1(n) => n.into(),
-        Variant::I2(n) => n.into(),
-        Variant::I4(n) => n.into(),
-        Variant::I8(n) => n.into(),
-        Variant::R4(n) => {
-            serde_json::Number::from_f64(f64::from(n)).map_or(Value::Null, Value::Number)
-        }
-        Variant::R8(n) => serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number),
-        Variant::Bool(b) => Value::Bool(b),
-        Variant::UI1(n) => n.into(),
-        Variant::UI2(n) => n.into(),
-        Variant::UI4(n) => n.into(),
-        Variant::UI8(n) => n.into(),
-        Variant::Array(items) => Value::Array(items.into_iter().map(variant_to_json).collect()),
     }
 }
 

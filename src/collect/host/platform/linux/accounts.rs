@@ -158,7 +158,7 @@ pub fn accounts_from(src: &AccountSources) -> AccountFacts {
                 id: p.uid.to_string(),
                 enabled,
                 interactive: shell_ok && (p.uid == 0 || (p.uid >= src.uid_min && p.uid < 60000)),
-                administrator: admins.contains(&p.name),
+                administrator: Fact::known(admins.contains(&p.name)),
                 password_set: hash.map(|h| !h.is_empty()),
                 never_used,
                 last_used_at,
@@ -376,7 +376,7 @@ mod tests {
         let by = |n: &str| users.iter().find(|u| u.name == n).unwrap();
         assert_eq!(by("root").enabled.value(), Some(&false));
         assert_eq!(by("toor").enabled.value(), Some(&true));
-        assert!(by("toor").administrator && by("toor").interactive);
+        assert!(by("toor").administrator == Fact::known(true) && by("toor").interactive);
         assert_eq!(by("thay").password_set.value(), Some(&false));
         assert!(!by("daemon").interactive);
         assert_eq!(by("co").never_used.value(), Some(&false));

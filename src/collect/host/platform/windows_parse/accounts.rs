@@ -82,7 +82,10 @@ pub fn accounts(
                 (_, None) => (Fact::known(true), Fact::known(None)),
             };
             Some(LocalAccount {
-                administrator: admin_sids.as_ref().is_ok_and(|s| s.contains(&sid)),
+                administrator: match &admin_sids {
+                    Ok(sids) => Fact::known(sids.contains(&sid)),
+                    Err(why) => Fact::from_unknown(why.clone()),
+                },
                 password_set: field(r, "PasswordRequired").and_then(as_bool).map_or_else(
                     || Fact::unknown(ReasonCode::Unparsable, "PasswordRequired missing"),
                     Fact::known,
@@ -101,8 +104,23 @@ pub fn accounts(
             })
         })
         .collect();
+    // Every Windows has its built-in Administrator and Guest accounts: an empty list
+    // means the provider did not list them (wine's WMI does that), not that the
+    // machine has no accounts.
+    let users = if list.is_empty() {
+        guest_enabled = Fact::unknown(
+            ReasonCode::Unsupported,
+            "Win32_UserAccount listed no account",
+        );
+        Fact::unknown(
+            ReasonCode::Unsupported,
+            "Win32_UserAccount listed no local account (Windows always has the built-in Administrator and Guest)",
+        )
+    } else {
+        Fact::known(list)
+    };
     AccountFacts {
-        users: Fact::known(list),
+        users,
         administrators: administrators.map_or_else(Fact::from_unknown, Fact::known),
         guest_enabled,
     }

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod antivirus;
+pub mod cim;
 pub mod disks;
 pub mod snapshot;
 pub mod system;
@@ -51,9 +52,17 @@ pub fn as_bool(v: &Value) -> Option<bool> {
     }
 }
 
-/// A field of a WMI row.
+/// A field of a WMI row. WMI property names are case-insensitive and providers
+/// differ in how they spell them (`DeviceID` on Windows, `DeviceId` under wine).
 pub fn field<'a>(row: &'a Value, name: &str) -> Option<&'a Value> {
-    row.get(name).filter(|v| !v.is_null())
+    row.get(name)
+        .or_else(|| {
+            row.as_object()?
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+        .filter(|v| !v.is_null())
 }
 
 /// A WMI or PowerShell date: CIM `yyyymmddHHMMSS.ffffff+UUU` (offset in minutes),
@@ -122,5 +131,15 @@ mod tests {
         assert_eq!(as_u64(&json!(-1)), Some(u64::from(u32::MAX)));
         assert_eq!(as_bool(&json!("True")), Some(true));
         assert_eq!(as_bool(&json!(0)), Some(false));
+    }
+
+    #[test]
+    fn field_names_match_whatever_their_case() {
+        // Windows spells it DeviceID, wine's WMI DeviceId (recorded under wine 8.0).
+        let row = json!({"DeviceId": "C:", "DriveType": 3, "Name": null});
+        assert_eq!(field(&row, "DeviceID"), Some(&json!("C:")));
+        assert_eq!(field(&row, "DriveType"), Some(&json!(3)));
+        assert_eq!(field(&row, "Name"), None);
+        assert_eq!(field(&row, "Missing"), None);
     }
 }

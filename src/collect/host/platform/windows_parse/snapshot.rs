@@ -191,6 +191,7 @@ pub fn interpret(s: &Snapshot) -> WindowsFacts {
             autorun_disabled: Fact::known(system::autorun_disabled(reg)),
         },
         screen_lock: system::screen_lock(reg),
+        time_sync: system::time_sync(reg),
         encryption: EncryptionFacts { volumes, hint },
         management: AvManagementFacts {
             defender_for_endpoint_onboarded: Fact::known(mde),
@@ -252,6 +253,7 @@ pub fn host_facts(s: &Snapshot, processes: Fact<Vec<String>>) -> crate::facts::h
         remote_access: w.posture.remote_access,
         legacy: w.posture.legacy,
         screen_lock: w.posture.screen_lock,
+        time_sync: w.posture.time_sync,
         encryption: w.posture.encryption,
         // Snapshots hold no share list and no folder is configured for them.
         personal_data: crate::facts::pdata::PersonalDataFacts {

@@ -1,12 +1,15 @@
 //! Windows settings read from the registry and WMI: version and edition (H05),
 //! updates (H06), firewall profiles (H07), Remote Desktop (H08), SMBv1 and AutoRun
-//! (H09), screen lock (H13), BitLocker (H14), Defender management (H03).
+//! (H09), screen lock (H13), BitLocker (H14), Defender management (H03), time
+//! synchronisation (H17).
 
 use serde_json::Value;
 
 use super::{RegistrySnapshot, as_u64, field, parse_datetime, reg_str, reg_u64, rows};
 use crate::collect::host::lifecycle::{WindowsKind, WindowsVersion};
-use crate::facts::host::{FirewallProfile, RdpFacts, ScreenLockFacts, VolumeEncryption};
+use crate::facts::host::{
+    FirewallProfile, RdpFacts, ScreenLockFacts, TimeSyncFacts, VolumeEncryption,
+};
 use crate::facts::{Fact, ReasonCode, Unknown};
 
 pub const CURRENT_VERSION: &str = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
@@ -34,6 +37,12 @@ pub const MDE_STATUS: &str = r"HKLM\SOFTWARE\Microsoft\Windows Advanced Threat P
 pub const DEFENDER_POLICY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows Defender";
 /// Present when the OpenSSH server is installed.
 pub const SSHD_SERVICE: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\sshd";
+/// The Windows Time service: `Start` (2 automatic, 3 manual or on trigger, 4
+/// disabled) and, under `Parameters`, `Type` and `NtpServer`; Group Policy's
+/// values (`Policies\Microsoft\W32Time\Parameters`) win over the local ones.
+pub const W32TIME_SERVICE: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\W32Time";
+pub const W32TIME_PARAMETERS: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters";
+pub const W32TIME_POLICY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters";
 
 /// The firewall profiles: (name shown, local key, policy key).
 const PROFILES: &[(&str, &str, &str)] = &[
@@ -61,6 +70,9 @@ pub fn registry_keys() -> Vec<String> {
         MDE_STATUS,
         DEFENDER_POLICY,
         SSHD_SERVICE,
+        W32TIME_SERVICE,
+        W32TIME_PARAMETERS,
+        W32TIME_POLICY,
     ]
     .iter()
     .map(|k| k.to_string())
@@ -94,17 +106,41 @@ pub fn windows_version(reg: &RegistrySnapshot) -> WindowsVersion {
     }
 }
 
-/// The newest `InstalledOn` of `Win32_QuickFixEngineering` rows: `M/D/YYYY`, or on
-/// some old systems a hexadecimal FILETIME.
+/// The newest `InstalledOn` of `Win32_QuickFixEngineering` rows: `M/D/YYYY` (the
+/// form Windows gives), `D/M/YYYY` when a row shows the list is day-first (a first
+/// number above 12, as wine writes it), or on some old systems a hexadecimal
+/// FILETIME. A list with both forms in it, or only ambiguous dates of a day-first
+/// list, cannot be told apart from a month-first one; Windows itself writes
+/// month-first.
 pub fn last_hotfix(v: &Value) -> Option<jiff::Timestamp> {
-    rows(v)
+    let dates: Vec<&str> = rows(v)
         .into_iter()
-        .filter_map(|r| field(r, "InstalledOn"))
-        .filter_map(|d| {
-            if let Some(t) = parse_datetime(d) {
+        .filter_map(|r| field(r, "InstalledOn")?.as_str())
+        .map(str::trim)
+        .collect();
+    let slash_parts = |s: &str| -> Option<(u32, u32, i16)> {
+        let mut parts = s.split('/');
+        let p = (
+            parts.next()?.parse().ok()?,
+            parts.next()?.parse().ok()?,
+            parts.next()?.parse().ok()?,
+        );
+        parts.next().is_none().then_some(p)
+    };
+    let day_first = dates
+        .iter()
+        .filter_map(|s| slash_parts(s))
+        .any(|(a, b, _)| a > 12 && b <= 12)
+        && !dates
+            .iter()
+            .filter_map(|s| slash_parts(s))
+            .any(|(a, b, _)| b > 12 && a <= 12);
+    dates
+        .iter()
+        .filter_map(|s| {
+            if let Some(t) = parse_datetime(&Value::from(*s)) {
                 return Some(t);
             }
-            let s = d.as_str()?.trim();
             if let Ok(ft) = u64::from_str_radix(s, 16)
                 && s.len() == 16
             {
@@ -112,16 +148,68 @@ pub fn last_hotfix(v: &Value) -> Option<jiff::Timestamp> {
                 let unix = (ft / 10_000_000) as i64 - 11_644_473_600;
                 return jiff::Timestamp::from_second(unix).ok();
             }
-            let mut parts = s.split('/');
-            let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
+            let (a, b, y) = slash_parts(s)?;
+            let (m, d) = if day_first { (b, a) } else { (a, b) };
             // Date::new, not civil::date: a malformed date must not panic.
             let date =
-                jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()?;
+                jiff::civil::Date::new(y, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()?;
             date.to_zoned(jiff::tz::TimeZone::UTC)
                 .ok()
                 .map(|z| z.timestamp())
         })
         .max()
+}
+
+/// Time synchronisation from the Windows Time service's settings. A standalone
+/// Windows 10/11 runs W32Time on demand (manual, trigger start) and syncs with
+/// `time.windows.com` weekly, so a stopped service is normal; what turns sync off is
+/// `Type = NoSync` or the service disabled. Whether the last sync succeeded is not
+/// in the registry.
+pub fn time_sync(reg: &RegistrySnapshot) -> TimeSyncFacts {
+    let source = "W32Time settings (registry: Start, Type, NtpServer)".to_string();
+    if !reg.contains_key(W32TIME_SERVICE) {
+        let why =
+            "the Windows Time service (W32Time) is not installed or its key could not be read";
+        return TimeSyncFacts {
+            synchronized: Fact::unknown(ReasonCode::Unsupported, why),
+            services: Fact::unknown(ReasonCode::Unsupported, why),
+            source,
+        };
+    }
+    let setting = |name: &str| {
+        reg_str(reg, W32TIME_POLICY, name).or_else(|| reg_str(reg, W32TIME_PARAMETERS, name))
+    };
+    let disabled = reg_u64(reg, W32TIME_SERVICE, "Start") == Some(4);
+    let sync_type = setting("Type");
+    let mut description = format!("W32Time (Type {}", sync_type.unwrap_or("?"));
+    if let Some(servers) = setting("NtpServer") {
+        description.push_str(&format!(", NtpServer {servers}"));
+    }
+    if disabled {
+        description.push_str(", disabled");
+    }
+    description.push(')');
+    let synchronized = match sync_type {
+        _ if disabled => Fact::known(false),
+        Some(t) if t.eq_ignore_ascii_case("NoSync") => Fact::known(false),
+        Some(t)
+            if ["NTP", "NT5DS", "AllSync"]
+                .iter()
+                .any(|k| t.eq_ignore_ascii_case(k)) =>
+        {
+            Fact::known(true)
+        }
+        Some(other) => Fact::unknown(
+            ReasonCode::Unparsable,
+            format!("W32Time Type {other:?} is not one of NTP, NT5DS, AllSync, NoSync"),
+        ),
+        None => Fact::unknown(ReasonCode::Unsupported, "W32Time has no Type setting"),
+    };
+    TimeSyncFacts {
+        synchronized,
+        services: Fact::known(vec![description]),
+        source,
+    }
 }
 
 pub fn reboot_pending(reg: &RegistrySnapshot) -> bool {
@@ -338,6 +426,78 @@ mod tests {
             "2026-09-10T00:00:00Z"
         );
         assert!(last_hotfix(&json!([{"InstalledOn": "99/99/9999"}])).is_none());
+    }
+
+    #[test]
+    fn time_sync_from_w32time_settings() {
+        let reg_with = |entries: &[(&str, &str, Value)]| {
+            let mut reg = RegistrySnapshot::new();
+            for (key, name, value) in entries {
+                reg.entry(key.to_string())
+                    .or_default()
+                    .insert(name.to_string(), value.clone());
+            }
+            reg
+        };
+        // Standalone Windows 11: manual (trigger) start, NTP with time.windows.com.
+        let t = time_sync(&reg_with(&[
+            (W32TIME_SERVICE, "Start", json!(3)),
+            (W32TIME_PARAMETERS, "Type", json!("NTP")),
+            (
+                W32TIME_PARAMETERS,
+                "NtpServer",
+                json!("time.windows.com,0x9"),
+            ),
+        ]));
+        assert_eq!(t.synchronized.value(), Some(&true));
+        assert_eq!(
+            t.services.value().unwrap()[0],
+            "W32Time (Type NTP, NtpServer time.windows.com,0x9)"
+        );
+        // Group Policy says NoSync: off, whatever the local setting.
+        let t = time_sync(&reg_with(&[
+            (W32TIME_SERVICE, "Start", json!(3)),
+            (W32TIME_PARAMETERS, "Type", json!("NTP")),
+            (W32TIME_POLICY, "Type", json!("NoSync")),
+        ]));
+        assert_eq!(t.synchronized.value(), Some(&false));
+        // The service disabled: off.
+        let t = time_sync(&reg_with(&[
+            (W32TIME_SERVICE, "Start", json!(4)),
+            (W32TIME_PARAMETERS, "Type", json!("NT5DS")),
+        ]));
+        assert_eq!(t.synchronized.value(), Some(&false));
+        // No W32Time key (wine): unknown, not off.
+        let t = time_sync(&RegistrySnapshot::new());
+        assert_eq!(
+            t.synchronized.unknown_reason().unwrap().reason,
+            ReasonCode::Unsupported
+        );
+        // A type khien does not know: unknown.
+        let t = time_sync(&reg_with(&[
+            (W32TIME_SERVICE, "Start", json!(2)),
+            (W32TIME_PARAMETERS, "Type", json!("Sometimes")),
+        ]));
+        assert!(t.synchronized.value().is_none());
+    }
+
+    #[test]
+    fn day_first_hotfix_dates_are_read_as_such() {
+        // As wine 8.0 writes them (recorded): 22/2/2022 is 22 February.
+        let rows = json!([
+            {"HotFixID": "KB1234567", "InstalledOn": "22/2/2022"},
+            {"HotFixID": "KB2", "InstalledOn": "3/4/2022"}
+        ]);
+        assert_eq!(
+            last_hotfix(&rows).unwrap().to_string(),
+            "2022-04-03T00:00:00Z"
+        );
+        // Month-first stays month-first: 3/4 is 4 March when 2/22 is in the list.
+        let rows = json!([{"InstalledOn": "2/22/2022"}, {"InstalledOn": "3/4/2022"}]);
+        assert_eq!(
+            last_hotfix(&rows).unwrap().to_string(),
+            "2022-03-04T00:00:00Z"
+        );
     }
 
     #[test]
