@@ -51,11 +51,13 @@ else
     echo "after-windows: Windows 7 build: $(stat -c %s "$win7_exe") bytes in $(( $(date +%s) - start )) s"
     # DLLs that Windows 7 lacks: bcryptprimitives and combase (Windows 8+; wine
     # ships both, so the wine run cannot tell) and API sets newer than Windows 7.
+    # Such an .exe would not start on Windows 7 at all: a failure, not a warning.
     imports=$(x86_64-w64-mingw32-objdump -p "$win7_exe" | sed -n 's/^\s*DLL Name: //p' | sort -u)
     echo "after-windows: Windows 7 build imports: $(echo "$imports" | tr '\n' ' ')"
     bad=$(echo "$imports" | grep -iE '^(bcryptprimitives\.dll|combase\.dll|api-ms-win-core-synch-l1-2-0\.dll|api-ms-win-core-(winrt|path)|ext-ms-)' || true)
     if [ -n "$bad" ]; then
-      echo "after-windows: WARNING: the Windows 7 build imports DLLs Windows 7 lacks: $bad"
+      echo "after-windows: FAILED: the Windows 7 build imports DLLs Windows 7 lacks: $bad (see docs/windows.md)"
+      status=1
       win7_exe=""
     fi
   else
