@@ -271,17 +271,20 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
     }
     let doc = collect_host_document(&policy, &config);
     if let Some(path) = &args.facts_out {
-        let json = serde_json::to_string_pretty(&doc).expect("fact documents serialize") + "\n";
-        report::write_atomically(path, json.as_bytes())
-            .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+        write_json(path, &doc)?;
     }
     if let (Some(path), Some(raw)) = (&args.raw_out, host::platform::raw_readings()) {
-        let json = serde_json::to_string_pretty(&raw).expect("JSON values serialize") + "\n";
-        report::write_atomically(path, json.as_bytes())
-            .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+        write_json(path, &raw)?;
     }
     let result = evaluate(&policy, &config, &[doc], None);
     emit_with(cli.lang, &args.out, &result, Some(&policy))
+}
+
+/// Writes `value` as pretty JSON to `path`, whole or not at all.
+fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), BadInput> {
+    let json = serde_json::to_string_pretty(value).expect("khien's documents serialize") + "\n";
+    report::write_atomically(path, json.as_bytes())
+        .map_err(|e| BadInput(format!("{}: {e}", path.display())))
 }
 
 fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {

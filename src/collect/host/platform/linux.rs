@@ -190,7 +190,7 @@ fn decode_addr(hex: &str) -> Option<String> {
 /// The physical disks holding `path` (several for RAID or LVM over many disks),
 /// resolved through /sys/dev/block: a partition belongs to its parent disk.
 pub fn physical_disks_of(path: &Path) -> Result<Vec<String>, Unknown> {
-    let existing = existing_ancestor(path).ok_or_else(|| {
+    let existing = super::existing_ancestor(path).ok_or_else(|| {
         Unknown::new(
             ReasonCode::Error,
             format!("{}: no such path", path.display()),
@@ -245,18 +245,6 @@ fn underlying_disks(dev: &Path, out: &mut Vec<String>, depth: usize) {
     };
     if let Some(name) = disk.file_name() {
         out.push(name.to_string_lossy().into_owned());
-    }
-}
-
-fn existing_ancestor(path: &Path) -> Option<PathBuf> {
-    let mut p = path.to_path_buf();
-    loop {
-        if p.exists() {
-            return Some(p);
-        }
-        if !p.pop() {
-            return None;
-        }
     }
 }
 

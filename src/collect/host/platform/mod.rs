@@ -29,6 +29,21 @@ pub fn query_timeout() -> Duration {
         .unwrap_or(bounded::DEFAULT_TIMEOUT)
 }
 
+/// The nearest folder of `path` that exists (itself if it does): the disk of a
+/// backup folder not yet created is the disk of its nearest existing parent.
+#[cfg_attr(not(any(target_os = "linux", windows)), allow(dead_code))]
+fn existing_ancestor(path: &std::path::Path) -> Option<std::path::PathBuf> {
+    let mut p = path.to_path_buf();
+    loop {
+        if p.exists() {
+            return Some(p);
+        }
+        if !p.pop() {
+            return None;
+        }
+    }
+}
+
 // Parsers of Windows outputs: pure, so compiled and tested on every OS.
 pub mod windows_parse;
 
@@ -41,3 +56,20 @@ pub use windows::*;
 mod other;
 #[cfg(not(any(target_os = "linux", windows)))]
 pub use other::*;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_nearest_existing_folder_stands_for_a_missing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("sao-luu/2026/thang-11");
+        assert_eq!(
+            super::existing_ancestor(&missing).as_deref(),
+            Some(dir.path())
+        );
+        assert_eq!(
+            super::existing_ancestor(dir.path()).as_deref(),
+            Some(dir.path())
+        );
+    }
+}

@@ -67,7 +67,7 @@ pub fn physical_disks_of(path: &Path) -> Result<Vec<String>, Unknown> {
     if let Some(share) = disks::network_share_identity(&path.to_string_lossy()) {
         return Ok(vec![share]);
     }
-    let existing = existing_ancestor(path).ok_or_else(|| {
+    let existing = super::existing_ancestor(path).ok_or_else(|| {
         Unknown::new(
             ReasonCode::Error,
             format!("{}: no such path", path.display()),
@@ -148,18 +148,6 @@ pub fn physical_disks_of(path: &Path) -> Result<Vec<String>, Unknown> {
     let numbers = disks::parse_volume_disk_extents(&bytes[..(returned as usize).min(bytes.len())])
         .map_err(|e| Unknown::new(ReasonCode::Error, format!("{}: {e}", path.display())))?;
     Ok(numbers.into_iter().map(disks::disk_identity).collect())
-}
-
-fn existing_ancestor(path: &Path) -> Option<std::path::PathBuf> {
-    let mut p = path.to_path_buf();
-    loop {
-        if p.exists() {
-            return Some(p);
-        }
-        if !p.pop() {
-            return None;
-        }
-    }
 }
 
 pub fn posture(_processes: &Fact<Vec<String>>, _listening: &Fact<Vec<ListeningPort>>) -> Posture {
