@@ -206,4 +206,19 @@ fn time_synchronisation_and_soc_agent() {
         .find(|f| f.rule == "HOST-SOC-001")
         .unwrap();
     assert_eq!(soc.status, Status::Pass);
+
+    // A Department whose SOC monitors at network level switches the rule off.
+    let p = policy();
+    let cfg = LocalConfig::parse(
+        policy::SourceFile::new("khien.toml", "[params]\nsoc_agent_required = false\n"),
+        &p,
+    )
+    .unwrap();
+    let result = evaluate(&p, &cfg, &[fixture("linux-clamav-fresh.json")], None);
+    let soc = result.targets[0]
+        .findings
+        .iter()
+        .find(|f| f.rule == "HOST-SOC-001")
+        .unwrap();
+    assert_eq!(soc.status, Status::NotApplicable);
 }

@@ -81,11 +81,4 @@ mod tests {
             ReasonCode::Unsupported
         );
     }
-
-    #[test]
-    fn this_machine_answers() {
-        // The call itself works here (or says why it cannot): never a panic.
-        let status = kernel_clock_status();
-        assert!(status.is_ok() || status.unwrap_err().starts_with("adjtimex: "));
-    }
 }

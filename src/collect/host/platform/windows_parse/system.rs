@@ -113,13 +113,12 @@ pub fn windows_version(reg: &RegistrySnapshot) -> WindowsVersion {
 /// list, cannot be told apart from a month-first one; Windows itself writes
 /// month-first.
 pub fn last_hotfix(v: &Value) -> Option<jiff::Timestamp> {
-    let dates: Vec<&str> = rows(v)
+    let dates: Vec<&Value> = rows(v)
         .into_iter()
-        .filter_map(|r| field(r, "InstalledOn")?.as_str())
-        .map(str::trim)
+        .filter_map(|r| field(r, "InstalledOn"))
         .collect();
     let slash_parts = |s: &str| -> Option<(u32, u32, i16)> {
-        let mut parts = s.split('/');
+        let mut parts = s.trim().split('/');
         let p = (
             parts.next()?.parse().ok()?,
             parts.next()?.parse().ok()?,
@@ -127,20 +126,19 @@ pub fn last_hotfix(v: &Value) -> Option<jiff::Timestamp> {
         );
         parts.next().is_none().then_some(p)
     };
-    let day_first = dates
+    let slashed: Vec<(u32, u32, i16)> = dates
         .iter()
-        .filter_map(|s| slash_parts(s))
-        .any(|(a, b, _)| a > 12 && b <= 12)
-        && !dates
-            .iter()
-            .filter_map(|s| slash_parts(s))
-            .any(|(a, b, _)| b > 12 && a <= 12);
+        .filter_map(|d| slash_parts(d.as_str()?))
+        .collect();
+    let day_first = slashed.iter().any(|&(a, b, _)| a > 12 && b <= 12)
+        && !slashed.iter().any(|&(a, b, _)| b > 12 && a <= 12);
     dates
-        .iter()
-        .filter_map(|s| {
-            if let Some(t) = parse_datetime(&Value::from(*s)) {
+        .into_iter()
+        .filter_map(|d| {
+            if let Some(t) = parse_datetime(d) {
                 return Some(t);
             }
+            let s = d.as_str()?.trim();
             if let Ok(ft) = u64::from_str_radix(s, 16)
                 && s.len() == 16
             {
