@@ -8,7 +8,7 @@
 //!
 //! Usage: cargo run --release --example crawl_bench_site -- PORT
 
-#[path = "../tests/web_support/mod.rs"]
+#[path = "../tests/it/support/web.rs"]
 mod web_support;
 
 use std::io::Write;

@@ -5,7 +5,7 @@
 //!
 //! Usage: cargo run --release --example web_bench_sites -- N PORT
 
-#[path = "../tests/web_support/mod.rs"]
+#[path = "../tests/it/support/web.rs"]
 mod web_support;
 
 use std::io::Write;

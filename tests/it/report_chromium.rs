@@ -77,7 +77,7 @@ fn render(args: &[&str], out: &Path) {
 #[test]
 fn html_report_renders_in_chromium_without_console_errors_and_prints_on_a4() {
     let Some(bin) = chromium() else {
-        println!("SKIPPED: chromium is not installed (apt-get install chromium)");
+        crate::support::skip("chromium is not installed (apt-get install chromium)");
         return;
     };
     let dir = artifacts();

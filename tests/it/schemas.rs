@@ -1,5 +1,5 @@
 //! The JSON Schemas shipped in `schemas/` are generated from the Rust types; this
-//! test fails when they drift. Regenerate with `KHIEN_BLESS=1 cargo test --test schemas`.
+//! test fails when they drift. Regenerate with `KHIEN_BLESS=1 cargo test --test it schemas`.
 
 use std::path::Path;
 
@@ -17,13 +17,13 @@ fn check(file: &str, schema: serde_json::Value) {
     }
     let shipped = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e}; run KHIEN_BLESS=1 cargo test --test schemas",
+            "{}: {e}; run KHIEN_BLESS=1 cargo test --test it schemas",
             path.display()
         )
     });
     assert!(
         shipped == text,
-        "{} is out of date: run KHIEN_BLESS=1 cargo test --test schemas",
+        "{} is out of date: run KHIEN_BLESS=1 cargo test --test it schemas",
         path.display()
     );
 }

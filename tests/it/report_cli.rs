@@ -4,16 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use khien::i18n::Lang;
 use serde_json::{Value, json};
 
-fn khien() -> Command {
-    let mut c = Command::cargo_bin("khien").unwrap();
-    c.env_remove("KHIEN_LANG");
-    c
-}
+use crate::support::khien;
 
 fn finding(rule: &str, req: &str, severity: &str, status: &str) -> Value {
     json!({

@@ -4,7 +4,7 @@
 //! soft-404 page served with status 200 that must never count as a finding.
 //! Skips when nginx is absent.
 
-mod web_support;
+use crate::support::web as web_support;
 
 use std::net::TcpStream;
 use std::path::Path;
@@ -45,7 +45,7 @@ fn write(root: &Path, rel: &str, content: &[u8]) {
 #[test]
 fn nginx_site_facts() {
     let Some(nginx) = nginx_binary() else {
-        println!("SKIPPED: nginx is not installed (CI installs it: .ci/setup-web.sh)");
+        crate::support::skip("nginx is not installed (CI installs it: .ci/setup-web.sh)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -2,7 +2,7 @@
 //! line, the other sites are still scanned, and the exit code is 2; a bad
 //! `--resolve` stops at once with a message saying what to write.
 
-mod web_support;
+use crate::support::web as web_support;
 
 use web_support::*;
 

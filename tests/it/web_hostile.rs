@@ -3,7 +3,7 @@
 //! holding `<script>`. Each must give the right facts within bounded time, and
 //! none may break the report.
 
-mod web_support;
+use crate::support::web as web_support;
 
 use std::time::Instant;
 

@@ -4,11 +4,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-fn khien() -> Command {
-    let mut c = Command::cargo_bin("khien").unwrap();
-    c.env_remove("KHIEN_LANG");
-    c
-}
+use crate::support::khien;
 
 /// khien restricted to the anti-malware and backup rules, whose outcome the
 /// `linux-clamav-*` fixtures were built to decide.

@@ -5,7 +5,7 @@
 //! without the flag W11 is unknown; endless documents and endless link pages are
 //! bounded, and a crawl cut short is never a pass.
 
-mod web_support;
+use crate::support::web as web_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! rcgen-made chains (valid, expired, not yet valid, wrong name, self-signed,
 //! missing intermediate, unknown issuer), each scanned by name with `--resolve`.
 
-mod web_support;
+use crate::support::web as web_support;
 
 use web_support::*;
 

@@ -1,17 +1,12 @@
 //! End-to-end: waivers on register and host findings, their expiry with the clock,
 //! and reading results with and without them.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const EXAMPLE: &str = "fixtures/register/lam-dong.toml";
 const WAIVERS: &str = "fixtures/register/waivers.toml";
 
-fn khien() -> Command {
-    let mut cmd = Command::cargo_bin("khien").unwrap();
-    cmd.env_remove("KHIEN_LANG");
-    cmd
-}
+use crate::support::khien;
 
 fn run_json(args: &[&str]) -> (i32, Value) {
     let out = khien().args(args).output().unwrap();

@@ -2,7 +2,7 @@
 //! accepts TLS 1.0 and 1.1, one that refuses them, and one that speaks only
 //! TLS 1.0 (its certificate must still be read). Skips when openssl is absent.
 
-mod web_support;
+use crate::support::web as web_support;
 
 use std::net::TcpStream;
 use std::path::Path;
@@ -62,7 +62,7 @@ fn s_server(dir: &Path, extra: &[&str]) -> Option<(Server, u16)> {
 #[test]
 fn legacy_protocols_are_probed_with_hand_built_hellos() {
     if Command::new("openssl").arg("version").output().is_err() {
-        println!("SKIPPED: openssl is not installed (CI installs it: .ci/setup-web.sh)");
+        crate::support::skip("openssl is not installed (CI installs it: .ci/setup-web.sh)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

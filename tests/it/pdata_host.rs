@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use khien::facts::Fact;
 use khien::pdata::shares::parse_smb_conf;
 use khien::pdata::{PersonalDataConfig, scan};
@@ -50,11 +49,7 @@ fn school_folder(dir: &Path) -> PathBuf {
     data
 }
 
-fn khien() -> Command {
-    let mut c = Command::cargo_bin("khien").unwrap();
-    c.env_remove("KHIEN_LANG");
-    c
-}
+use crate::support::khien;
 
 fn assert_no_clear_ids(text: &str) {
     for id in all_true_ids() {

@@ -2,7 +2,7 @@
 //! Sites sit on distinct loopback addresses (127.1.x.y), as thousands of school
 //! sites sit on their own or shared hosting addresses.
 
-mod web_support;
+use crate::support::web as web_support;
 
 use std::collections::HashSet;
 use std::time::Instant;

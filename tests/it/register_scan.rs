@@ -1,17 +1,12 @@
 //! End-to-end: `khien scan register` on the example register, with the clock moved
 //! by `--at`, and on broken registers.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const EXAMPLE: &str = "fixtures/register/lam-dong.toml";
 const AT: &str = "2026-11-23T08:00:00+07:00";
 
-fn khien() -> Command {
-    let mut cmd = Command::cargo_bin("khien").unwrap();
-    cmd.env_remove("KHIEN_LANG");
-    cmd
-}
+use crate::support::khien;
 
 fn scan_json(register: &str, at: &str) -> (i32, Value) {
     let out = khien()

@@ -5,15 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use khien::history::SqliteStore;
 use serde_json::Value;
 
-fn khien() -> Command {
-    let mut c = Command::cargo_bin("khien").unwrap();
-    c.env_remove("KHIEN_LANG");
-    c
-}
+use crate::support::khien;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/results")

@@ -1,0 +1,29 @@
+//! khien's integration tests, in one binary: each module tests one area end to end
+//! through the `khien` executable or the library, with real servers on loopback
+//! where the area talks to the network. `support` holds what they share.
+
+mod support;
+
+mod cli_host;
+mod engine_fixtures;
+mod pdata_corpus;
+mod pdata_crawl;
+mod pdata_host;
+mod policy_errors;
+mod register_rules;
+mod register_scan;
+mod register_waivers;
+mod report_chromium;
+mod report_cli;
+mod report_history;
+mod schemas;
+mod web_cli;
+mod web_hostile;
+mod web_nginx;
+mod web_openssl;
+mod web_pdata;
+mod web_register;
+mod web_scale;
+mod web_tls;
+mod windows_fixtures;
+mod windows_wine;
