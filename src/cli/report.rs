@@ -17,11 +17,12 @@ use jiff::Timestamp;
 use super::{BadInput, Cli, load_config, load_policy};
 use crate::history::{HistoryStore, ReportRun, SqliteStore};
 use crate::i18n::{Lang, tr};
+use crate::output::Output;
 use crate::report::compliance::{self, InputsSummary, ReportOptions, SinceSource};
 use crate::report::input::{self, InputError};
 use crate::report::inventory::Inventory;
 use crate::report::period::Period;
-use crate::report::{AtomicFile, delimited, html, xlsx};
+use crate::report::{delimited, html, xlsx};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -234,20 +235,15 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
 
     // Written as it is rendered: the JSON and CSV of a large province are never held
     // in memory whole.
-    match &args.output {
-        Some(path) => {
-            let mut file = AtomicFile::create(path).map_err(|e| history_error(path, e))?;
-            write_report(&report, args.format, lang, &mut file)
-                .and_then(|()| file.commit().map_err(|e| e.to_string()))
-                .map_err(|e| history_error(path, e))?;
-        }
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = write_report(&report, args.format, lang, &mut out)
-                .and_then(|()| out.flush().map_err(|e| e.to_string()));
-        }
+    // A full disk or `> /dev/full` is an error; a closed pipe (`| head`) is not.
+    let mut out = Output::open(args.output.as_deref())?;
+    {
+        let mut buffered = std::io::BufWriter::new(&mut out);
+        write_report(&report, args.format, lang, &mut buffered)
+            .and_then(|()| buffered.flush().map_err(|e| e.to_string()))
+            .map_err(|e| history_error(args.output.as_deref().unwrap_or(Path::new("-")), e))?;
     }
+    out.finish()?;
     if persistent {
         let data_until = store
             .data_until()

@@ -65,7 +65,7 @@ mod tests {
         );
         let facts: FactDocument =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        crate::cli::evaluate(&policy, &LocalConfig::default(), &[facts], None)
+        crate::engine::evaluate(&policy, &LocalConfig::default(), &[facts], None)
     }
 
     #[test]
