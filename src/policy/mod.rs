@@ -149,7 +149,11 @@ pub struct Rule {
     pub severity: Severity,
     /// The requirement in `shared/requirements.md` it implements, e.g. `H01`.
     pub requirement: Option<String>,
+    /// The desired state, e.g. "The Guest account is disabled".
     pub title: Localized,
+    /// The failing state, the problem to fix, e.g. "The Guest account is enabled": used
+    /// wherever a finding is a task (debt lists, the school's to-do, the remediation plan).
+    pub problem: Localized,
     pub rationale: Localized,
     pub remediation: Localized,
     pub basis: Vec<Basis>,
