@@ -7,6 +7,7 @@
 //! is a load error with a file position, never a silent failure at scan time.
 
 mod diagnostic;
+pub mod examples;
 mod expr;
 mod load;
 mod params;

@@ -16,6 +16,7 @@ mod register_waivers;
 mod report_chromium;
 mod report_cli;
 mod report_history;
+mod rules_cases;
 mod rules_registry;
 mod schemas;
 mod web_cli;

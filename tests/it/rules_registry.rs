@@ -68,3 +68,81 @@ fn older_findings_without_problem_still_read() {
     assert_eq!(f.problem, None);
     assert!(serde_json::to_value(&f).unwrap().get("problem").is_none());
 }
+
+/// Renaming or deleting a rule code breaks waivers, histories and the Department's
+/// reports: the list of codes is a snapshot that only changes on purpose. Update it
+/// with `KHIEN_BLESS=1 cargo test --test it rules_registry`.
+#[test]
+fn rule_codes_match_the_snapshot() {
+    let policy = embedded();
+    let mut codes: Vec<&str> = policy.rules.iter().map(|r| r.code.as_str()).collect();
+    codes.sort_unstable();
+    let unique: std::collections::BTreeSet<&str> = codes.iter().copied().collect();
+    assert_eq!(unique.len(), codes.len(), "duplicate rule codes");
+    let text = codes.join("\n") + "\n";
+    let path = crate::support::repo_path("tests/it/snapshots/rule-codes.txt");
+    if std::env::var_os("KHIEN_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == text,
+        "the rule codes changed; codes are stable and never reused. If this is intended, \
+         run KHIEN_BLESS=1 cargo test --test it rules_registry\nnow:\n{text}"
+    );
+}
+
+/// What a school and the Department need to act on a finding, for every rule.
+#[test]
+fn every_rule_is_complete_and_cited_one_way() {
+    let policy = embedded();
+    let requirement = regex::Regex::new(r"^[HWR][0-9]{2}$").unwrap();
+    // Sections as the plans number them: `III.4.a`, `III.V.5`, `VI`.
+    let section = regex::Regex::new(r"^[IVX]+(\.[0-9A-Za-zIVX]+)*$").unwrap();
+    let mut problems = Vec::new();
+    for r in &policy.rules {
+        match &r.requirement {
+            Some(q) if requirement.is_match(q) => {}
+            other => problems.push(format!("{}: requirement {other:?}", r.code)),
+        }
+        for (what, t) in [
+            ("title", &r.title),
+            ("problem", &r.problem),
+            ("rationale", &r.rationale),
+            ("remediation", &r.remediation),
+        ] {
+            if t.vi.trim().is_empty() || t.en.trim().is_empty() {
+                problems.push(format!("{}: {what} missing in a language", r.code));
+            }
+            // One spelling convention: "hóa/khóa/hòa", never "hoá/khoá/hoà".
+            for bad in ["oá", "oà", "oả", "oã", "oạ", "uỷ", "uý", "uỳ"] {
+                if t.vi
+                    .split(|c: char| !c.is_alphabetic())
+                    .any(|w| w.ends_with(bad) && !w.starts_with(['q', 'Q']))
+                {
+                    problems.push(format!(
+                        "{}: {what}.vi spells a word ending in `{bad}`",
+                        r.code
+                    ));
+                }
+            }
+        }
+        if r.basis.is_empty() {
+            problems.push(format!("{}: no basis", r.code));
+        }
+        for b in &r.basis {
+            if !section.is_match(&b.section) {
+                problems.push(format!(
+                    "{}: section `{}` not written like III.4.a",
+                    r.code, b.section
+                ));
+            }
+            if !["KH-CĐS-2026-2030", "KH-NQ57-2026"].contains(&b.plan.as_str()) {
+                problems.push(format!("{}: unknown plan `{}`", r.code, b.plan));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
