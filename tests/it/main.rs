@@ -17,6 +17,7 @@ mod report_chromium;
 mod report_cli;
 mod report_history;
 mod rules_cases;
+mod rules_doc;
 mod rules_registry;
 mod schemas;
 mod web_cli;

@@ -146,3 +146,40 @@ fn every_rule_is_complete_and_cited_one_way() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `docs/basis.md` is the reader's copy of what the rules cite: every requirement code
+/// and every plan section a rule names is there, so no citation leads nowhere.
+#[test]
+fn basis_document_covers_every_citation() {
+    let policy = embedded();
+    let basis = std::fs::read_to_string(crate::support::repo_path("docs/basis.md")).unwrap();
+    let mut missing = Vec::new();
+    for r in &policy.rules {
+        if let Some(q) = &r.requirement
+            && !basis.contains(&format!("| {q} |"))
+        {
+            missing.push(format!("{}: requirement {q}", r.code));
+        }
+        for b in &r.basis {
+            let plan = basis.find(&format!("### {}", b.plan));
+            let found = plan.is_some_and(|start| {
+                let rest = &basis[start + 4..];
+                let end = ["\n## ", "\n### "]
+                    .iter()
+                    .filter_map(|h| rest.find(h))
+                    .min()
+                    .unwrap_or(rest.len());
+                let section = &rest[..end];
+                section.contains(&format!("**{}**", b.section))
+            });
+            if !found {
+                missing.push(format!("{}: {} {}", r.code, b.plan, b.section));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "not in docs/basis.md:\n{}",
+        missing.join("\n")
+    );
+}
