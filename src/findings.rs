@@ -82,6 +82,10 @@ pub struct Finding {
     pub severity: Severity,
     pub status: Status,
     pub title: Localized,
+    /// The failing state as a problem to fix ("The Guest account is enabled"); results
+    /// written before policy 2026.12 have none, so readers fall back to `title`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Localized>,
     pub remediation: Localized,
     pub basis: Vec<Basis>,
     /// For `unknown`: the facts that could not be read and why.
