@@ -283,7 +283,8 @@ impl HistoryStore for SqliteStore {
                             rules_written.insert(f.rule.clone());
                         }
                         let failing = f.status == Status::Fail;
-                        let resolved = matches!(f.status, Status::Pass | Status::NotApplicable);
+                        let resolved = f.status == Status::Pass;
+                        let retired = f.status == Status::NotApplicable;
                         match prev.remove(&f.rule) {
                             None => {
                                 let open = failing.then_some(at);
@@ -310,7 +311,9 @@ impl HistoryStore for SqliteStore {
                             Some(mut p) => {
                                 let event = if failing && p.open_since.is_none() {
                                     p.open_since = Some(at);
-                                    if p.fixed_at.is_some() {
+                                    // Failing again after a fix or after a spell of not
+                                    // applying: a reopening, aged from the first failure.
+                                    if p.fixed_at.is_some() || p.first_failed_at.is_some() {
                                         p.reopened_at = Some(at);
                                         Some(EventKind::Reopened)
                                     } else {
@@ -320,6 +323,10 @@ impl HistoryStore for SqliteStore {
                                     p.open_since = None;
                                     p.fixed_at = Some(at);
                                     Some(EventKind::Fixed)
+                                } else if retired && p.open_since.is_some() {
+                                    // Not applicable any more: no longer evaluated, not fixed.
+                                    p.open_since = None;
+                                    Some(EventKind::NoLongerEvaluated)
                                 } else {
                                     // Unknown keeps the debt as it was: unknown is never a fix.
                                     None
@@ -345,6 +352,9 @@ impl HistoryStore for SqliteStore {
                                         EventKind::Opened => stats.opened += 1,
                                         EventKind::Fixed => stats.fixed += 1,
                                         EventKind::Reopened => stats.reopened += 1,
+                                        EventKind::NoLongerEvaluated => {
+                                            stats.no_longer_evaluated += 1
+                                        }
                                     }
                                 }
                             }
@@ -437,11 +447,16 @@ impl HistoryStore for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn debt_at(&self, points: &[Timestamp], unit: Option<&str>) -> Result<Vec<u64>, HistoryError> {
+    fn debt_at(
+        &self,
+        points: &[Timestamp],
+        unit: Option<&str>,
+        counted: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<u64>, HistoryError> {
         let points: Vec<i64> = points.iter().map(|p| secs(*p)).collect();
         let mut counts = vec![0u64; points.len()];
         let mut stmt = self.conn.prepare(
-            "SELECT e.finding_ref, e.at, e.kind
+            "SELECT e.finding_ref, e.at, e.kind, t.unit_code
              FROM events e
              JOIN findings f ON f.id = e.finding_ref
              JOIN targets t ON t.id = f.target_ref
@@ -465,6 +480,9 @@ impl HistoryStore for SqliteStore {
             let id: i64 = r.get(0)?;
             let at: i64 = r.get(1)?;
             let kind = EventKind::parse(r.get_ref(2)?.as_str()?);
+            if !counted(r.get_ref(3)?.as_str()?) {
+                continue;
+            }
             if current != Some(id) {
                 close(open_from.take(), None, &mut counts);
                 current = Some(id);
@@ -473,7 +491,9 @@ impl HistoryStore for SqliteStore {
                 Some(EventKind::Opened | EventKind::Reopened) => {
                     open_from.get_or_insert(at);
                 }
-                Some(EventKind::Fixed) => close(open_from.take(), Some(at), &mut counts),
+                Some(EventKind::Fixed | EventKind::NoLongerEvaluated) => {
+                    close(open_from.take(), Some(at), &mut counts)
+                }
                 None => {}
             }
         }
@@ -498,6 +518,25 @@ impl HistoryStore for SqliteStore {
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn last_scans(&self, at: Timestamp) -> Result<BTreeMap<String, Timestamp>, HistoryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT unit_code, MAX(last_collected_at) FROM targets
+             WHERE kind <> 'register' AND last_collected_at <= ?1 GROUP BY unit_code",
+        )?;
+        let rows = stmt.query_map([secs(at)], |r| Ok((r.get::<_, String>(0)?, ts(r.get(1)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn first_data(&self) -> Result<Option<Timestamp>, HistoryError> {
+        let min: Option<i64> = self.conn.query_row(
+            "SELECT MIN(m) FROM (SELECT MIN(at) AS m FROM events
+                                 UNION ALL SELECT MIN(last_collected_at) FROM targets)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(min.map(ts))
     }
 
     fn data_until(&self) -> Result<Option<Timestamp>, HistoryError> {
@@ -639,7 +678,11 @@ mod tests {
         .iter()
         .map(|p| p.parse().unwrap())
         .collect();
-        assert_eq!(s.debt_at(&points, None).unwrap(), vec![1, 0, 1]);
+        assert_eq!(s.debt_at(&points, None, &|_| true).unwrap(), vec![1, 0, 1]);
+        assert_eq!(
+            s.debt_at(&points, None, &|u| u != "U1").unwrap(),
+            vec![0, 0, 0]
+        );
         let w = Window {
             from: Timestamp::UNIX_EPOCH,
             to: "2100-01-01T00:00:00Z".parse().unwrap(),
@@ -652,6 +695,48 @@ mod tests {
             .map(|e| e.kind)
             .collect();
         assert_eq!(kinds, vec![EventKind::Fixed, EventKind::Reopened]);
+    }
+
+    #[test]
+    fn not_applicable_is_no_longer_evaluated_and_a_return_keeps_the_first_failure() {
+        let mut s = store();
+        for (day, st) in [(1, Status::Fail), (3, Status::NotApplicable)] {
+            s.ingest(&mut std::iter::once(doc(day, &[("A", st)])))
+                .unwrap();
+        }
+        let f = &state(&s)[0];
+        assert_eq!((f.open_since, f.fixed_at), (None, None));
+        let st = s
+            .ingest(&mut std::iter::once(doc(5, &[("A", Status::Fail)])))
+            .unwrap();
+        assert_eq!((st.reopened, st.opened, st.fixed), (1, 0, 0));
+        let f = &state(&s)[0];
+        assert_eq!(
+            f.first_failed_at.unwrap().to_string(),
+            "2026-03-01T08:00:00Z"
+        );
+        let w = Window {
+            from: Timestamp::UNIX_EPOCH,
+            to: "2100-01-01T00:00:00Z".parse().unwrap(),
+            unit: None,
+        };
+        let kinds: Vec<EventKind> = s
+            .events_after(Timestamp::UNIX_EPOCH, &w)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                EventKind::Opened,
+                EventKind::NoLongerEvaluated,
+                EventKind::Reopened
+            ]
+        );
+        // Not open while not applicable.
+        let points = ["2026-03-04T00:00:00Z".parse().unwrap()];
+        assert_eq!(s.debt_at(&points, None, &|_| true).unwrap(), vec![0]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rendering results for people (`text`) and machines (`json`), and writing them
 //! safely to disk.
 
+pub mod collate;
 pub mod compliance;
 pub mod delimited;
 pub mod html;

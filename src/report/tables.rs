@@ -294,6 +294,11 @@ pub fn change_label(kind: EventKind, lang: Lang) -> &'static str {
         EventKind::Opened => tr(lang, "Mới", "New"),
         EventKind::Fixed => tr(lang, "Đã khắc phục", "Fixed"),
         EventKind::Reopened => tr(lang, "Tái phát", "Reopened"),
+        EventKind::NoLongerEvaluated => tr(
+            lang,
+            "Không còn được đánh giá (không áp dụng)",
+            "No longer evaluated (not applicable)",
+        ),
     }
 }
 
@@ -304,7 +309,8 @@ pub fn changes_table(report: &ComplianceReport, audience: Audience) -> Table<'_>
         .new
         .iter()
         .chain(&report.changes.fixed)
-        .chain(&report.changes.reopened);
+        .chain(&report.changes.reopened)
+        .chain(report.changes.no_longer_evaluated.iter().map(|n| &n.event));
     let rows = all.map(move |e: &Event| {
         vec![
             match audience {
