@@ -120,6 +120,9 @@ pub struct RuleText {
     pub requirement: Option<String>,
     pub title_vi: String,
     pub title_en: String,
+    /// The failing-state title; empty when the results gave none.
+    pub problem_vi: String,
+    pub problem_en: String,
     pub remediation_vi: String,
     pub remediation_en: String,
 }

@@ -118,6 +118,16 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA_SQL)?;
+        // Failing-state titles came after the first stores: added in place, empty.
+        let has_problem: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('rules') WHERE name = 'problem_vi'")?
+            .exists([])?;
+        if !has_problem {
+            conn.execute_batch(
+                "ALTER TABLE rules ADD COLUMN problem_vi TEXT NOT NULL DEFAULT '';
+                 ALTER TABLE rules ADD COLUMN problem_en TEXT NOT NULL DEFAULT '';",
+            )?;
+        }
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
                 r.get(0)
@@ -196,10 +206,12 @@ impl HistoryStore for SqliteStore {
                  WHERE excluded.name <> '' AND excluded.name <> units.name",
             )?;
             let mut upsert_rule = tx.prepare_cached(
-                "INSERT INTO rules(code, requirement, title_vi, title_en, remediation_vi, remediation_en)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO rules(code, requirement, title_vi, title_en, remediation_vi, remediation_en,
+                   problem_vi, problem_en)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(code) DO UPDATE SET requirement = excluded.requirement,
                    title_vi = excluded.title_vi, title_en = excluded.title_en,
+                   problem_vi = excluded.problem_vi, problem_en = excluded.problem_en,
                    remediation_vi = excluded.remediation_vi, remediation_en = excluded.remediation_en",
             )?;
             let mut previous = tx.prepare_cached(
@@ -278,7 +290,9 @@ impl HistoryStore for SqliteStore {
                                 f.texts.title_vi,
                                 f.texts.title_en,
                                 f.texts.remediation_vi,
-                                f.texts.remediation_en
+                                f.texts.remediation_en,
+                                f.texts.problem_vi,
+                                f.texts.problem_en
                             ])?;
                             rules_written.insert(f.rule.clone());
                         }
@@ -503,7 +517,8 @@ impl HistoryStore for SqliteStore {
 
     fn rule_texts(&self) -> Result<BTreeMap<String, RuleText>, HistoryError> {
         let mut stmt = self.conn.prepare(
-            "SELECT code, requirement, title_vi, title_en, remediation_vi, remediation_en FROM rules",
+            "SELECT code, requirement, title_vi, title_en, remediation_vi, remediation_en,
+                    problem_vi, problem_en FROM rules",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -514,6 +529,8 @@ impl HistoryStore for SqliteStore {
                     title_en: r.get(3)?,
                     remediation_vi: r.get(4)?,
                     remediation_en: r.get(5)?,
+                    problem_vi: r.get(6)?,
+                    problem_en: r.get(7)?,
                 },
             ))
         })?;
@@ -609,6 +626,8 @@ mod tests {
                             title_en: "t".into(),
                             remediation_vi: "r".into(),
                             remediation_en: "r".into(),
+                            problem_vi: String::new(),
+                            problem_en: String::new(),
                         }),
                         waiver: None,
                     })

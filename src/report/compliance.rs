@@ -268,6 +268,8 @@ pub struct ComplianceReport {
     pub period_end: Timestamp,
     /// The day the report is due at the Department (05/6 or 05/12).
     pub report_due: String,
+    #[serde(skip)]
+    pub report_due_date: jiff::civil::Date,
     pub evaluated_at: Timestamp,
     pub generated_at: Timestamp,
     pub since: Timestamp,
@@ -747,6 +749,7 @@ pub fn build(
         period_start: opts.period.start(),
         period_end: opts.period.end(),
         report_due: opts.period.report_due().strftime("%d/%m/%Y").to_string(),
+        report_due_date: opts.period.report_due(),
         evaluated_at: opts.at,
         generated_at: Timestamp::now(),
         since: opts.since,

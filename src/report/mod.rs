@@ -9,6 +9,7 @@ pub mod indicators;
 pub mod input;
 pub mod inventory;
 pub mod machine;
+pub mod numfmt;
 pub mod period;
 pub mod safe;
 pub mod svg;
