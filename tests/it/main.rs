@@ -16,6 +16,7 @@ mod register_waivers;
 mod report_chromium;
 mod report_cli;
 mod report_history;
+mod report_province;
 mod schemas;
 mod web_cli;
 mod web_hostile;
