@@ -390,3 +390,78 @@ fn one_website_is_one_of_the_registers_thirteen() {
     assert_eq!(k01["no_data"], true);
     assert!(k01["pct"].is_null() && k01["meets_target"].is_null());
 }
+
+mod property {
+    //! Random subsets of the example province, with random typos in unit codes: no
+    //! rate or coverage above 100%, nothing "met" without data, and a mistyped code
+    //! never reaches a unit row or the debt.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn files() -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(round3())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        v.sort();
+        v
+    }
+
+    proptest! {
+        // Each case runs khien once (about a second in a debug build).
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+        #[test]
+        fn random_subsets_with_typos_stay_signable(
+            keep in prop::collection::vec(any::<bool>(), 25),
+            typos in prop::collection::vec((0usize..25, 0usize..12, prop::sample::select(vec!['0', 'O', '1', 'l', '-', 'X'])), 0..4),
+        ) {
+            let all = files();
+            let dir = tempfile::tempdir().unwrap();
+            let mut mistyped = Vec::new();
+            for (i, name) in all.iter().enumerate() {
+                if !keep.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
+                let mut doc = read(name);
+                for (file, pos, c) in &typos {
+                    if *file != i || doc["unit"]["code"].is_null() {
+                        continue;
+                    }
+                    let code: Vec<char> = doc["unit"]["code"].as_str().unwrap().chars().collect();
+                    let mut new = code.clone();
+                    new[pos % code.len()] = *c;
+                    let new: String = new.into_iter().collect();
+                    let old: String = code.into_iter().collect();
+                    if new != old {
+                        // Target ids change too: another unit's machines, not a rescan.
+                        recode(&mut doc, Some(&new), "-t");
+                        mistyped.push(new);
+                    }
+                }
+                write(dir.path(), name, &doc);
+            }
+            let r = report(&[dir.path()], &[]);
+            assert_signable(&r);
+            let registered: Vec<&str> = r["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["code"].as_str().unwrap())
+                .collect();
+            prop_assert_eq!(registered.len(), 14);
+            for code in &mistyped {
+                if registered.contains(&code.as_str()) {
+                    continue; // a typo that made another registered code
+                }
+                prop_assert!(
+                    r["unregistered"].as_array().unwrap().iter().any(|u| u["code"] == code.as_str()),
+                    "{} not named", code
+                );
+                prop_assert!(r["debt"].as_array().unwrap().iter().all(|d| d["unit_code"] != code.as_str()));
+            }
+        }
+    }
+}
