@@ -7,6 +7,7 @@
 //! thread while the store writes, through a bounded channel, so memory does not grow
 //! with the number of files.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -68,13 +69,18 @@ pub struct ReportArgs {
     #[arg(long, value_name = "TIME")]
     pub at: Option<Timestamp>,
     /// Count new, fixed and reopened findings after this time. Default: the newest
-    /// scan seen by the previous report of the same scope (the province, or this
-    /// --unit) recorded in --db, else the start of the period.
+    /// scan seen by the last report of the same scope (the province, or this --unit)
+    /// published in --db with --publish, else the start of the period.
     #[arg(long, value_name = "TIME")]
     pub since: Option<Timestamp>,
     /// Local configuration for parameter overrides (deadlines per severity).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Record this report in --db as the published one: later reports count new,
+    /// fixed and reopened findings since the data it saw. Without it nothing moves,
+    /// so an HTML and an XLSX of the same data show the same changes.
+    #[arg(long, requires = "db")]
+    pub publish: bool,
 }
 
 fn history_error(path: &Path, e: impl std::fmt::Display) -> BadInput {
@@ -153,12 +159,24 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     let (files, mut skipped) = input::expand_inputs(&json_inputs, lang);
     let files_total = files.len() as u64;
     let (tx, rx) = mpsc::sync_channel(32);
+    let inventory = std::sync::Arc::new(inventory);
+    let inv = inventory.clone();
     let reader = std::thread::spawn(move || {
         let mut errors: Vec<InputError> = Vec::new();
+        // Files per unit code the register lacks, to name them in the report.
+        let mut unregistered: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut reader = input::ResultReader::default();
         for f in files {
             match reader.read_file(&f, lang) {
                 Ok(doc) => {
+                    for t in &doc.targets {
+                        if !inv.is_registered(&t.unit_code) {
+                            unregistered
+                                .entry(t.unit_code.clone())
+                                .or_default()
+                                .insert(f.display().to_string());
+                        }
+                    }
                     if tx.send(doc).is_err() {
                         break;
                     }
@@ -166,11 +184,11 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
                 Err(e) => errors.push(e),
             }
         }
-        errors
+        (errors, unregistered)
     });
     let ingest = store.ingest(&mut rx.iter());
     // Joined before the ingest result is looked at, so the reader always stops.
-    let read_errors = reader.join().unwrap_or_default();
+    let (read_errors, unregistered_files) = reader.join().unwrap_or_default();
     let ingest = ingest.map_err(|e| history_error(&db_path, e))?;
     let files_read = files_total - read_errors.len() as u64;
     skipped.extend(read_errors);
@@ -210,7 +228,10 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         since_source,
         unit: args.unit.clone(),
         due_days: compliance::due_days(&params),
-        inventory,
+        inventory: std::sync::Arc::unwrap_or_clone(inventory),
+        stale_days: compliance::stale_days(&params),
+        unregistered_files,
+        persistent_history: persistent,
     };
     let inputs = InputsSummary {
         files_read,
@@ -244,7 +265,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
             .map_err(|e| history_error(args.output.as_deref().unwrap_or(Path::new("-")), e))?;
     }
     out.finish()?;
-    if persistent {
+    if args.publish {
         let data_until = store
             .data_until()
             .map_err(|e| history_error(&db_path, e))?

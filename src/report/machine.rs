@@ -39,6 +39,9 @@ pub fn html_of_result(doc: &ResultDocument, name: &Path, lang: Lang) -> Result<S
         unit: Some(unit),
         due_days: compliance::due_days(&doc.params),
         inventory: Inventory::default(),
+        stale_days: 90,
+        unregistered_files: Default::default(),
+        persistent_history: false,
     };
     let inputs = InputsSummary {
         files_read: 1,

@@ -17,6 +17,7 @@ mod register_waivers;
 mod report_chromium;
 mod report_cli;
 mod report_history;
+mod report_province;
 mod rules_cases;
 mod rules_doc;
 mod rules_registry;
