@@ -156,3 +156,16 @@ pub struct BackupFacts {
     /// The backup sits on the same physical disk as some data it protects.
     pub same_disk_as_data: Fact<bool>,
 }
+
+/// Why a file could not be read, as a reason code: a permission error means
+/// "run as administrator", which reports group and say in the user's language.
+pub fn io_reason(e: &std::io::Error) -> super::ReasonCode {
+    use super::ReasonCode;
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => ReasonCode::NeedsAdmin,
+        std::io::ErrorKind::NotFound => ReasonCode::NotConfigured,
+        std::io::ErrorKind::InvalidData => ReasonCode::Unparsable,
+        std::io::ErrorKind::TimedOut => ReasonCode::Timeout,
+        _ => ReasonCode::Error,
+    }
+}

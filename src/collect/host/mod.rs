@@ -1,6 +1,7 @@
 //! The local host collector: OS, disks, processes, listening ports, anti-malware and
 //! backups. Everything OS-specific goes through [`platform`].
 
+pub mod apt;
 mod backup;
 pub mod clamav;
 pub mod lifecycle;

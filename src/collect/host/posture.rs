@@ -42,6 +42,10 @@ impl Posture {
                 last_installed_at: u(reason, detail),
                 reboot_pending: u(reason, detail),
                 source: String::new(),
+                security_updates_pending: u(reason, detail),
+                pending_security_packages: u(reason, detail),
+                lists_published_at: u(reason, detail),
+                security_release_due: u(reason, detail),
             },
             firewall: FirewallFacts {
                 profiles: u(reason, detail),

@@ -48,6 +48,10 @@ pub struct Snapshot {
     /// Where the snapshot comes from (fixtures say whether recorded or constructed).
     #[serde(default, rename = "_source", skip_serializing_if = "String::is_empty")]
     pub source: String,
+    /// When it was taken; facts that depend on the date (the monthly security
+    /// release due) are computed for this time, or for now when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<jiff::Timestamp>,
     #[serde(default)]
     pub registry: RegistrySnapshot,
     /// Query → rows (an array or one object), or `{"$unknown": {reason, detail}}`.
@@ -115,6 +119,21 @@ pub fn interpret(s: &Snapshot) -> WindowsFacts {
         Err(e) => Fact::from_unknown(e),
     };
 
+    let now = s.collected_at.unwrap_or_else(jiff::Timestamp::now);
+    let due = system::security_release_due(now);
+    let security_updates_pending = match s.rows(query::HOTFIXES) {
+        Ok(v) => system::newest_security_update(v).map_or_else(
+            || {
+                Fact::unknown(
+                    ReasonCode::Unparsable,
+                    "no InstalledOn date among the hotfixes",
+                )
+            },
+            |t| Fact::known(t < due),
+        ),
+        Err(e) => Fact::from_unknown(e),
+    };
+
     let (mde, managed) = system::defender_management(reg);
     let smb1_state = s
         .rows(query::SMB1_FEATURE)
@@ -165,6 +184,16 @@ pub fn interpret(s: &Snapshot) -> WindowsFacts {
             last_installed_at: last_update,
             reboot_pending: Fact::known(system::reboot_pending(reg)),
             source: "Win32_QuickFixEngineering".into(),
+            security_updates_pending,
+            pending_security_packages: Fact::unknown(
+                ReasonCode::Unsupported,
+                "Windows: judged by the date of the newest security update, not per package",
+            ),
+            lists_published_at: Fact::unknown(
+                ReasonCode::Unsupported,
+                "apt's lists exist on Debian and Ubuntu only",
+            ),
+            security_release_due: Fact::known(due),
         },
         firewall: FirewallFacts {
             profiles: Fact::known(system::firewall_profiles(reg)),
