@@ -130,3 +130,126 @@ fn a_machine_without_dpkg_is_not_read_as_debian() {
     let dir = tempfile::tempdir().unwrap();
     assert!(apt::read(dir.path(), at()).is_none());
 }
+
+/// A scanned folder holding a class list with 120 ID numbers, shared with nobody.
+fn holds_personal_data(facts: &mut serde_json::Value) {
+    facts["personal_data"]["folders"] = serde_json::json!([{
+        "path": "/srv/hocba",
+        "origin": "config",
+        "shares": [],
+        "open_to_everyone": false,
+        "readable_by_all_users": false,
+        "files_examined": 3,
+        "bytes_examined": 48000,
+        "files": [{
+            "path": "/srv/hocba/lop-10a1.xlsx",
+            "distinct_ids": 120,
+            "labelled_ids": 120,
+            "masked_samples": ["068******123"],
+            "phones": 0,
+            "old_ids": 0
+        }],
+        "files_omitted": 0,
+        "protected_files": [],
+        "unreadable_files": [],
+        "complete": true
+    }]);
+}
+
+#[test]
+fn personal_data_without_any_backup_fails_bkp_003() {
+    let f = evaluate(|facts| {
+        holds_personal_data(facts);
+        facts["backups"] = serde_json::json!([]);
+        facts["discovered_backups"] = serde_json::json!([]);
+    });
+    assert_eq!(f["HOST-BKP-003"].status, Status::Fail);
+    // Before issue 14 this machine was "not applicable" for H16.
+    assert_eq!(f["HOST-BKP-001"].status, Status::NotApplicable);
+
+    // File History found on the machine is a backup, even undeclared.
+    let f = evaluate(|facts| {
+        holds_personal_data(facts);
+        facts["backups"] = serde_json::json!([]);
+        facts["discovered_backups"] = serde_json::json!([{
+            "tool": "File History", "location": "thuy",
+            "last_changed_at": "2026-11-20T10:00:00Z"
+        }]);
+    });
+    assert_eq!(f["HOST-BKP-003"].status, Status::Pass);
+
+    // A declared backup (the fixture's) also counts.
+    let f = evaluate(|facts| {
+        holds_personal_data(facts);
+        facts["discovered_backups"] = serde_json::json!([]);
+    });
+    assert_eq!(f["HOST-BKP-003"].status, Status::Pass);
+
+    // Unreadable without root and nothing declared: unknown, never pass or fail.
+    let f = evaluate(|facts| {
+        holds_personal_data(facts);
+        facts["backups"] = serde_json::json!([]);
+        facts["discovered_backups"] = serde_json::json!({"$unknown": {"reason": "needs_admin", "detail": "/var/spool/cron/crontabs"}});
+    });
+    assert_eq!(f["HOST-BKP-003"].status, Status::Unknown);
+
+    // No personal data: the rule does not apply.
+    let f = evaluate(|facts| {
+        facts["backups"] = serde_json::json!([]);
+        facts["discovered_backups"] = serde_json::json!([]);
+    });
+    assert_eq!(f["HOST-BKP-003"].status, Status::NotApplicable);
+}
+
+#[test]
+fn encryption_applies_to_staff_machines_and_to_any_machine_with_personal_data() {
+    let unencrypted = |facts: &mut serde_json::Value| {
+        facts["encryption"]["volumes"] = serde_json::json!([
+            {"mount_point": "/", "encrypted": false, "method": ""}
+        ]);
+    };
+    for (role, pd, want) in [
+        ("staff", false, Status::Fail),
+        ("lab", false, Status::NotApplicable),
+        ("server", false, Status::NotApplicable),
+        ("lab", true, Status::Fail),
+        ("server", true, Status::Fail),
+    ] {
+        let f = evaluate(|facts| {
+            unencrypted(facts);
+            facts["role"] = role.into();
+            if pd {
+                holds_personal_data(facts);
+            }
+        });
+        assert_eq!(f["HOST-ENC-001"].status, want, "{role}, personal data {pd}");
+    }
+    // A fact document written before roles existed is judged as a staff machine.
+    let f = evaluate(|facts| {
+        unencrypted(facts);
+        facts.as_object_mut().unwrap().remove("role");
+    });
+    assert_eq!(f["HOST-ENC-001"].status, Status::Fail);
+}
+
+#[test]
+fn the_role_comes_from_khien_toml_into_the_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("khien.toml");
+    std::fs::write(
+        &cfg,
+        "[unit]\ncode = \"THPT-BL-01\"\nrole = \"staff\"\n[machine]\nrole = \"lab\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("facts.json");
+    crate::support::khien()
+        .args(["scan", "host", "--config"])
+        .arg(&cfg)
+        .arg("--facts-out")
+        .arg(&out)
+        .assert()
+        .code(predicates::ord::lt(2));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["facts"]["role"], "lab");
+}

@@ -67,6 +67,10 @@ pub fn posture(processes: &Fact<Vec<String>>, listening: &Fact<Vec<ListeningPort
             defender_policy_managed: Fact::known(false),
         },
         time_sync: timesync::collect(processes),
+        discovered_backups: crate::collect::host::backup_discovery::linux(
+            Path::new("/"),
+            processes,
+        ),
     }
 }
 

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{RegistrySnapshot, accounts, antivirus, as_u64, field, rows, system};
-use crate::collect::host::lifecycle;
 use crate::collect::host::posture::Posture;
+use crate::collect::host::{backup_discovery, lifecycle};
 use crate::facts::host::{
     AntivirusProduct, AvManagementFacts, EncryptionFacts, FirewallFacts, LegacyFacts,
     ListeningPort, RemoteAccessFacts, SshFacts, UpdateFacts,
@@ -226,6 +226,14 @@ pub fn interpret(s: &Snapshot) -> WindowsFacts {
             defender_for_endpoint_onboarded: Fact::known(mde),
             defender_policy_managed: Fact::known(managed),
         },
+        discovered_backups: {
+            let scheduled = reg.contains_key(system::WINDOWS_BACKUP_SCHEDULE);
+            match s.rows(query::SERVICES) {
+                Ok(services) => Fact::known(backup_discovery::windows(scheduled, services)),
+                Err(_) if scheduled => Fact::known(backup_discovery::windows(true, &Value::Null)),
+                Err(e) => Fact::from_unknown(e),
+            }
+        },
     };
     WindowsFacts {
         posture,
@@ -274,6 +282,8 @@ pub fn host_facts(s: &Snapshot, processes: Fact<Vec<String>>) -> crate::facts::h
             management: w.posture.management,
         },
         backups: Vec::new(),
+        discovered_backups: w.posture.discovered_backups,
+        role: "staff".into(),
         lifecycle: w.posture.lifecycle,
         updates: w.posture.updates,
         firewall: w.posture.firewall,

@@ -36,6 +36,9 @@ pub const CBS_REBOOT: &str =
 pub const MDE_STATUS: &str = r"HKLM\SOFTWARE\Microsoft\Windows Advanced Threat Protection\Status";
 pub const DEFENDER_POLICY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows Defender";
 /// Present when the OpenSSH server is installed.
+/// Windows 7's Backup and Restore keeps its schedule here once one is set.
+pub const WINDOWS_BACKUP_SCHEDULE: &str =
+    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsBackup\ScheduleParams";
 pub const SSHD_SERVICE: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\sshd";
 /// The Windows Time service: `Start` (2 automatic, 3 manual or on trigger, 4
 /// disabled) and, under `Parameters`, `Type` and `NtpServer`; Group Policy's
@@ -73,6 +76,7 @@ pub fn registry_keys() -> Vec<String> {
         W32TIME_SERVICE,
         W32TIME_PARAMETERS,
         W32TIME_POLICY,
+        WINDOWS_BACKUP_SCHEDULE,
     ]
     .iter()
     .map(|k| k.to_string())
