@@ -6,6 +6,7 @@ mod backup;
 pub mod backup_discovery;
 pub mod clamav;
 pub mod lifecycle;
+pub mod linux_av;
 pub mod platform;
 pub mod posture;
 

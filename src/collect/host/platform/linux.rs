@@ -118,9 +118,16 @@ fn is_container_cgroup(cgroup: &str) -> bool {
         .any(|k| cgroup.contains(k))
 }
 
-/// Products other than ClamAV: none are detected on Linux yet beyond ClamAV.
+/// Products other than ClamAV (added by the caller): Defender for Endpoint, ESET,
+/// Kaspersky, Sophos, found by their install folders and services.
 pub fn antivirus_products(processes: &Fact<Vec<String>>) -> Fact<Vec<AntivirusProduct>> {
-    processes.clone().map(|_| Vec::new())
+    let found = crate::collect::host::linux_av::products(Path::new("/"), processes);
+    if found.is_empty() {
+        // Without the process list an unseen product might still run.
+        processes.clone().map(|_| Vec::new())
+    } else {
+        Fact::known(found)
+    }
 }
 
 pub fn clamav_binaries_found() -> bool {
