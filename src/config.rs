@@ -8,6 +8,8 @@
 //! code = "THPT-BL-01"
 //! name = "Trường THPT Bảo Lộc"
 //!
+//! role = "staff"        # server, staff or lab; [machine] role overrides it
+//!
 //! [params]
 //! max_signature_age_days = 5
 //!
@@ -35,7 +37,9 @@ pub const DEFAULT_FILE_NAME: &str = "khien.toml";
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
-    unit: Option<UnitRef>,
+    unit: Option<RawUnit>,
+    #[serde(default)]
+    machine: Option<RawMachine>,
     #[serde(default)]
     params: BTreeMap<Spanned<String>, Spanned<ParamValue>>,
     #[serde(default)]
@@ -46,6 +50,49 @@ struct RawConfig {
     crawl: CrawlConfig,
     #[serde(default)]
     personal_data: Option<Spanned<crate::pdata::PersonalDataConfig>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUnit {
+    code: String,
+    #[serde(default)]
+    name: String,
+    /// The role of the unit's machines unless `[machine] role` says otherwise.
+    #[serde(default)]
+    role: Option<MachineRole>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMachine {
+    #[serde(default)]
+    role: Option<MachineRole>,
+}
+
+/// What a machine is used for (requirements.md's tiers): rules and severities may
+/// depend on it, e.g. disk encryption (H14) is asked of staff machines and of
+/// machines holding personal data, not of classroom lab PCs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MachineRole {
+    /// A server (file, web, database) of the unit.
+    Server,
+    /// A teacher's or an administrator's computer (the default).
+    #[default]
+    Staff,
+    /// A classroom or lab computer shared by pupils.
+    Lab,
+}
+
+impl MachineRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MachineRole::Server => "server",
+            MachineRole::Staff => "staff",
+            MachineRole::Lab => "lab",
+        }
+    }
 }
 
 /// A backup location to check.
@@ -228,6 +275,8 @@ impl RangeCheck {
 #[derive(Clone, Debug, Default)]
 pub struct LocalConfig {
     pub unit: Option<UnitRef>,
+    /// `[machine] role`, else `[unit] role`, else staff.
+    pub role: MachineRole,
     pub params: BTreeMap<String, ParamValue>,
     pub backups: Vec<BackupLocation>,
     pub limits: WalkLimits,
@@ -269,7 +318,7 @@ impl LocalConfig {
             Err(e) => {
                 let message = e.message().trim().to_string();
                 let help = if message.contains("unknown field") {
-                    "khien.toml accepts [unit], [params], [[backup]], [limits] and [personal_data]; see README.md"
+                    "khien.toml accepts [unit], [machine], [params], [[backup]], [limits] and [personal_data]; see README.md"
                 } else {
                     "fix the value; see the example configuration in README.md"
                 };
@@ -423,8 +472,17 @@ impl LocalConfig {
         if !diags.is_empty() {
             return Err(diags);
         }
+        let role = raw
+            .machine
+            .and_then(|m| m.role)
+            .or(raw.unit.as_ref().and_then(|u| u.role))
+            .unwrap_or_default();
         Ok(LocalConfig {
-            unit: raw.unit,
+            unit: raw.unit.map(|u| UnitRef {
+                code: u.code,
+                name: u.name,
+            }),
+            role,
             params,
             backups: raw.backup,
             limits: raw.limits,
@@ -432,5 +490,29 @@ impl LocalConfig {
             personal_data,
             source: Some(source),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<LocalConfig, Diagnostics> {
+        let policy =
+            crate::policy::load_sources(crate::policy::embedded_sources(), "embedded").unwrap();
+        LocalConfig::parse(SourceFile::new("khien.toml", text), &policy)
+    }
+
+    #[test]
+    fn machine_role_overrides_the_units_and_defaults_to_staff() {
+        assert_eq!(parse("").unwrap().role, MachineRole::Staff);
+        let c = parse("[unit]\ncode = \"THPT-BL-01\"\nrole = \"lab\"\n").unwrap();
+        assert_eq!(c.role, MachineRole::Lab);
+        assert_eq!(c.unit.unwrap().code, "THPT-BL-01");
+        let c =
+            parse("[unit]\ncode = \"X\"\nrole = \"lab\"\n[machine]\nrole = \"server\"\n").unwrap();
+        assert_eq!(c.role, MachineRole::Server);
+        let e = parse("[machine]\nrole = \"teacher\"\n").unwrap_err();
+        assert!(format!("{e:?}").contains("teacher"), "{e:?}");
     }
 }

@@ -1,9 +1,12 @@
 //! The local host collector: OS, disks, processes, listening ports, anti-malware and
 //! backups. Everything OS-specific goes through [`platform`].
 
+pub mod apt;
 mod backup;
+pub mod backup_discovery;
 pub mod clamav;
 pub mod lifecycle;
+pub mod linux_av;
 pub mod platform;
 pub mod posture;
 
@@ -70,6 +73,8 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
             management: posture.management,
         },
         backups,
+        discovered_backups: windows_file_history(posture.discovered_backups),
+        role: opts.config.role.as_str().to_string(),
         lifecycle: posture.lifecycle,
         updates: posture.updates,
         firewall: posture.firewall,
@@ -92,6 +97,28 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         unit: opts.config.unit.clone(),
     };
     (target, facts)
+}
+
+/// On Windows, File History is configured per user in files under the users'
+/// folders (not in the snapshot of registry and WMI): added here.
+fn windows_file_history(
+    found: Fact<Vec<crate::facts::host::DiscoveredBackup>>,
+) -> Fact<Vec<crate::facts::host::DiscoveredBackup>> {
+    #[cfg(windows)]
+    let found = {
+        let drive = std::env::var("SystemDrive").unwrap_or_else(|_| "C:".into());
+        let users = PathBuf::from(format!(r"{drive}\Users"));
+        let history = backup_discovery::file_history(&users);
+        match found {
+            Fact::Known(mut list) => {
+                list.extend(history);
+                Fact::known(list)
+            }
+            unknown if history.is_empty() => unknown,
+            _ => Fact::known(history),
+        }
+    };
+    found
 }
 
 fn from_sysinfo<T>(r: Result<T, sysinfo::Error>) -> Fact<T> {
