@@ -343,6 +343,8 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     let mut unreachable: Vec<(String, String)> = Vec::new();
     let mut kept: Vec<TargetResult> = Vec::new();
     let mut scanned_sites: Vec<crate::register::web::ScannedSite> = Vec::new();
+    // Connections opened and requests sent, over all sites (politeness is about these).
+    let mut cost = (0u64, 0u64);
     let mut first = true;
     let fail_on = args.out.fail_on;
     // Counts one site's result and streams it (JSON) or keeps it (text report).
@@ -383,6 +385,8 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
                 url: t.origin.clone(),
                 answered: unreachable_reason(&facts).is_none(),
             });
+            cost.0 += facts.site.connections;
+            cost.1 += facts.site.requests;
             let facts = serde_json::to_value(&facts).expect("web facts serialize");
             let result = Evaluator::new(&policy, params.clone(), collected_at).evaluate(
                 &Scanner::identity(t),
@@ -434,7 +438,7 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     }
     sink.finish().map_err(io_err)?;
 
-    print_run_summary(lang, targets.len(), &unreachable, &bad_lines);
+    print_run_summary(lang, targets.len(), &unreachable, &bad_lines, cost);
     if !bad_lines.is_empty() {
         return Ok(super::EXIT_BAD_INPUT);
     }
@@ -461,7 +465,13 @@ fn with_waivers(
 }
 
 /// What could not be scanned and why, on stderr, after the report.
-fn print_run_summary(lang: Lang, total: usize, unreachable: &[(String, String)], bad: &[BadLine]) {
+fn print_run_summary(
+    lang: Lang,
+    total: usize,
+    unreachable: &[(String, String)],
+    bad: &[BadLine],
+    (connections, requests): (u64, u64),
+) {
     let mut err = anstream::stderr();
     let _ = writeln!(
         err,
@@ -472,6 +482,18 @@ fn print_run_summary(lang: Lang, total: usize, unreachable: &[(String, String)],
         tr(lang, "dòng bị bỏ qua", "lines skipped"),
         bad.len()
     );
+    let per_site = |n: u64| n as f64 / total.max(1) as f64;
+    let (c, r) = (per_site(connections), per_site(requests));
+    let _ = match lang {
+        Lang::Vi => writeln!(
+            err,
+            "Kết nối TCP: {connections} ({c:.1}/trang); yêu cầu HTTP: {requests} ({r:.1}/trang)"
+        ),
+        Lang::En => writeln!(
+            err,
+            "TCP connections: {connections} ({c:.1}/site); HTTP requests: {requests} ({r:.1}/site)"
+        ),
+    };
     for (site, why) in unreachable.iter().take(50) {
         let _ = writeln!(err, "  {site}: {}", report::text::sanitize(why));
     }

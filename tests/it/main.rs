@@ -18,6 +18,7 @@ mod report_cli;
 mod report_history;
 mod schemas;
 mod web_cli;
+mod web_gaps;
 mod web_hostile;
 mod web_nginx;
 mod web_openssl;

@@ -265,6 +265,9 @@ impl SiteFetcher {
                 format!("{url}: not on {}", self.host),
             ));
         }
+        if let Some(hit) = self.cached(url, max_body) {
+            return Ok(hit);
+        }
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -340,7 +343,15 @@ impl SiteFetcher {
                 truncated,
             })
         };
-        match tokio::time::timeout(budget, request).await {
+        let result = tokio::time::timeout(budget, request).await;
+        // Let the connection's task see the end of the body and put the connection
+        // back in the pool before the next request of the site looks for one
+        // (otherwise it opens a new connection).
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        match result {
             Ok(r) => r,
             Err(_) => Err((
                 Unknown::new(

@@ -306,14 +306,32 @@ where
 }
 
 async fn run_probe(kind: ProbeKind, addr: SocketAddr, sni: Option<&str>) -> ProbeOutcome {
+    match TcpStream::connect(addr).await {
+        Ok(stream) => probe_stream(kind, stream, sni).await,
+        Err(e) => ProbeOutcome {
+            probe: Fact::unknown(ReasonCode::Unreachable, format!("{addr}: {e}")),
+            chain: Vec::new(),
+            chosen: 0,
+        },
+    }
+}
+
+/// A probe on a connection already open (after SMTP STARTTLS, for mail servers):
+/// the hello offers versions up to `kind`'s, and `chosen` says which one the
+/// server picked. The caller bounds the time.
+pub async fn probe_stream(
+    kind: ProbeKind,
+    mut stream: TcpStream,
+    sni: Option<&str>,
+) -> ProbeOutcome {
+    let addr = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     let unknown = |reason, detail: String| ProbeOutcome {
         probe: Fact::unknown(reason, detail),
         chain: Vec::new(),
         chosen: 0,
-    };
-    let mut stream = match TcpStream::connect(addr).await {
-        Ok(s) => s,
-        Err(e) => return unknown(ReasonCode::Unreachable, format!("{addr}: {e}")),
     };
     if let Err(e) = stream.write_all(&client_hello(kind, sni)).await {
         return unknown(ReasonCode::Unreachable, format!("{addr}: {e}"));

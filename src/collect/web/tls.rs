@@ -64,6 +64,22 @@ impl RecordingVerifier {
             chain: None,
         }
     }
+
+    /// A verifier that accepts every certificate and records the chain sent.
+    pub fn recording(provider: Arc<rustls::crypto::CryptoProvider>) -> Self {
+        RecordingVerifier {
+            provider,
+            chain: Some(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The chain recorded, leaf first (empty when none was sent).
+    pub fn recorded(&self) -> Vec<CertificateDer<'static>> {
+        self.chain
+            .as_ref()
+            .map(|c| std::mem::take(&mut *c.lock().expect("not poisoned")))
+            .unwrap_or_default()
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -132,10 +148,7 @@ pub async fn modern_handshake(
     provider: Arc<rustls::crypto::CryptoProvider>,
     budget: Duration,
 ) -> ModernOutcome {
-    let verifier = Arc::new(RecordingVerifier {
-        provider: provider.clone(),
-        chain: Some(Mutex::new(Vec::new())),
-    });
+    let verifier = Arc::new(RecordingVerifier::recording(provider.clone()));
     let config = match rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
     {
@@ -185,11 +198,7 @@ pub async fn modern_handshake(
             format!("TLS handshake not done within {budget:?}"),
         ),
     };
-    let chain = verifier
-        .chain
-        .as_ref()
-        .map(|c| std::mem::take(&mut *c.lock().expect("not poisoned")))
-        .unwrap_or_default();
+    let chain = verifier.recorded();
     ModernOutcome { handshake, chain }
 }
 
