@@ -1,6 +1,7 @@
 //! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
+mod mail;
 mod pdata;
 mod register;
 
@@ -84,6 +85,8 @@ pub enum ScanCommand {
 
     /// Scan websites over the network (TLS, redirects, headers, exposed files, CMS).
     Web(web::WebArgs),
+    /// Check mail domains (MX, SPF, DMARC, DKIM, STARTTLS; EHLO/STARTTLS/QUIT only).
+    Mail(mail::MailArgs),
 }
 
 #[derive(Args, Debug)]
@@ -150,6 +153,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Scan(ScanCommand::Host(args)) => scan_host(&cli, args),
         Command::Scan(ScanCommand::Web(args)) => web::scan_web(&cli, args),
+        Command::Scan(ScanCommand::Mail(args)) => mail::scan_mail(&cli, args),
         Command::Eval(args) => eval(&cli, args),
         Command::Rules(cmd) => rules::run(&cli, cmd),
         Command::Scan(ScanCommand::Register(args)) => register::scan(&cli, args),

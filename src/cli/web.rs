@@ -247,6 +247,8 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
         .map_err(|e| BadInput(format!("tokio: {e}")))?;
     let mut unreachable: Vec<(String, String)> = Vec::new();
     let mut scanned_sites: Vec<crate::register::web::ScannedSite> = Vec::new();
+    // Connections opened and requests sent, over all sites (politeness is about these).
+    let mut cost = (0u64, 0u64);
 
     let outcome: Result<(), BadInput> = runtime.block_on(async {
         let scanner = &scanner;
@@ -265,6 +267,8 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
                 url: t.origin.clone(),
                 answered: unreachable_reason(&facts).is_none(),
             });
+            cost.0 += facts.site.connections;
+            cost.1 += facts.site.requests;
             let facts = serde_json::to_value(&facts).expect("web facts serialize");
             let doc = FactDocument::new(Scanner::identity(t), collected_at, facts);
             writer.push(engine.evaluate_one(&doc, None))?;
@@ -295,7 +299,7 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     // all until the end; use --format json for very long lists.
     let outcome = writer.finish()?;
 
-    print_run_summary(lang, targets.len(), &unreachable, &bad_lines);
+    print_run_summary(lang, targets.len(), &unreachable, &bad_lines, cost);
     // Not one site answered: nothing was checked, which must not look like a clean
     // run (a wrong --resolve, no network, a list of dead addresses).
     if !bad_lines.is_empty() || unreachable.len() == targets.len() {
@@ -305,7 +309,13 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
 }
 
 /// What could not be scanned and why, on stderr, after the report.
-fn print_run_summary(lang: Lang, total: usize, unreachable: &[(String, String)], bad: &[BadLine]) {
+fn print_run_summary(
+    lang: Lang,
+    total: usize,
+    unreachable: &[(String, String)],
+    bad: &[BadLine],
+    (connections, requests): (u64, u64),
+) {
     let mut err = anstream::stderr();
     let _ = writeln!(
         err,
@@ -316,6 +326,18 @@ fn print_run_summary(lang: Lang, total: usize, unreachable: &[(String, String)],
         tr(lang, "dòng bị bỏ qua", "lines skipped"),
         bad.len()
     );
+    let per_site = |n: u64| n as f64 / total.max(1) as f64;
+    let (c, r) = (per_site(connections), per_site(requests));
+    let _ = match lang {
+        Lang::Vi => writeln!(
+            err,
+            "Kết nối TCP: {connections} ({c:.1}/trang); yêu cầu HTTP: {requests} ({r:.1}/trang)"
+        ),
+        Lang::En => writeln!(
+            err,
+            "TCP connections: {connections} ({c:.1}/site); HTTP requests: {requests} ({r:.1}/site)"
+        ),
+    };
     for (site, why) in unreachable.iter().take(50) {
         let _ = writeln!(err, "  {site}: {}", report::text::sanitize(why));
     }
