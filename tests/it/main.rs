@@ -6,6 +6,7 @@ mod support;
 
 mod cli_host;
 mod engine_fixtures;
+mod hostile_documents;
 mod pdata_corpus;
 mod pdata_crawl;
 mod pdata_host;
