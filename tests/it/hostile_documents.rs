@@ -344,3 +344,66 @@ fn damaged_documents_are_unreadable_never_zero_ids() {
         assert_eq!(reason, "failed", "{bad:?}");
     }
 }
+
+/// The W11 crawl meets the self-drawing form on a school website: the document is
+/// unreadable, the crawl and the scan go on, the result file is written, and no
+/// temporary file is left beside it.
+#[test]
+fn a_crawled_self_drawing_form_is_unreadable_and_the_web_scan_goes_on() {
+    use crate::support::web::{Body, Resp, routes, serve_plain};
+    let mut csv = String::from("STT,Họ tên,Số CCCD\n");
+    for i in 0..30 {
+        csv.push_str(&format!("{i},Học sinh,068208{i:06}\n"));
+    }
+    let file = |body: Vec<u8>, ct: &str| Resp {
+        status: 200,
+        headers: vec![("Content-Type".into(), ct.into())],
+        body: Body::Bytes(body),
+    };
+    let site = serve_plain(
+        "127.0.0.1:0",
+        routes(vec![
+            (
+                "/",
+                Resp::html(
+                    200,
+                    r#"<html><a href="/bieu-mau.pdf">Biểu mẫu</a>
+                    <a href="/ds.csv">Danh sách</a></html>"#,
+                ),
+            ),
+            (
+                "/bieu-mau.pdf",
+                file(self_drawing_form_pdf(), "application/pdf"),
+            ),
+            ("/ds.csv", file(csv.into_bytes(), "text/csv")),
+        ]),
+    );
+    let url = format!("http://127.0.0.1:{}/", site.port());
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("khien.toml");
+    std::fs::write(&cfg, "[params]\npdata_crawl_delay_ms = 0\n").unwrap();
+    let out_file = tmp.path().join("ketqua.json");
+    let out = khien()
+        .args(["--lang", "en", "scan", "web", "--format", "json", "-o"])
+        .arg(&out_file)
+        .args(["--crawl-personal-data", "--timeout", "5", "--config"])
+        .arg(&cfg)
+        .arg(&url)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Exit 1: W11 fails on the CSV's 30 IDs; the form PDF did not end the run.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let text = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        text.contains("bieu-mau.pdf") && text.contains("stack"),
+        "the form is listed as unreadable with its reason: {text}"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["ketqua.json", "khien.toml"]);
+}
