@@ -7,6 +7,7 @@ mod support;
 mod cli_host;
 mod engine_fixtures;
 mod hostile_documents;
+mod hostile_output;
 mod pdata_corpus;
 mod pdata_crawl;
 mod pdata_host;
