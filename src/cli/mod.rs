@@ -74,6 +74,10 @@ pub enum Command {
 
     /// Compliance-debt report from result documents (HTML, XLSX, CSV, JSON).
     Report(report_cmd::ReportArgs),
+    /// Internal: parses one document from standard input in a confined child process
+    /// (started by khien itself, see `pdata::isolate`).
+    #[command(name = "__extract", hide = true)]
+    Extract(crate::pdata::isolate::ExtractArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -161,6 +165,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Pdata(cmd) => pdata::run(&cli, cmd),
 
         Command::Report(args) => report_cmd::run(&cli, args),
+        Command::Extract(args) => Ok(crate::pdata::isolate::child_main(args)),
     };
     match result {
         Ok(code) => ExitCode::from(code),

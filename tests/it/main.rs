@@ -9,6 +9,8 @@ mod engine_fixtures;
 mod engine_output;
 mod host_rules;
 mod mail_scan;
+mod hostile_documents;
+mod hostile_output;
 mod pdata_corpus;
 mod pdata_crawl;
 mod pdata_host;
