@@ -5,12 +5,13 @@
 mod support;
 
 mod cli_host;
+mod diagnostics;
 mod engine_fixtures;
 mod engine_output;
 mod host_rules;
-mod mail_scan;
 mod hostile_documents;
 mod hostile_output;
+mod mail_scan;
 mod pdata_corpus;
 mod pdata_crawl;
 mod pdata_host;
