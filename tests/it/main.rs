@@ -18,6 +18,7 @@ mod report_cli;
 mod report_history;
 mod rules_cases;
 mod rules_doc;
+mod rules_register_coverage;
 mod rules_registry;
 mod schemas;
 mod web_cli;
