@@ -57,6 +57,7 @@ struct RuleSpec {
     kind: TargetKind,
     severity: Severity,
     title: Localized,
+    problem: Localized,
     remediation: Localized,
     basis: Vec<Basis>,
 }
@@ -80,6 +81,7 @@ fn catalogue(policy: &Policy) -> Vec<RuleSpec> {
             kind: r.target,
             severity: r.severity,
             title: r.title.clone(),
+            problem: r.problem.clone(),
             remediation: r.remediation.clone(),
             basis: r.basis.clone(),
         })
@@ -104,6 +106,7 @@ fn finding(spec: &RuleSpec, status: Status) -> Finding {
         severity: spec.severity,
         status,
         title: spec.title.clone(),
+        problem: Some(spec.problem.clone()),
         remediation: spec.remediation.clone(),
         basis: spec.basis.clone(),
         unknown_facts,
@@ -573,6 +576,11 @@ fn bench(out: &Path, files: u64, per_file: u64) {
             title: Localized::new(
                 format!("Kiểm tra số {k}: cấu hình an toàn của máy trạm"),
                 format!("Check {k}: workstation security configuration"),
+            ),
+            // Real results carry the failing-state title too (as large as the title).
+            problem: Localized::new(
+                format!("Kiểm tra số {k}: cấu hình máy trạm chưa an toàn"),
+                format!("Check {k}: the workstation configuration is unsafe"),
             ),
             remediation: Localized::new(
                 "Mở công cụ quản trị, kiểm tra cấu hình theo hướng dẫn của Sở, bật chính sách an toàn, khởi động lại dịch vụ và quét lại bằng khien để xác nhận kết quả đạt. ".repeat(2),

@@ -44,8 +44,13 @@ fn findings_carry_the_problem_text() {
         .unwrap(),
     )
     .unwrap();
-    let doc = khien::cli::evaluate(&policy, &Default::default(), &[facts], None);
-    let f = doc.targets[0]
+    let params = policy.param_values(&Default::default());
+    let result = khien::eval::Evaluator::new(&policy, params, facts.collected_at).evaluate(
+        &facts.target,
+        facts.collected_at,
+        &facts.facts,
+    );
+    let f = result
         .findings
         .iter()
         .find(|f| f.rule == "HOST-AV-002")
