@@ -194,3 +194,43 @@ fn basis_document_covers_every_citation() {
         missing.join("\n")
     );
 }
+
+/// A rule without its failing-state title is a load error naming the field, with a
+/// position, like any other missing key.
+#[test]
+fn a_rule_without_problem_is_rejected_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        r#"[policy]
+id = "t"
+version = "1"
+title.vi = "Thử"
+title.en = "Test"
+
+[[rule]]
+code = "HOST-T-001"
+target = "host"
+severity = "low"
+title.vi = "Tiêu đề"
+title.en = "Title"
+rationale.vi = "Lý do"
+rationale.en = "Why"
+remediation.vi = "Sửa"
+remediation.en = "Fix"
+basis = [{ plan = "KH-CĐS-2026-2030", section = "III.4.a" }]
+check = "host.accounts.guest_enabled == false"
+"#,
+    )
+    .unwrap();
+    let out = crate::support::khien()
+        .args(["--lang", "en", "rules", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing field `problem`"), "{err}");
+    assert!(err.contains(&format!("{}:7:1", path.display())), "{err}");
+}
