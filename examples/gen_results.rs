@@ -57,7 +57,7 @@ struct RuleSpec {
     kind: TargetKind,
     severity: Severity,
     title: Localized,
-    problem: Option<Localized>,
+    problem: Localized,
     remediation: Localized,
     basis: Vec<Basis>,
 }
@@ -81,7 +81,7 @@ fn catalogue(policy: &Policy) -> Vec<RuleSpec> {
             kind: r.target,
             severity: r.severity,
             title: r.title.clone(),
-            problem: Some(r.problem.clone()),
+            problem: r.problem.clone(),
             remediation: r.remediation.clone(),
             basis: r.basis.clone(),
         })
@@ -106,7 +106,7 @@ fn finding(spec: &RuleSpec, status: Status) -> Finding {
         severity: spec.severity,
         status,
         title: spec.title.clone(),
-        problem: spec.problem.clone(),
+        problem: Some(spec.problem.clone()),
         remediation: spec.remediation.clone(),
         basis: spec.basis.clone(),
         unknown_facts,
@@ -581,7 +581,11 @@ fn bench(out: &Path, files: u64, per_file: u64) {
                 format!("Kiểm tra số {k}: cấu hình an toàn của máy trạm"),
                 format!("Check {k}: workstation security configuration"),
             ),
-            problem: None,
+            // Real results carry the failing-state title too (as large as the title).
+            problem: Localized::new(
+                format!("Kiểm tra số {k}: cấu hình máy trạm chưa an toàn"),
+                format!("Check {k}: the workstation configuration is unsafe"),
+            ),
             remediation: Localized::new(
                 "Mở công cụ quản trị, kiểm tra cấu hình theo hướng dẫn của Sở, bật chính sách an toàn, khởi động lại dịch vụ và quét lại bằng khien để xác nhận kết quả đạt. ".repeat(2),
                 "Open the administration tool, check the configuration against the Department's guide, enable the security policy, restart the service and scan again with khien to confirm. ".repeat(2),

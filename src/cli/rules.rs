@@ -93,6 +93,12 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
             }
             let _ = writeln!(
                 out,
+                "{}: {}",
+                tr(lang, "Khi không đạt", "When it fails"),
+                r.problem.get(lang)
+            );
+            let _ = writeln!(
+                out,
                 "\n{}:\n  {}",
                 tr(lang, "Lý do", "Rationale"),
                 r.rationale.get(lang)

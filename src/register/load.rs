@@ -15,8 +15,9 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{
-    APPROVER_ROLES, Approval, Attestation, BackupCopies, FocalPoint, HOSTING_KINDS, Hosting,
-    Incident, PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report,
+    APPROVER_ROLES, Approval, Attestation, BackupCopies, DataGovernance, DataSharing,
+    DigitalSignatures, FocalPoint, HOSTING_KINDS, Hosting, IMPACT_ASSESSMENTS, Incident,
+    PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_KINDS,
     SYSTEM_STATUSES, System, UNIT_TYPES, Unit, parse_date, parse_instant,
 };
 use crate::diagnostic::Code;
@@ -305,6 +306,44 @@ struct RawUnit {
     mail_domain: Option<Spanned<String>>,
     #[serde(default)]
     dkim_selectors: Vec<String>,
+    digital_signatures: Option<RawDigitalSignatures>,
+    database_rules: Option<RawRecord>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDigitalSignatures {
+    staff: Spanned<i64>,
+    valid_certificates: Spanned<i64>,
+    attested_by: String,
+    attested_on: SpannedDate,
+    evidence: String,
+    expires: SpannedDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDataGovernance {
+    impact_assessment: Spanned<String>,
+    #[serde(default)]
+    impact_assessment_basis: String,
+    #[serde(default)]
+    protection_contact: String,
+    #[serde(default)]
+    sharing: Vec<RawSharing>,
+    attested_by: String,
+    attested_on: SpannedDate,
+    evidence: String,
+    expires: SpannedDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSharing {
+    recipient: String,
+    data: String,
+    #[serde(default)]
+    legal_basis: String,
 }
 
 #[derive(Deserialize)]
@@ -356,6 +395,7 @@ struct RawSystem {
     unit: Spanned<String>,
     owner: String,
     operator: String,
+    kind: Option<Spanned<String>>,
     #[serde(default)]
     urls: Vec<Spanned<String>>,
     hosting: RawHosting,
@@ -373,6 +413,7 @@ struct RawSystem {
     approval: Option<RawApproval>,
     #[serde(default)]
     records: RawRecords,
+    data_governance: Option<RawDataGovernance>,
 }
 
 #[derive(Deserialize)]
@@ -774,6 +815,30 @@ impl Checker {
             })
             .collect();
         let mail_domain = raw.mail_domain.as_ref().and_then(|d| self.mail_domain(d));
+        let digital_signatures = raw.digital_signatures.map(|d| {
+            let staff = self.count(&d.staff, "digital_signatures.staff");
+            let valid_certificates =
+                self.count(&d.valid_certificates, "digital_signatures.valid_certificates");
+            if valid_certificates > staff {
+                self.error(
+                    d.valid_certificates.span(),
+                    (
+                        format!("`valid_certificates` = {valid_certificates} lớn hơn `staff` = {staff}"),
+                        "ghi số cán bộ quản lý, giáo viên (staff) và số người trong đó có chứng thư số còn hiệu lực".into(),
+                    ),
+                    (
+                        format!("`valid_certificates` = {valid_certificates} is more than `staff` = {staff}"),
+                        "give the number of managers and teachers (staff) and how many of them hold a valid certificate".into(),
+                    ),
+                );
+            }
+            DigitalSignatures {
+                staff,
+                valid_certificates,
+                attestation: self.attestation(d.attested_by, &d.attested_on, d.evidence, &d.expires),
+            }
+        });
+        let database_rules = self.record(raw.database_rules, "database_rules");
         Unit {
             code,
             name: raw.name,
@@ -785,6 +850,8 @@ impl Checker {
             incidents,
             mail_domain,
             dkim_selectors: raw.dkim_selectors,
+            digital_signatures,
+            database_rules,
         }
     }
 
@@ -856,6 +923,29 @@ impl Checker {
 
     fn system(&mut self, raw: RawSystem, id: String, unit: String) -> System {
         let status = self.one_of(&raw.status, SYSTEM_STATUSES, "status");
+        let kind = match &raw.kind {
+            Some(k) => self.one_of(k, SYSTEM_KINDS, "kind"),
+            None => "other".to_string(),
+        };
+        let data_governance = raw.data_governance.map(|g| DataGovernance {
+            impact_assessment: self.one_of(
+                &g.impact_assessment,
+                IMPACT_ASSESSMENTS,
+                "data_governance.impact_assessment",
+            ),
+            impact_assessment_basis: g.impact_assessment_basis,
+            protection_contact: g.protection_contact,
+            sharing: g
+                .sharing
+                .into_iter()
+                .map(|s| DataSharing {
+                    recipient: s.recipient,
+                    data: s.data,
+                    legal_basis: s.legal_basis,
+                })
+                .collect(),
+            attestation: self.attestation(g.attested_by, &g.attested_on, g.evidence, &g.expires),
+        });
         let reach = match &raw.reach {
             Some(r) => self.one_of(r, REACHES, "reach"),
             None => "unit".to_string(),
@@ -921,6 +1011,7 @@ impl Checker {
             unit,
             owner: raw.owner,
             operator: raw.operator,
+            kind,
             urls: raw.urls.into_iter().map(Spanned::into_inner).collect(),
             hosting,
             status,
@@ -940,6 +1031,7 @@ impl Checker {
             },
             approval,
             records,
+            data_governance,
         }
     }
 }
