@@ -231,6 +231,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         stale_days: compliance::stale_days(&params),
         unregistered_files,
         persistent_history: persistent,
+        heading: config.report.clone(),
     };
     let inputs = InputsSummary {
         files_read,

@@ -54,6 +54,8 @@ pub struct ReportOptions {
     /// True when the history is kept in a database (`--db`): ages and changes then
     /// span every run; otherwise they cover this run's files only.
     pub persistent_history: bool,
+    /// The official heading from `[report]` in khien.toml, for filing.
+    pub heading: Option<crate::config::ReportHeading>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -305,6 +307,8 @@ pub struct ComplianceReport {
     pub stale_days: i64,
     /// False without `--db`: ages and changes cover this run's files only.
     pub persistent_history: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading: Option<crate::config::ReportHeading>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -782,6 +786,7 @@ pub fn build(
         register_out_of_date,
         stale_days: opts.stale_days,
         persistent_history: opts.persistent_history,
+        heading: opts.heading.clone(),
     })
 }
 

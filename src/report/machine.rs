@@ -42,6 +42,7 @@ pub fn html_of_result(doc: &ResultDocument, name: &Path, lang: Lang) -> Result<S
         stale_days: 90,
         unregistered_files: Default::default(),
         persistent_history: false,
+        heading: None,
     };
     let inputs = InputsSummary {
         files_read: 1,

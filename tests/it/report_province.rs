@@ -465,3 +465,61 @@ mod property {
         }
     }
 }
+
+#[test]
+fn an_official_heading_from_khien_toml_for_filing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("khien.toml");
+    std::fs::write(
+        &config,
+        r#"[report]
+parent_body = "UBND TỈNH LÂM ĐỒNG"
+issuer = "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+number = "125/BC-SGDĐT"
+place = "Lâm Đồng"
+date = 2026-06-04
+signer_title = "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
+signer = "Nguyễn Văn B"
+"#,
+    )
+    .unwrap();
+    let html = dir.path().join("r.html");
+    khien()
+        .arg("report")
+        .arg(round3())
+        .arg("--register")
+        .arg(repo_path("fixtures/results/register.toml"))
+        .args(["--period", "2026-H1", "--at", AT, "--config"])
+        .arg(&config)
+        .arg("-o")
+        .arg(&html)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&html).unwrap();
+    for expected in [
+        "UBND TỈNH LÂM ĐỒNG",
+        "<b>SỞ GIÁO DỤC VÀ ĐÀO TẠO</b>",
+        "Số: 125/BC-SGDĐT",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Lâm Đồng, ngày 04 tháng 06 năm 2026",
+        "<b>Nguyễn Văn B</b>",
+    ] {
+        assert!(text.contains(expected), "no `{expected}`");
+    }
+    assert!(text.find("Số: 125").unwrap() < text.find("<h1>").unwrap());
+    // A mistyped field is named with the file, never ignored.
+    std::fs::write(&config, "[report]\nissuer = \"SỞ\"\nsigner_name = \"x\"\n").unwrap();
+    let out = khien()
+        .arg("report")
+        .arg(round3())
+        .args(["--period", "2026-H1", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("khien.toml") && err.contains("signer_name"),
+        "{err}"
+    );
+}
