@@ -45,6 +45,8 @@ pub struct ReportOptions {
     pub unit: Option<String>,
     /// Days allowed to fix a failing finding, per severity (policy parameters).
     pub due_days: BTreeMap<Severity, i64>,
+    /// Month and day of the six-monthly and annual report deadlines.
+    pub report_deadlines: [(i8, i8); 2],
     pub inventory: Inventory,
     /// A unit whose newest result is older than this many days is "stale" (policy
     /// parameter `report_stale_days`).
@@ -354,6 +356,22 @@ pub fn due_days(params: &BTreeMap<String, ParamValue>) -> BTreeMap<Severity, i64
             (s, days)
         })
         .collect()
+}
+
+/// The month and day of the six-monthly and annual report deadlines: the policy
+/// parameter `register_report_deadlines` (`["06-05", "12-05"]`), valid every year.
+pub fn report_deadlines(params: &BTreeMap<String, ParamValue>) -> [(i8, i8); 2] {
+    let mut out = [(6, 5), (12, 5)];
+    if let Some(ParamValue::List(list)) = params.get("register_report_deadlines") {
+        for (slot, v) in out.iter_mut().zip(list) {
+            if let Some((m, d)) = v.split_once('-')
+                && let (Ok(m), Ok(d)) = (m.parse(), d.parse())
+            {
+                *slot = (m, d);
+            }
+        }
+    }
+    out
 }
 
 /// Days after which a unit's newest result is stale: the policy parameter
@@ -752,8 +770,12 @@ pub fn build(
         period: opts.period.to_string(),
         period_start: opts.period.start(),
         period_end: opts.period.end(),
-        report_due: opts.period.report_due().strftime("%d/%m/%Y").to_string(),
-        report_due_date: opts.period.report_due(),
+        report_due: opts
+            .period
+            .report_due_on(opts.report_deadlines)
+            .strftime("%d/%m/%Y")
+            .to_string(),
+        report_due_date: opts.period.report_due_on(opts.report_deadlines),
         evaluated_at: opts.at,
         generated_at: Timestamp::now(),
         since: opts.since,

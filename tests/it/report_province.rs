@@ -523,3 +523,56 @@ signer = "Nguyễn Văn B"
         "{err}"
     );
 }
+
+/// `khien scan register` of `register` at `at`: the status of REG-RPT-001 per unit.
+fn report_rule(register: &Path, at: &str) -> std::collections::BTreeMap<String, String> {
+    let out = khien()
+        .args(["scan", "register"])
+        .arg(register)
+        .args(["--format", "json", "--at", at])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| {
+            let id = t["target"]["id"].as_str().unwrap().to_string();
+            t["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["rule"] == "REG-RPT-001")
+                .map(move |f| (id.clone(), f["status"].as_str().unwrap().to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn report_deadlines_recur_every_year_and_before_means_the_day_before() {
+    let example = repo_path("fixtures/register/lam-dong.toml");
+    // 2026: the school that sent its six-monthly report on 04/6 is on time.
+    let y2026 = report_rule(&example, "2026-11-23T08:00:00+07:00");
+    assert_eq!(y2026["unit:THCS-LTV-01"], "pass");
+    assert_eq!(y2026["unit:TH-HB-01"], "pass");
+    assert_eq!(y2026["unit:THPT-BL-01"], "fail");
+    // "Before 05/6" is 04/6 at the latest: sent on 05/6 is late.
+    let dir = tempfile::tempdir().unwrap();
+    let late = dir.path().join("late.toml");
+    let text = std::fs::read_to_string(&example)
+        .unwrap()
+        .replace("submitted = 2026-06-04", "submitted = 2026-06-05");
+    std::fs::write(&late, text).unwrap();
+    assert_eq!(
+        report_rule(&late, "2026-11-23T08:00:00+07:00")["unit:THCS-LTV-01"],
+        "fail"
+    );
+    // The same deadline in 2031, with no 2031 report recorded: due again.
+    let y2031 = report_rule(&example, "2031-06-06T08:00:00+07:00");
+    assert_eq!(y2031["unit:TH-HB-01"], "fail");
+    // On the deadline day itself nothing is due yet (and 05/12/2025 is before the
+    // plan's first year, register_report_deadlines_from).
+    let on_the_day = report_rule(&example, "2026-06-05T08:00:00+07:00");
+    assert_eq!(on_the_day["unit:THPT-BL-01"], "pass");
+}
