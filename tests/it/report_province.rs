@@ -576,3 +576,44 @@ fn report_deadlines_recur_every_year_and_before_means_the_day_before() {
     let on_the_day = report_rule(&example, "2026-06-05T08:00:00+07:00");
     assert_eq!(on_the_day["unit:THPT-BL-01"], "pass");
 }
+
+#[test]
+fn stale_data_follows_the_policy_parameter() {
+    // Round 3 was scanned 18–21/05/2026; at 30/09/2026 that is 132 days or more.
+    let run = |extra: &[&str]| {
+        let out = khien()
+            .arg("report")
+            .arg(round3())
+            .arg("--register")
+            .arg(repo_path("fixtures/results/register.toml"))
+            .args([
+                "--period",
+                "2026",
+                "--at",
+                "2026-09-30T00:00:00Z",
+                "--format",
+                "json",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let r = run(&[]);
+    assert_eq!(r["stale_days"], 90);
+    // Every unit that sent results is stale; the two that sent none are "not reporting".
+    assert_eq!(r["stale"].as_array().unwrap().len(), 12);
+    assert_eq!(r["not_reporting"], json!(["LD-SO", "LD-TH-013"]));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("khien.toml");
+    std::fs::write(&config, "[params]\nreport_stale_days = 150\n").unwrap();
+    let r = run(&["--config", config.to_str().unwrap()]);
+    assert_eq!(r["stale_days"], 150);
+    // 30/09 − 150 days = 03/05: none of the May scans is older.
+    assert_eq!(r["stale"], json!([]));
+}
