@@ -617,3 +617,51 @@ fn stale_data_follows_the_policy_parameter() {
     // 30/09 − 150 days = 03/05: none of the May scans is older.
     assert_eq!(r["stale"], json!([]));
 }
+
+#[test]
+fn k18_comes_from_the_registers_incidents() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |period: &str, at: &str| {
+        let out = khien()
+            .arg("report")
+            .arg(dir.path())
+            .arg("--register")
+            .arg(repo_path("fixtures/register/lam-dong.toml"))
+            .args(["--period", period, "--at", at, "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    // Two incidents in 2026: the Department's reported after 1 h 40, THPT-BL-01's after
+    // three days (late).
+    let r = run("2026", "2026-11-30T00:00:00Z");
+    let k18 = province(&r, "K18");
+    assert_eq!(
+        (
+            k18["pass"].as_u64(),
+            k18["fail"].as_u64(),
+            k18["denominator"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
+    assert!(close(&k18["pct"], 50.0));
+    assert_eq!(k18["meets_target"], false);
+    // None in the first half: no data, not 100%.
+    let r = run("2026-H1", "2026-06-30T00:00:00Z");
+    let k18 = province(&r, "K18");
+    assert_eq!(k18["no_data"], true);
+    assert!(k18["meets_target"].is_null());
+    // What is still not measured says what data would measure it.
+    let codes: Vec<&str> = r["not_measured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["K09", "K19", "K20", "K21–K22", "K23", "K25"]);
+}
