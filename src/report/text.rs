@@ -217,6 +217,9 @@ fn wrap(text: &str, first: &str, rest: &str, width: usize) -> String {
     let o = textwrap::Options::new(width.max(40))
         .initial_indent(first)
         .subsequent_indent(rest)
+        // Only at spaces: paths, versions and rule codes (HOST-LEG-003) stay whole.
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .break_words(false);
     textwrap::fill(text, o)
 }
@@ -586,6 +589,11 @@ fn field_label(key: &str, lang: Lang) -> String {
             "backups found on the machine",
         ),
         ("file_count", "số tệp", "files"),
+        (
+            "total_bytes",
+            "tổng dung lượng (byte)",
+            "total size (bytes)",
+        ),
         ("newest_modified_at", "bản mới nhất lúc", "newest at"),
         ("newest_file", "tệp mới nhất", "newest file"),
         (
@@ -817,5 +825,50 @@ mod tests {
     #[test]
     fn control_characters_are_neutralised() {
         assert_eq!(sanitize("a\u{1b}[31mb"), "a�[31mb");
+    }
+
+    #[test]
+    fn only_this_platforms_steps() {
+        let r = "Bật cập nhật tự động.\nTrên Windows: Settings → Windows Update.\nTrên Debian/Ubuntu: sudo apt upgrade.";
+        assert_eq!(
+            steps_for(r, "linux"),
+            [
+                "Bật cập nhật tự động.",
+                "Trên Debian/Ubuntu: sudo apt upgrade."
+            ]
+        );
+        assert_eq!(steps_for(r, "windows").len(), 2);
+        // No step for this platform: every step is shown rather than none.
+        assert_eq!(steps_for("Windows: gpedit.msc → ...", "linux").len(), 1);
+    }
+
+    #[test]
+    fn unknown_accounts_are_named_and_os_errors_translated() {
+        let ev = vec![crate::findings::Evidence {
+            fact: "host.accounts.users".into(),
+            value: serde_json::json!([{"name": "admin"}, {"name": "thuy"}]),
+        }];
+        assert_eq!(
+            fact_label_named("host.accounts.users[1].password_set", &ev, Lang::Vi),
+            "có mật khẩu (\"thuy\")"
+        );
+        assert_eq!(
+            fact_label_named("host.disks[0].free", &ev, Lang::En),
+            "free"
+        );
+        let u = Unknown::new(
+            ReasonCode::NeedsAdmin,
+            "/etc/shadow: Permission denied (os error 13)",
+        );
+        assert_eq!(
+            reason_text(&u, Lang::Vi),
+            "cần quyền quản trị (Administrator/root) (/etc/shadow: không có quyền đọc)"
+        );
+    }
+
+    #[test]
+    fn times_are_local_without_nanoseconds() {
+        let t: jiff::Timestamp = "2026-11-23T05:51:51.759666571Z".parse().unwrap();
+        assert_eq!(local_time(t), "23/11/2026 12:51:51 (GMT+7)");
     }
 }

@@ -7,6 +7,7 @@ mod support;
 mod cli_host;
 mod engine_fixtures;
 mod host_rules;
+mod host_text;
 mod pdata_corpus;
 mod pdata_crawl;
 mod pdata_host;
