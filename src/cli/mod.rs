@@ -1,6 +1,7 @@
 //! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
+mod init;
 mod pdata;
 mod register;
 
@@ -73,6 +74,8 @@ pub enum Command {
 
     /// Compliance-debt report from result documents (HTML, XLSX, CSV, JSON).
     Report(report_cmd::ReportArgs),
+    /// Write the unit's khien.toml (unit code checked against the register).
+    Init(init::InitArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -157,6 +160,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Pdata(cmd) => pdata::run(&cli, cmd),
 
         Command::Report(args) => report_cmd::run(&cli, args),
+        Command::Init(args) => init::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -277,7 +281,15 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
         write_json(path, &raw)?;
     }
     let result = evaluate(&policy, &config, &[doc], None);
-    emit_with(cli.lang, &args.out, &result, Some(&policy))
+    let code = emit_with(cli.lang, &args.out, &result, Some(&policy))?;
+    // A report on the screen only: say how to make the Department's file.
+    if args.out.output.is_none() && matches!(args.out.format, Format::Text) {
+        eprint!(
+            "{}",
+            report::text::scan_host_footer(result.unit.as_ref(), cli.lang)
+        );
+    }
+    Ok(code)
 }
 
 /// Writes `value` as pretty JSON to `path`, whole or not at all.

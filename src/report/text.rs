@@ -212,6 +212,37 @@ pub fn render_with(doc: &ResultDocument, lang: Lang, opts: &TextOptions) -> Stri
     out
 }
 
+/// What a plain `khien scan host` ends with: how to make the result file for the
+/// Department, and a warning when no unit is set (its results would count for none).
+pub fn scan_host_footer(unit: Option<&crate::facts::UnitRef>, lang: Lang) -> String {
+    let mut out = String::new();
+    let file = match unit {
+        Some(u) => format!("ket-qua-{}.json", u.code),
+        None => "ket-qua.json".to_string(),
+    };
+    if unit.is_none() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            tr(
+                lang,
+                "Chú ý: chưa khai báo đơn vị (không tìm thấy khien.toml), kết quả chỉ mang tên máy và Sở không tính được cho trường. Tạo tệp cấu hình bằng: khien init --unit-code MÃ-ĐƠN-VỊ (mã theo sổ đăng ký của Sở).",
+                "Note: no unit is set (no khien.toml found): the result carries only the machine's name and the Department cannot count it for your school. Create the configuration with: khien init --unit-code UNIT-CODE (the code in the Department's register).",
+            )
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} khien scan host --format json --output {file}",
+        tr(
+            lang,
+            "Kết quả trên chỉ hiện trên màn hình. Để tạo tệp kết quả gửi Sở, chạy:",
+            "The results above are on the screen only. To make the result file for the Department, run:",
+        )
+    );
+    out
+}
+
 /// Wraps `text` to `width`, the first line after `first`, the others after `rest`.
 fn wrap(text: &str, first: &str, rest: &str, width: usize) -> String {
     let o = textwrap::Options::new(width.max(40))
