@@ -1,6 +1,7 @@
 //! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
+mod init;
 mod mail;
 mod pdata;
 mod register;
@@ -88,6 +89,8 @@ pub enum Command {
     /// (started by khien itself, see `pdata::isolate`).
     #[command(name = "__extract", hide = true)]
     Extract(crate::pdata::isolate::ExtractArgs),
+    /// Write the unit's khien.toml (unit code checked against the register).
+    Init(init::InitArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -194,6 +197,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
         Command::Report(args) => report_cmd::run(&cli, args),
         Command::Extract(args) => Ok(crate::pdata::isolate::child_main(args)),
+        Command::Init(args) => init::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -287,7 +291,16 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
     let result = Engine::new(&policy, &config)
         .with_waivers(waivers.as_ref())
         .evaluate(&[doc], None);
-    emit(cli.lang, &args.out, result)
+    let unit = result.unit.clone();
+    let code = emit(cli.lang, &args.out, result)?;
+    // A report on the screen only: say how to make the Department's file.
+    if args.out.output.is_none() && matches!(args.out.format, Format::Text) {
+        eprint!(
+            "{}",
+            crate::report::text::scan_host_footer(unit.as_ref(), cli.lang)
+        );
+    }
+    Ok(code)
 }
 
 fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {

@@ -44,6 +44,8 @@ pub struct HostFacts {
     pub screen_lock: ScreenLockFacts,
     pub encryption: EncryptionFacts,
     pub time_sync: TimeSyncFacts,
+    #[serde(default = "logging_not_collected")]
+    pub logging: LoggingFacts,
 
     /// Citizen ID numbers in configured and shared folders (rule H15).
     pub personal_data: super::pdata::PersonalDataFacts,

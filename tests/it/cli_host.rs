@@ -284,3 +284,105 @@ fn raw_out_is_refused_outside_windows() {
     assert!(out.stdout.is_empty(), "no scan ran");
     assert!(!raw.exists());
 }
+
+#[test]
+fn the_shipped_example_configuration_is_valid() {
+    let example = root().join("khien.toml.example");
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts.json");
+    // A config that does not load stops the scan with exit code 2.
+    khien()
+        .args(["scan", "host", "--format", "json", "--config"])
+        .arg(&example)
+        .arg("--facts-out")
+        .arg(&facts)
+        .assert()
+        .code(predicates::ord::lt(2));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&facts).unwrap()).unwrap();
+    assert_eq!(doc["target"]["unit"]["code"], "THPT-BL-01");
+    assert_eq!(doc["facts"]["role"], "staff");
+}
+
+#[test]
+fn init_writes_a_configuration_checked_against_the_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let register = root().join("fixtures/register/lam-dong.toml");
+    let out = dir.path().join("khien.toml");
+    // A code the register does not have: refused, nothing written.
+    let bad = khien()
+        .current_dir(dir.path())
+        .args(["init", "--unit-code", "THPT-XX-99", "--register"])
+        .arg(&register)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("THPT-XX-99"));
+    assert!(!out.exists());
+    // A registered code: its name comes from the register.
+    khien()
+        .current_dir(dir.path())
+        .args([
+            "init",
+            "--unit-code",
+            "SO-GDDT",
+            "--role",
+            "server",
+            "--register",
+        ])
+        .arg(&register)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("Sở Giáo dục và Đào tạo Lâm Đồng"), "{text}");
+    assert!(text.contains("role = \"server\""), "{text}");
+    // Not overwritten without --force.
+    khien()
+        .current_dir(dir.path())
+        .args(["init", "--unit-code", "SO-GDDT"])
+        .assert()
+        .code(2);
+    // The written file is what scan host reads by default in the working folder.
+    let facts = dir.path().join("facts.json");
+    khien()
+        .current_dir(dir.path())
+        .args(["scan", "host", "--format", "json", "--facts-out"])
+        .arg(&facts)
+        .assert()
+        .code(predicates::ord::lt(2));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&facts).unwrap()).unwrap();
+    assert_eq!(doc["target"]["unit"]["code"], "SO-GDDT");
+    assert_eq!(doc["facts"]["role"], "server");
+}
+
+#[test]
+fn plain_scan_says_how_to_make_the_departments_file_and_warns_without_a_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = khien()
+        .current_dir(dir.path())
+        .args(["scan", "host"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("chưa khai báo đơn vị"), "{err}");
+    assert!(err.contains("khien init --unit-code"), "{err}");
+    assert!(
+        err.contains("khien scan host --format json --output ket-qua.json"),
+        "{err}"
+    );
+    // Writing the file itself: no such advice.
+    let out = khien()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "host",
+            "--format",
+            "json",
+            "--output",
+            "ket-qua.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("ket-qua.json"));
+}

@@ -253,3 +253,43 @@ fn the_role_comes_from_khien_toml_into_the_facts() {
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(doc["facts"]["role"], "lab");
 }
+
+#[test]
+fn logs_lost_at_restart_fail_log_001_and_a_small_windows_security_log_too() {
+    let volatile = |persistent: bool| {
+        evaluate(move |facts| {
+            facts["logging"] = serde_json::json!({
+                "persistent": persistent,
+                "security_log_max_bytes": {"$unknown": {"reason": "unsupported"}},
+                "last_time_sync_at": "2026-11-22T23:00:00Z",
+                "source": "journald Storage=auto"
+            });
+        })
+    };
+    assert_eq!(volatile(false)["HOST-LOG-001"].status, Status::Fail);
+    assert_eq!(volatile(true)["HOST-LOG-001"].status, Status::Pass);
+
+    let windows = |file: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/windows")
+            .join(file);
+        let snap: khien::collect::host::platform::windows_parse::snapshot::Snapshot =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let facts = khien::collect::host::platform::windows_parse::snapshot::host_facts(
+            &snap,
+            khien::facts::Fact::known(vec![]),
+        );
+        let facts = serde_json::to_value(facts).unwrap();
+        evaluate(move |f| *f = facts)
+    };
+    // Windows' default 20 MB Security log (constructed, documented value).
+    assert_eq!(
+        windows("defender-on.json")["HOST-LOG-001"].status,
+        Status::Fail
+    );
+    // 192 MB set by Group Policy.
+    assert_eq!(
+        windows("server-2019-no-security-center.json")["HOST-LOG-001"].status,
+        Status::Pass
+    );
+}

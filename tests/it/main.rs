@@ -9,6 +9,7 @@ mod diagnostics;
 mod engine_fixtures;
 mod engine_output;
 mod host_rules;
+mod host_text;
 mod hostile_documents;
 mod hostile_output;
 mod mail_scan;

@@ -7,6 +7,7 @@ pub mod backup_discovery;
 pub mod clamav;
 pub mod lifecycle;
 pub mod linux_av;
+pub mod logging;
 pub mod platform;
 pub mod posture;
 
@@ -85,6 +86,7 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         screen_lock: posture.screen_lock,
         encryption: posture.encryption,
         time_sync: posture.time_sync,
+        logging: posture.logging,
 
         personal_data: crate::pdata::collect_host(
             &opts.config.personal_data,

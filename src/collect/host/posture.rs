@@ -21,6 +21,7 @@ pub struct Posture {
     pub encryption: EncryptionFacts,
     pub time_sync: TimeSyncFacts,
     pub management: AvManagementFacts,
+    pub logging: crate::facts::host::LoggingFacts,
     /// Backups set up without being declared (see `backup_discovery`).
     pub discovered_backups: Fact<Vec<crate::facts::host::DiscoveredBackup>>,
 }
@@ -95,6 +96,12 @@ impl Posture {
                 defender_policy_managed: u(reason, detail),
             },
             discovered_backups: u(reason, detail),
+            logging: crate::facts::host::LoggingFacts {
+                persistent: u(reason, detail),
+                security_log_max_bytes: u(reason, detail),
+                last_time_sync_at: u(reason, detail),
+                source: String::new(),
+            },
             time_sync: TimeSyncFacts {
                 synchronized: u(reason, detail),
                 services: u(reason, detail),

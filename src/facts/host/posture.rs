@@ -237,3 +237,29 @@ pub struct AvManagementFacts {
     /// Defender` has values).
     pub defender_policy_managed: Fact<bool>,
 }
+
+/// System logs kept for investigating an incident (H17).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LoggingFacts {
+    /// Logs survive a restart: journald's storage is persistent, or a syslog
+    /// daemon writes to /var/log (Linux); always on Windows.
+    pub persistent: Fact<bool>,
+    /// Windows: the Security event log's maximum size, in bytes.
+    pub security_log_max_bytes: Fact<u64>,
+    /// When the clock was last synchronised successfully, where the OS records it
+    /// (systemd-timesyncd).
+    #[schemars(with = "Fact<String>")]
+    pub last_time_sync_at: Fact<Timestamp>,
+    /// How it was read.
+    pub source: String,
+}
+
+/// A fact document written before `logging` existed.
+pub fn logging_not_collected() -> LoggingFacts {
+    LoggingFacts {
+        persistent: not_collected(),
+        security_log_max_bytes: not_collected(),
+        last_time_sync_at: not_collected(),
+        source: String::new(),
+    }
+}

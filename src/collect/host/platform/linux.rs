@@ -67,6 +67,7 @@ pub fn posture(processes: &Fact<Vec<String>>, listening: &Fact<Vec<ListeningPort
             defender_policy_managed: Fact::known(false),
         },
         time_sync: timesync::collect(processes),
+        logging: crate::collect::host::logging::linux(Path::new("/")),
         discovered_backups: crate::collect::host::backup_discovery::linux(
             Path::new("/"),
             processes,

@@ -226,6 +226,7 @@ pub fn interpret(s: &Snapshot) -> WindowsFacts {
             defender_for_endpoint_onboarded: Fact::known(mde),
             defender_policy_managed: Fact::known(managed),
         },
+        logging: crate::collect::host::logging::windows(reg),
         discovered_backups: {
             let scheduled = reg.contains_key(system::WINDOWS_BACKUP_SCHEDULE);
             match s.rows(query::SERVICES) {
@@ -293,6 +294,7 @@ pub fn host_facts(s: &Snapshot, processes: Fact<Vec<String>>) -> crate::facts::h
         legacy: w.posture.legacy,
         screen_lock: w.posture.screen_lock,
         time_sync: w.posture.time_sync,
+        logging: w.posture.logging,
         encryption: w.posture.encryption,
         // Snapshots hold no share list and no folder is configured for them.
         personal_data: crate::facts::pdata::PersonalDataFacts {

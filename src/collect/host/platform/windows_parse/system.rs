@@ -77,6 +77,8 @@ pub fn registry_keys() -> Vec<String> {
         W32TIME_PARAMETERS,
         W32TIME_POLICY,
         WINDOWS_BACKUP_SCHEDULE,
+        crate::collect::host::logging::SECURITY_LOG,
+        crate::collect::host::logging::SECURITY_LOG_POLICY,
     ]
     .iter()
     .map(|k| k.to_string())
