@@ -5,6 +5,7 @@
 mod support;
 
 mod cli_host;
+mod diagnostics;
 mod engine_fixtures;
 mod engine_output;
 mod host_rules;
@@ -24,6 +25,7 @@ mod report_history;
 mod report_province;
 mod rules_cases;
 mod rules_doc;
+mod rules_register_coverage;
 mod rules_registry;
 mod schemas;
 mod web_cli;

@@ -135,3 +135,26 @@ fn rules_facts_descriptions_are_whole_sentences() {
         "{description}"
     );
 }
+
+/// `rules show` names the failing state beside the title.
+#[test]
+fn rules_show_gives_the_failing_state() {
+    let out = khien()
+        .args(["rules", "show", "HOST-ACC-001"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Khi không đạt: Tài khoản Guest đang bật"),
+        "{text}"
+    );
+    let out = khien()
+        .args(["--lang", "en", "rules", "show", "HOST-ACC-001"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("When it fails: The Guest account is enabled"),
+        "{text}"
+    );
+}
