@@ -83,7 +83,8 @@ pid {p}/nginx.pid;
 worker_processes 1;
 events {{ worker_connections 256; }}
 http {{
-  access_log off;
+  log_format proto '$connection $server_port $server_protocol $request_uri';
+  access_log {p}/access.log proto;
   client_body_temp_path {p}/body;
   proxy_temp_path {p}/proxy;
   fastcgi_temp_path {p}/fastcgi;
@@ -94,7 +95,7 @@ http {{
     return 301 https://$host:{https_port}$request_uri;
   }}
   server {{
-    listen 127.0.0.1:{https_port} ssl;
+    listen 127.0.0.1:{https_port} ssl http2;
     ssl_certificate {p}/cert.pem;
     ssl_certificate_key {p}/key.pem;
     root {root};
@@ -183,4 +184,22 @@ http {{
     assert_eq!(products[0]["version"], "4.4");
     // No dated end of life for NukeViet in the table: nothing to fail on.
     assert_eq!(status(&doc, &site, "WEB-SW-001"), "pass");
+
+    // nginx offers HTTP/2: every HTTPS request of the site went over it, on one
+    // connection (the home page once).
+    let log = std::fs::read_to_string(prefix.join("access.log")).unwrap();
+    let https: Vec<&str> = log
+        .lines()
+        .filter(|l| l.split(' ').nth(1) == Some(&https_port.to_string()[..]))
+        .collect();
+    assert!(https.len() >= 20, "{log}");
+    assert!(https.iter().all(|l| l.contains(" HTTP/2.0 ")), "{log}");
+    let connections: std::collections::BTreeSet<&str> =
+        https.iter().filter_map(|l| l.split(' ').next()).collect();
+    assert_eq!(connections.len(), 1, "{log}");
+    assert_eq!(
+        https.iter().filter(|l| l.ends_with(" /")).count(),
+        1,
+        "{log}"
+    );
 }

@@ -6,7 +6,8 @@
 //! websites) reuses [`SiteFetcher::get`] with its own [`FetchLimits`].
 //!
 //! Connections are kept alive and reused for every request of a site (at most
-//! [`SITE_CONNECTIONS`] at once), and the per-IP rate limit counts new
+//! [`SITE_CONNECTIONS`] at once; HTTP/2 when the server offers it in ALPN, then
+//! every request shares one connection), and the per-IP rate limit counts new
 //! connections, not requests: many school sites share one hosting server, and
 //! politeness there is about connections.
 
@@ -186,7 +187,6 @@ impl SiteFetcher {
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
-            .http1_only()
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.request_timeout)
             .pool_max_idle_per_host(SITE_CONNECTIONS)

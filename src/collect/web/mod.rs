@@ -84,7 +84,7 @@ impl Scanner {
     pub fn new(options: WebScanOptions) -> Result<Self, String> {
         let provider = tls::provider();
         let roots = Arc::new(tls::root_store(options.extra_ca_pem.as_deref())?);
-        let http_tls = rustls::ClientConfig::builder_with_provider(provider.clone())
+        let mut http_tls = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| e.to_string())?
             .dangerous()
@@ -92,6 +92,9 @@ impl Scanner {
                 provider.clone(),
             )))
             .with_no_client_auth();
+        // HTTP/2 where the server offers it: all of a site's requests then share
+        // one connection (reqwest leaves a preconfigured TLS config's ALPN as is).
+        http_tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let limiter = Arc::new(IpLimiter::new(
             options.per_ip_connections,
             options.per_ip_rate,

@@ -219,6 +219,7 @@ pub fn verify_chain(
     let Some((leaf, intermediates)) = chain.split_first() else {
         return Verification::invalid("other", "no certificate");
     };
+    let roots_for_path = roots.clone();
     let verifier = match WebPkiServerVerifier::builder_with_provider(roots, provider).build() {
         Ok(v) => v,
         Err(e) => return Verification::invalid("other", &e.to_string()),
@@ -227,6 +228,8 @@ pub fn verify_chain(
         return Verification::invalid("wrong_name", &format!("not a server name: {host}"));
     };
     let infos: Vec<Option<CertificateInfo>> = chain.iter().map(|c| parse_certificate(c)).collect();
+    let path = path_in_chain(chain, &roots_for_path);
+    let weakness = |infos: &[Option<CertificateInfo>]| weakness(infos, &path);
     match verifier.verify_server_cert(leaf, intermediates, &name, &[], now) {
         Ok(_) => match weakness(&infos) {
             Some((reason, index, detail)) => {
@@ -287,12 +290,60 @@ pub fn verify_chain(
 const MIN_RSA_BITS: u64 = 2048;
 const MIN_EC_BITS: u64 = 256;
 
-/// The first weak key or weak signature in the chain sent, as (reason, index,
-/// detail). A self-signed certificate's own signature is not judged: trust in a
-/// root does not rest on it.
-fn weakness(infos: &[Option<CertificateInfo>]) -> Option<(&'static str, usize, String)> {
-    for (i, info) in infos.iter().enumerate() {
-        let Some(c) = info else { continue };
+/// The certificates of the chain sent that lead from the leaf to a trust anchor:
+/// each next one is the issuer of the previous (by name), and the walk stops at a
+/// certificate issued by a root of the store (or self-signed). Extra certificates
+/// a server appends (old cross-signs) are not on it and are not judged, as
+/// browsers do not use them.
+fn path_in_chain(chain: &[CertificateDer<'static>], roots: &RootCertStore) -> Vec<usize> {
+    let parsed: Vec<Option<(Vec<u8>, Vec<u8>)>> = chain
+        .iter()
+        .map(|c| {
+            X509Certificate::from_der(c)
+                .ok()
+                .map(|(_, x)| (x.subject().as_raw().to_vec(), x.issuer().as_raw().to_vec()))
+        })
+        .collect();
+    // A trust anchor's subject is the Name's content, without its SEQUENCE header.
+    let anchored = |issuer: &[u8]| {
+        roots.roots.iter().any(|ta| {
+            let s: &[u8] = ta.subject.as_ref();
+            issuer == s
+                || (issuer.len() > s.len() && issuer.len() - s.len() <= 4 && issuer.ends_with(s))
+        })
+    };
+    let mut path = vec![0];
+    let mut current = 0;
+    while let Some(Some((subject, issuer))) = parsed.get(current) {
+        if subject == issuer || anchored(issuer) || path.len() > chain.len() {
+            break;
+        }
+        let next = parsed
+            .iter()
+            .enumerate()
+            .position(|(i, p)| !path.contains(&i) && p.as_ref().is_some_and(|(s, _)| s == issuer));
+        match next {
+            Some(i) => {
+                path.push(i);
+                current = i;
+            }
+            None => break,
+        }
+    }
+    path
+}
+
+/// The first weak key or weak signature on `path` (indices into the chain sent),
+/// as (reason, index, detail). A self-signed certificate's own signature is not
+/// judged: trust in a root does not rest on it.
+fn weakness(
+    infos: &[Option<CertificateInfo>],
+    path: &[usize],
+) -> Option<(&'static str, usize, String)> {
+    for &i in path {
+        let Some(Some(c)) = infos.get(i) else {
+            continue;
+        };
         let weak_key = match c.key_type.as_str() {
             "rsa" => c.key_bits < MIN_RSA_BITS,
             "ec" => c.key_bits < MIN_EC_BITS,
@@ -457,4 +508,42 @@ pub fn parse_certificate(der: &[u8]) -> Option<CertificateInfo> {
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
         has_issuer_url,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+
+    fn ca(
+        name: &str,
+        issuer: Option<(&CertificateParams, &KeyPair)>,
+    ) -> (CertificateParams, KeyPair, CertificateDer<'static>) {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let key = KeyPair::generate().unwrap();
+        let cert = match issuer {
+            Some((p, k)) => params.signed_by(&key, &Issuer::from_params(p, k)).unwrap(),
+            None => params.self_signed(&key).unwrap(),
+        };
+        (params, key, cert.der().clone())
+    }
+
+    #[test]
+    fn path_stops_at_the_trusted_root_and_skips_extras() {
+        let (rp, rk, root) = ca("root", None);
+        let (ip, ik, inter) = ca("inter", Some((&rp, &rk)));
+        let (_, _, leaf) = ca("leaf", Some((&ip, &ik)));
+        let (_, _, stray) = ca("stray", None);
+        let mut store = RootCertStore::empty();
+        store.add(root.clone()).unwrap();
+        // leaf, inter, a stray certificate, the root itself appended.
+        let chain = vec![leaf, inter, stray, root];
+        assert_eq!(path_in_chain(&chain, &store), [0, 1]);
+        // Without the root in the store the walk goes on to the root sent.
+        assert_eq!(path_in_chain(&chain, &RootCertStore::empty()), [0, 1, 3]);
+    }
 }
