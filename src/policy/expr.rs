@@ -85,7 +85,7 @@ pub struct ExprEnv {
     env: Arc<Env>,
     /// Each target kind's fact schema, generated once: generating it per rule made
     /// loading a large policy slow (16,000 rules took minutes in a debug build).
-    schemas: [std::sync::OnceLock<serde_json::Value>; 3],
+    schemas: std::sync::Mutex<Vec<(TargetKind, Arc<serde_json::Value>)>>,
 }
 
 impl Default for ExprEnv {
@@ -176,6 +176,20 @@ impl ExprEnv {
         self.compile_here(source, kind, params)
     }
 
+    /// `kind`'s fact schema, generated on first use.
+    fn schema(&self, kind: TargetKind) -> Arc<serde_json::Value> {
+        let mut cache = self
+            .schemas
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, s)) = cache.iter().find(|(k, _)| *k == kind) {
+            return s.clone();
+        }
+        let schema = Arc::new(kind.fact_schema());
+        cache.push((kind, schema.clone()));
+        schema
+    }
+
     fn compile_here(
         &self,
         source: &str,
@@ -192,16 +206,11 @@ impl ExprEnv {
                 })
                 .collect::<Vec<_>>()
         })?;
-        let slot = match kind {
-            TargetKind::Host => 0,
-            TargetKind::Register => 1,
-            TargetKind::Web => 2,
-        };
-        let schema = self.schemas[slot].get_or_init(|| kind.fact_schema());
+        let schema = self.schema(kind);
         let mut checker = Checker {
             program: &program,
             root_name: kind.root_variable(),
-            root: FactShape::new(schema),
+            root: FactShape::new(&schema),
             params,
             errors: Vec::new(),
             paths: BTreeSet::new(),
