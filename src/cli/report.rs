@@ -154,7 +154,8 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     let (tx, rx) = mpsc::sync_channel(32);
     let reader = std::thread::spawn(move || {
         let mut errors: Vec<InputError> = Vec::new();
-        let mut reader = input::ResultReader::default();
+        // Results dated after the report's time and the clock are refused.
+        let mut reader = input::ResultReader::with_clock(Timestamp::now().max(at));
         for f in files {
             match reader.read_file(&f, lang) {
                 Ok(doc) => {

@@ -7,6 +7,7 @@ mod support;
 mod cli_host;
 mod engine_fixtures;
 mod hostile_documents;
+mod hostile_ingest;
 mod hostile_output;
 mod hostile_paths;
 mod hostile_policy;
