@@ -297,9 +297,11 @@ impl ResultReader {
                 t.collected_at,
                 lang,
             )?;
-            // A result speaks for one unit: a target of another unit under its
-            // header is a file that cannot be trusted to say whose machines it holds.
-            if let (Some(doc), Some(own)) = (&doc_unit, &t.target.unit)
+            // A school machine's result speaks for its unit: a host of another unit
+            // under its header is a file that cannot be trusted to say whose machines
+            // it holds. (The Department's register and web results cover every unit.)
+            if t.target.kind == "host"
+                && let (Some(doc), Some(own)) = (&doc_unit, &t.target.unit)
                 && doc.code.trim() != own.code.trim()
             {
                 return Err(error(
