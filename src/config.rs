@@ -112,7 +112,7 @@ impl LocalConfig {
     pub fn load(path: &Path, policy: &Policy) -> Result<LocalConfig, Diagnostics> {
         let mut diags = Diagnostics::default();
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::io::read_bounded_text(path, crate::io::MAX_CONFIG_BYTES) {
             Ok(t) => t,
             Err(e) => {
                 let f = diags.add_file(SourceFile::new(name, ""));

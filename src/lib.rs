@@ -15,6 +15,7 @@ pub mod facts;
 pub mod findings;
 pub mod history;
 pub mod i18n;
+pub mod io;
 pub mod pdata;
 pub mod policy;
 pub mod register;

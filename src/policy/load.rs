@@ -57,7 +57,7 @@ pub fn load_paths(paths: &[impl AsRef<Path>]) -> Result<Policy, Diagnostics> {
             );
         }
         for file in files {
-            match std::fs::read_to_string(&file) {
+            match crate::io::read_bounded_text(&file, crate::io::MAX_POLICY_BYTES) {
                 Ok(text) => sources.push(SourceFile::new(file.display().to_string(), text)),
                 Err(e) => {
                     let f = diags.add_file(SourceFile::new(file.display().to_string(), ""));

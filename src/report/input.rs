@@ -190,25 +190,24 @@ pub fn parse_result(path: &Path, bytes: &[u8], lang: Lang) -> Result<ResultInput
 impl ResultReader {
     /// Reads one result document.
     pub fn read_file(&mut self, path: &Path, lang: Lang) -> Result<ResultInput, InputError> {
-        let file = std::fs::File::open(path).map_err(|e| error(path, e.to_string()))?;
-        let mut bytes = Vec::new();
-        file.take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| error(path, e.to_string()))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(error(
-                path,
-                format!(
-                    "{} {} MB",
-                    tr(
-                        lang,
-                        "tệp quá lớn cho một tài liệu kết quả, bỏ qua; giới hạn",
-                        "file too large for a result document, skipped; the limit is"
+        let bytes = match crate::io::read_bounded_bytes(path, MAX_FILE_BYTES) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                return Err(error(
+                    path,
+                    format!(
+                        "{} {} MB",
+                        tr(
+                            lang,
+                            "tệp quá lớn cho một tài liệu kết quả, bỏ qua; giới hạn",
+                            "file too large for a result document, skipped; the limit is"
+                        ),
+                        MAX_FILE_BYTES / (1024 * 1024)
                     ),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-            ));
-        }
+                ));
+            }
+            Err(e) => return Err(error(path, e.to_string())),
+        };
         self.parse(path, &bytes, lang)
     }
 

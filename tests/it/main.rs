@@ -8,6 +8,7 @@ mod cli_host;
 mod engine_fixtures;
 mod hostile_documents;
 mod hostile_ingest;
+mod hostile_inputs;
 mod hostile_output;
 mod hostile_paths;
 mod hostile_policy;
