@@ -41,7 +41,7 @@ fn devices_and_fifos_are_refused_where_a_file_is_expected() {
         refused(&["scan", "host", "--config"], path, "not a regular file");
         refused(&["rules", "check"], path, "not a regular file");
         refused(&["scan", "register"], path, "not a regular file");
-        refused(&["eval"], path, "not a regular file");
+        refused(&["eval", "--facts"], path, "not a regular file");
     }
 }
 
