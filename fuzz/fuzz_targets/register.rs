@@ -3,8 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    let _ = khien::register::parse(
-        khien::policy::SourceFile::new("fuzz-register.toml", text),
-        khien::i18n::Lang::En,
-    );
+    let _ = khien::register::parse(khien::policy::SourceFile::new("fuzz-register.toml", text));
 });

@@ -15,7 +15,6 @@ fuzz_target!(|text: &str| {
         let _ = khien::waiver::parse(
             khien::policy::SourceFile::new("fuzz-waivers.toml", text),
             p,
-            khien::i18n::Lang::En,
         );
     }
 });

@@ -348,6 +348,7 @@ fn finding(
         severity: rule.severity,
         status,
         title: rule.title.clone(),
+        problem: Some(rule.problem.clone()),
         remediation: rule.remediation.clone(),
         basis: rule.basis.clone(),
         unknown_facts,

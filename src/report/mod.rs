@@ -1,6 +1,7 @@
 //! Rendering results for people (`text`) and machines (`json`), and writing them
 //! safely to disk.
 
+pub mod collate;
 pub mod compliance;
 pub mod delimited;
 pub mod html;
@@ -8,6 +9,7 @@ pub mod indicators;
 pub mod input;
 pub mod inventory;
 pub mod machine;
+pub mod numfmt;
 pub mod period;
 pub mod safe;
 pub mod svg;

@@ -114,7 +114,7 @@ fn conditions_at_the_limits_still_load_and_evaluate() {
         rule("HOST-T-002", &format!("{nested} == 1"))
     );
     let policy = load_sources(vec![SourceFile::new("p.toml", text)], "test")
-        .unwrap_or_else(|d| panic!("{}", d.render()));
+        .unwrap_or_else(|d| panic!("{}", d.render(khien::i18n::Lang::En)));
     let at = "2026-12-01T00:00:00Z".parse().unwrap();
     let result = Evaluator::new(&policy, BTreeMap::new(), at).evaluate(
         &host("a"),
@@ -151,7 +151,7 @@ fn a_runaway_rule_is_unknown_timeout_and_the_others_are_evaluated() {
         rule("HOST-T-003", "1 + 1 == 3")
     );
     let policy = load_sources(vec![SourceFile::new("p.toml", text)], "test")
-        .unwrap_or_else(|d| panic!("{}", d.render()));
+        .unwrap_or_else(|d| panic!("{}", d.render(khien::i18n::Lang::En)));
     let at = "2026-12-01T00:00:00Z".parse().unwrap();
     let evaluator =
         Evaluator::new(&policy, BTreeMap::new(), at).with_rule_budget(Duration::from_millis(500));
@@ -185,7 +185,7 @@ fn sixteen_thousand_rules_load() {
     }
     let started = Instant::now();
     let policy = load_sources(vec![SourceFile::new("p.toml", text)], "test")
-        .unwrap_or_else(|d| panic!("{}", d.render()));
+        .unwrap_or_else(|d| panic!("{}", d.render(khien::i18n::Lang::En)));
     eprintln!("16,000 rules loaded in {:?}", started.elapsed());
     assert!(
         policy
