@@ -21,6 +21,9 @@ pub struct SourceFile {
     /// Path as the user gave it, or `embedded:rules/host.toml`.
     pub name: String,
     pub text: String,
+    /// Byte offsets where lines start, computed on first use: positions are
+    /// looked up per rule, and scanning the text each time made loading quadratic.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -28,19 +31,38 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts[line - 1];
+        let col = self.text[line_start..offset].chars().count() + 1;
         (line, col)
     }
+
+    /// Length in bytes of the line holding byte `offset`.
+    fn line_len_at(&self, offset: usize) -> usize {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
+        end - start
+    }
 }
+
+/// Longest source line quoted in a rendered diagnostic, in bytes: a generated
+/// condition of 20,000 characters would flood the terminal.
+const MAX_QUOTED_LINE: usize = 400;
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
@@ -259,6 +281,23 @@ impl Diagnostics {
         let config = term::Config::default();
         let mut out = String::new();
         for d in &self.errors {
+            // A very long line is not quoted: the position and message say enough.
+            if self.files[d.file].line_len_at(d.span.start) > MAX_QUOTED_LINE {
+                out.push_str(&format!(
+                    "{}[{}]: {}\n  --> {}\n",
+                    match d.level {
+                        Level::Error => "error",
+                        Level::Warning => "warning",
+                    },
+                    d.code.as_str(),
+                    d.message.get(lang),
+                    self.location(d)
+                ));
+                if let Some(help) = &d.help {
+                    out.push_str(&format!("  = help: {}\n", help.get(lang)));
+                }
+                continue;
+            }
             let base = match d.level {
                 Level::Error => CsDiagnostic::error(),
                 Level::Warning => CsDiagnostic::warning(),

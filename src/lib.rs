@@ -20,6 +20,7 @@ pub mod facts;
 pub mod findings;
 pub mod history;
 pub mod i18n;
+pub mod io;
 pub mod output;
 pub mod pdata;
 pub mod policy;

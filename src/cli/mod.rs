@@ -316,7 +316,7 @@ fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {
 
 /// Reads and checks a fact document; errors name the file and the position.
 pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadInput> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::io::read_bounded_text(path, crate::io::MAX_FACTS_BYTES)
         .map_err(|e| BadInput::message(format!("{}: {e}", path.display())))?;
     let doc: FactDocument = serde_json::from_str(&text).map_err(|e| {
         BadInput::message(format!(

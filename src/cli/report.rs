@@ -165,7 +165,8 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         let mut errors: Vec<InputError> = Vec::new();
         // Files per unit code the register lacks, to name them in the report.
         let mut unregistered: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut reader = input::ResultReader::default();
+        // Results dated after the report's time and the clock are refused.
+        let mut reader = input::ResultReader::with_clock(Timestamp::now().max(at));
         for f in files {
             match reader.read_file(&f, lang) {
                 Ok(doc) => {

@@ -4,9 +4,19 @@
 //! reasons), so a rule that needs one raises an error that becomes an `unknown`
 //! finding naming those facts. The evaluation time is a parameter, never read from
 //! the clock inside a rule, so saved facts evaluate the same way on any machine.
+//!
+//! Conditions run on a worker thread with a large stack, each within a time budget
+//! ([`DEFAULT_RULE_BUDGET`]): CEL always terminates, but a nested comprehension can
+//! take billions of steps and the `cel` crate has no step counter. A rule over its
+//! budget is `unknown (timeout)`; its worker is abandoned (a thread cannot be
+//! stopped) and a new one evaluates the remaining rules. A rule that ran out once is
+//! not run again for other targets in the same evaluation, so a runaway rule costs
+//! one core once, not once per target.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use cel::{Context, ExecutionError, Value as CelValue};
 use jiff::Timestamp;
@@ -16,11 +26,20 @@ use crate::facts::{TargetIdentity, Unknown, UnknownMarker};
 use crate::findings::{Evidence, Finding, Status, TargetResult, UnknownFact};
 use crate::policy::{Condition, ParamValue, Policy, Rule};
 
+/// Time one rule's conditions may take on one target.
+pub const DEFAULT_RULE_BUDGET: Duration = Duration::from_secs(10);
+
+/// Stack of the evaluation worker: CEL's evaluator recurses once per operator.
+const WORKER_STACK: usize = 256 * 1024 * 1024;
+
 /// Evaluates a policy's rules with fixed parameters and evaluation time.
 pub struct Evaluator<'p> {
     policy: &'p Policy,
     params: BTreeMap<String, ParamValue>,
     now: Timestamp,
+    budget: Duration,
+    /// Codes of rules that ran out of time on an earlier target.
+    timed_out: Mutex<BTreeSet<String>>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -29,7 +48,15 @@ impl<'p> Evaluator<'p> {
             policy,
             params,
             now,
+            budget: DEFAULT_RULE_BUDGET,
+            timed_out: Mutex::new(BTreeSet::new()),
         }
+    }
+
+    /// Sets the time one rule may take on one target.
+    pub fn with_rule_budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
     }
 
     pub fn now(&self) -> Timestamp {
@@ -46,14 +73,83 @@ impl<'p> Evaluator<'p> {
         let root = target.kind.root_variable();
         let mut unknowns = Vec::new();
         let visible = strip_unknowns(facts, root, &mut unknowns);
-        let mut ctx = Context::with_env(self.policy.cel.0.clone());
-        ctx.add_variable_from_value(root, json_to_cel(&visible));
         let params: serde_json::Map<String, Value> = self
             .params
             .iter()
             .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
             .collect();
-        ctx.add_variable_from_value("params", json_to_cel(&Value::Object(params)));
+        let input = WorkerInput {
+            env: self.policy.cel.0.clone(),
+            root,
+            facts: json_to_cel(&visible),
+            params: json_to_cel(&Value::Object(params)),
+            now: self.now,
+        };
+        // Rules that ran out of time on an earlier target are not run again.
+        let skip: BTreeSet<String> = self.timed_out.lock().map(|t| t.clone()).unwrap_or_default();
+        let rules: Vec<&Rule> = self.policy.rules_for(target.kind).collect();
+        let runnable: Vec<&Rule> = rules
+            .iter()
+            .filter(|r| !skip.contains(&r.code))
+            .copied()
+            .collect();
+        let mut next = 0;
+        let mut findings = Vec::with_capacity(rules.len());
+        let mut worker: Option<mpsc::Receiver<RuleRun>> = None;
+        for rule in &rules {
+            if skip.contains(&rule.code) {
+                findings.push(timed_out(rule, facts, root, self.budget, false));
+                continue;
+            }
+            let rest = &runnable[next..];
+            next += 1;
+            // A worker for this rule and the ones after it (unless one is running).
+            let rx = match worker.take().or_else(|| spawn_worker(&input, rest)) {
+                Some(rx) => rx,
+                None => {
+                    // No thread could be started: evaluate here, without a budget.
+                    let run = run_rule(rule, &input.context());
+                    findings.push(finding(rule, run, facts, root, &unknowns));
+                    continue;
+                }
+            };
+            match rx.recv_timeout(self.budget) {
+                Ok(run) => {
+                    findings.push(finding(rule, run, facts, root, &unknowns));
+                    worker = Some(rx);
+                }
+                Err(_) => {
+                    // The worker is left to finish on its own; its results are dropped.
+                    if let Ok(mut t) = self.timed_out.lock() {
+                        t.insert(rule.code.clone());
+                    }
+                    findings.push(timed_out(rule, facts, root, self.budget, true));
+                }
+            }
+        }
+        TargetResult {
+            target: target.clone(),
+            collected_at,
+            findings,
+        }
+    }
+}
+
+/// What a worker needs to build the evaluation context (owned: the worker may
+/// outlive the evaluation).
+struct WorkerInput {
+    env: Arc<cel::Env>,
+    root: &'static str,
+    facts: CelValue,
+    params: CelValue,
+    now: Timestamp,
+}
+
+impl WorkerInput {
+    fn context(&self) -> Context<'static, 'static> {
+        let mut ctx = Context::with_env(self.env.clone());
+        ctx.add_variable_from_value(self.root, self.facts.clone());
+        ctx.add_variable_from_value("params", self.params.clone());
         let now = self.now;
         ctx.add_function("days_since", move |ts: Arc<String>| {
             days_between(&ts, now, false)
@@ -67,18 +163,101 @@ impl<'p> Evaluator<'p> {
             last_yearly(&md, now).map(Arc::new)
         })
         .expect("last_yearly is not a standard function");
+        ctx
+    }
 
-        let findings = self
-            .policy
-            .rules_for(target.kind)
-            .map(|rule| evaluate_rule(rule, &ctx, facts, root, &unknowns))
-            .collect();
-        TargetResult {
-            target: target.clone(),
-            collected_at,
-            findings,
+    fn clone_for_worker(&self) -> WorkerInput {
+        WorkerInput {
+            env: self.env.clone(),
+            root: self.root,
+            facts: self.facts.clone(),
+            params: self.params.clone(),
+            now: self.now,
         }
     }
+}
+
+/// The raw results of one rule's conditions.
+struct RuleRun {
+    applies: Option<Result<CelValue, ExecutionError>>,
+    check: Option<Result<CelValue, ExecutionError>>,
+}
+
+fn run_rule(rule: &Rule, ctx: &Context) -> RuleRun {
+    run_programs(
+        rule.applies_when.as_ref().map(|c| &*c.program),
+        &rule.check.program,
+        ctx,
+    )
+}
+
+/// The check runs only when the rule applies (or has no applicability condition).
+fn run_programs(applies: Option<&cel::Program>, check: &cel::Program, ctx: &Context) -> RuleRun {
+    let applies = applies.map(|p| p.execute(ctx));
+    let check = match &applies {
+        Some(Ok(CelValue::Bool(true))) | None => Some(check.execute(ctx)),
+        Some(_) => None,
+    };
+    RuleRun { applies, check }
+}
+
+/// Starts a worker evaluating `rules` in order, sending one [`RuleRun`] each; it
+/// stops when nobody listens any more.
+fn spawn_worker(input: &WorkerInput, rules: &[&Rule]) -> Option<mpsc::Receiver<RuleRun>> {
+    let input = input.clone_for_worker();
+    let programs: Vec<(Option<Arc<cel::Program>>, Arc<cel::Program>)> = rules
+        .iter()
+        .map(|r| {
+            (
+                r.applies_when.as_ref().map(|c| c.program.clone()),
+                r.check.program.clone(),
+            )
+        })
+        .collect();
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("khien-eval".into())
+        .stack_size(WORKER_STACK)
+        .spawn(move || {
+            let ctx = input.context();
+            for (applies, check) in programs {
+                let run = run_programs(applies.as_deref(), &check, &ctx);
+                if tx.send(run).is_err() {
+                    return;
+                }
+            }
+        })
+        .ok()?;
+    Some(rx)
+}
+
+/// The finding of a rule that ran out of its time budget (`now`: on this target,
+/// or on an earlier one).
+fn timed_out(rule: &Rule, facts: &Value, root: &str, budget: Duration, now: bool) -> Finding {
+    let why = if now {
+        format!(
+            "timeout: the rule's conditions took more than {} s (evaluation budget per rule)",
+            budget.as_secs_f64()
+        )
+    } else {
+        format!(
+            "timeout: the rule's conditions took more than {} s on an earlier target and were not run again",
+            budget.as_secs_f64()
+        )
+    };
+    let mut f = finding(
+        rule,
+        RuleRun {
+            applies: None,
+            check: None,
+        },
+        facts,
+        root,
+        &[],
+    );
+    f.status = Status::Unknown;
+    f.error = Some(why);
+    f
 }
 
 /// The latest day on or before `now` (Vietnam time) with month and day `MM-DD`, as
@@ -141,8 +320,12 @@ enum Outcome {
     Unknown(Vec<UnknownFact>, Option<String>),
 }
 
-fn run(cond: &Condition, ctx: &Context, unknowns: &[(String, Unknown)]) -> Outcome {
-    match cond.program.execute(ctx) {
+fn outcome(
+    cond: &Condition,
+    result: Result<CelValue, ExecutionError>,
+    unknowns: &[(String, Unknown)],
+) -> Outcome {
+    match result {
         Ok(CelValue::Bool(true)) => Outcome::True,
         Ok(CelValue::Bool(false)) => Outcome::False,
         Ok(other) => Outcome::Unknown(
@@ -160,27 +343,30 @@ fn run(cond: &Condition, ctx: &Context, unknowns: &[(String, Unknown)]) -> Outco
     }
 }
 
-fn evaluate_rule(
+fn finding(
     rule: &Rule,
-    ctx: &Context,
+    run: RuleRun,
     facts: &Value,
     root: &str,
     unknowns: &[(String, Unknown)],
 ) -> Finding {
-    let outcome = match &rule.applies_when {
-        Some(cond) => match run(cond, ctx, unknowns) {
+    let outcome = match (&rule.applies_when, run.applies) {
+        (Some(cond), Some(result)) => match outcome(cond, result, unknowns) {
             Outcome::True => None,
             Outcome::False => Some((Status::NotApplicable, Vec::new(), None)),
             Outcome::Unknown(f, e) => Some((Status::Unknown, f, e)),
         },
-        None => None,
+        _ => None,
     };
-    let (status, unknown_facts, error) =
-        outcome.unwrap_or_else(|| match run(&rule.check, ctx, unknowns) {
+    let (status, unknown_facts, error) = outcome.unwrap_or_else(|| match run.check {
+        Some(result) => match self::outcome(&rule.check, result, unknowns) {
             Outcome::True => (Status::Pass, Vec::new(), None),
             Outcome::False => (Status::Fail, Vec::new(), None),
             Outcome::Unknown(f, e) => (Status::Unknown, f, e),
-        });
+        },
+        // Not run (the caller sets why).
+        None => (Status::Unknown, Vec::new(), None),
+    });
     let evidence = rule
         .evidence
         .iter()

@@ -79,7 +79,9 @@ pub fn scan(
         .map(|(root, canon)| {
             let (open, all_users, names) = exposure(canon, shares);
             let mut folder = ScannedFolder {
-                path: root.path.display().to_string(),
+                // Folder and file names can hold an ID (`hoso_068090001234`):
+                // every path leaving this module is masked like file contents.
+                path: redact_numbers(&root.path.display().to_string()),
                 origin: root.origin.to_string(),
                 shares: names,
                 open_to_everyone: open,
@@ -142,7 +144,7 @@ fn scan_folder(
             } else {
                 ReasonCode::NotConfigured
             };
-            folder.complete = Fact::unknown(reason, e.to_string());
+            folder.complete = Fact::unknown(reason, redact_numbers(&e.to_string()));
             return;
         }
     }
@@ -201,7 +203,7 @@ fn scan_folder(
 
     let mut skipped_by_time = 0u64;
     for (path, size, failure, detection) in outcomes {
-        let shown = path.display().to_string();
+        let shown = redact_numbers(&path.display().to_string());
         match (failure, detection) {
             (None, None) => skipped_by_time += 1,
             (None, Some(d)) => {
@@ -265,8 +267,9 @@ fn scan_folder(
         Fact::unknown(
             ReasonCode::NeedsAdmin,
             format!(
-                "{} entries could not be read, e.g. {first}",
-                walk_errors.len()
+                "{} entries could not be read, e.g. {}",
+                walk_errors.len(),
+                redact_numbers(first)
             ),
         )
     } else {

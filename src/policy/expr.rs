@@ -87,6 +87,9 @@ const STANDARD_FUNCTIONS: &[&str] = &[
 /// The compile environment: CEL's standard library.
 pub struct ExprEnv {
     env: Arc<Env>,
+    /// Each target kind's fact schema, generated once: generating it per rule made
+    /// loading a large policy slow (16,000 rules took minutes in a debug build).
+    schemas: std::sync::Mutex<Vec<(TargetKind, Arc<serde_json::Value>)>>,
 }
 
 impl Default for ExprEnv {
@@ -97,14 +100,18 @@ impl Default for ExprEnv {
         let mut env = Env::stdlib();
         env.add_extension(cel::extensions::strings)
             .expect("the string extension declares no standard function");
-        ExprEnv { env: Arc::new(env) }
+        ExprEnv {
+            env: Arc::new(env),
+            schemas: Default::default(),
+        }
     }
 }
 
 /// A compiled condition and what it reads.
 pub struct Condition {
     pub source: String,
-    pub program: Program,
+    /// Shared, so an evaluation worker thread can own it (see `crate::eval`).
+    pub program: Arc<Program>,
     /// Fact paths it reads, rooted at the target variable; list elements are `[]`,
     /// e.g. `host.backups[].newest_modified_at`.
     pub fact_paths: BTreeSet<String>,
@@ -149,6 +156,50 @@ impl ExprEnv {
         kind: TargetKind,
         params: &BTreeMap<String, ParamDecl>,
     ) -> Result<Condition, Vec<ExprError>> {
+        // Before the parser: a very long or deep expression would overflow the
+        // stack of the parser, of the checker below or of the evaluator.
+        let (nesting, operators) = check_limits(source).map_err(|e| vec![e])?;
+        // CEL's parser recurses deeply per bracket level (about 100 KB of stack per
+        // level in a debug build): a deep condition is compiled and checked on a
+        // thread with a large stack; the default policy's never need it.
+        if nesting > 6 || operators > 64 {
+            let compiled = std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .name("khien-compile".into())
+                    .stack_size(COMPILE_STACK)
+                    .spawn_scoped(s, || self.compile_here(source, kind, params))
+                    .map(|h| h.join())
+            });
+            match compiled {
+                Ok(Ok(result)) => return result,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                // No thread: compile here.
+                Err(_) => {}
+            }
+        }
+        self.compile_here(source, kind, params)
+    }
+
+    /// `kind`'s fact schema, generated on first use.
+    fn schema(&self, kind: TargetKind) -> Arc<serde_json::Value> {
+        let mut cache = self
+            .schemas
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, s)) = cache.iter().find(|(k, _)| *k == kind) {
+            return s.clone();
+        }
+        let schema = Arc::new(kind.fact_schema());
+        cache.push((kind, schema.clone()));
+        schema
+    }
+
+    fn compile_here(
+        &self,
+        source: &str,
+        kind: TargetKind,
+        params: &BTreeMap<String, ParamDecl>,
+    ) -> Result<Condition, Vec<ExprError>> {
         let program = self.env.compile(source).map_err(|errs| {
             errs.errors
                 .iter()
@@ -159,7 +210,7 @@ impl ExprEnv {
                 })
                 .collect::<Vec<_>>()
         })?;
-        let schema = kind.fact_schema();
+        let schema = self.schema(kind);
         let mut checker = Checker {
             program: &program,
             root_name: kind.root_variable(),
@@ -180,10 +231,101 @@ impl ExprEnv {
         let paths = checker.paths;
         Ok(Condition {
             source: source.to_string(),
-            program,
+            program: Arc::new(program),
             fact_paths: paths,
         })
     }
+}
+
+/// Longest condition accepted, in bytes (the default policy's longest is under 1 KB).
+pub const MAX_EXPR_BYTES: usize = 16 * 1024;
+/// Most operators (`+`, `&&`, `.`, `!`, `?`...) in one condition (the default
+/// policy's busiest has under 60): each one is a level of the parse tree, and a
+/// chain of 30,000 overflowed the stack.
+pub const MAX_EXPR_OPERATORS: usize = 256;
+/// Deepest nesting of brackets in one condition (the default policy's is 5).
+pub const MAX_EXPR_NESTING: usize = 32;
+/// Stack for compiling a deep condition.
+const COMPILE_STACK: usize = 256 * 1024 * 1024;
+
+/// Checks the source text's size, operator count and nesting against the limits,
+/// without parsing it (string literals are skipped). The error points at the
+/// character where a limit is passed.
+/// Returns the deepest nesting and the operator count.
+fn check_limits(source: &str) -> Result<(usize, usize), ExprError> {
+    let too = |offset: usize, what: String| {
+        ExprError {
+        offset,
+        message: format!("condition too large: {what}"),
+        help: Some(
+            "split the condition into several rules, or use a comprehension (all, exists) over a list".into(),
+        ),
+    }
+    };
+    if source.len() > MAX_EXPR_BYTES {
+        let offset = source
+            .char_indices()
+            .take_while(|(b, _)| *b < MAX_EXPR_BYTES)
+            .count();
+        return Err(too(
+            offset,
+            format!("{} bytes, more than {MAX_EXPR_BYTES}", source.len()),
+        ));
+    }
+    let chars: Vec<char> = source.chars().collect();
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut operators = 0usize;
+    let mut quote: Option<char> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(q) = quote {
+            if c == '\\' {
+                i += 1;
+            } else if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if depth > MAX_EXPR_NESTING {
+                    return Err(too(
+                        i,
+                        format!("brackets nested deeper than {MAX_EXPR_NESTING}"),
+                    ));
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '+' | '-' | '*' | '/' | '%' | '!' | '<' | '>' | '?' | '.' | '&' | '|' | '=' => {
+                // Two-character operators count once.
+                let next = chars.get(i + 1).copied();
+                if matches!(
+                    (c, next),
+                    ('&', Some('&'))
+                        | ('|', Some('|'))
+                        | ('=', Some('='))
+                        | ('!', Some('='))
+                        | ('<', Some('='))
+                        | ('>', Some('='))
+                ) {
+                    i += 1;
+                }
+                operators += 1;
+                if operators > MAX_EXPR_OPERATORS {
+                    return Err(too(i, format!("more than {MAX_EXPR_OPERATORS} operators")));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok((deepest, operators))
 }
 
 /// Converts CEL's (line, column) to a character offset; CEL counts lines from 1 and

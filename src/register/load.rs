@@ -29,20 +29,9 @@ use crate::policy::{Diagnostics, SourceFile};
 /// far larger is not a register, and reading it whole would cost unbounded memory.
 pub const MAX_REGISTER_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads at most `max` bytes of a UTF-8 text file; a longer file is an error.
+/// Reads at most `max` bytes of a regular UTF-8 text file (see [`crate::io`]).
 pub(crate) fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
-    use std::io::Read as _;
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(max + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > max {
-        return Err(std::io::Error::other(format!(
-            "larger than {} MB",
-            max / (1024 * 1024)
-        )));
-    }
-    Ok(text)
+    crate::io::read_bounded_text(path, max)
 }
 
 /// Reads and checks a register file.

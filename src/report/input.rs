@@ -78,7 +78,14 @@ pub struct RuleTexts {
 pub struct ResultReader {
     /// Rule code → (raw title, remediation and problem JSON, decoded texts).
     texts: HashMap<String, (String, String, Arc<RuleTexts>)>,
+    /// Results dated after this are refused (see [`ResultReader::with_clock`]).
+    not_after: Option<Timestamp>,
 }
+
+/// How far in the future a result may be dated (a machine's clock running a little
+/// ahead) before it is refused: a result from the future would stand as the newest
+/// scan of its targets until that date and hide every genuine later result.
+pub const CLOCK_SKEW_ALLOWANCE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
 /// Distinct rules remembered at most; past it the memory starts again (a hostile set of
 /// files with a new rule code in every finding must not grow it without bound).
@@ -189,29 +196,61 @@ pub fn parse_result(path: &Path, bytes: &[u8], lang: Lang) -> Result<ResultInput
 impl ResultReader {
     /// Reads one result document.
     pub fn read_file(&mut self, path: &Path, lang: Lang) -> Result<ResultInput, InputError> {
-        let file = std::fs::File::open(path).map_err(|e| error(path, e.to_string()))?;
-        let mut bytes = Vec::new();
-        file.take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| error(path, e.to_string()))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(error(
-                path,
-                format!(
-                    "{} {} MB",
-                    tr(
-                        lang,
-                        "tệp quá lớn cho một tài liệu kết quả, bỏ qua; giới hạn",
-                        "file too large for a result document, skipped; the limit is"
+        let bytes = match crate::io::read_bounded_bytes(path, MAX_FILE_BYTES) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                return Err(error(
+                    path,
+                    format!(
+                        "{} {} MB",
+                        tr(
+                            lang,
+                            "tệp quá lớn cho một tài liệu kết quả, bỏ qua; giới hạn",
+                            "file too large for a result document, skipped; the limit is"
+                        ),
+                        MAX_FILE_BYTES / (1024 * 1024)
                     ),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-            ));
-        }
+                ));
+            }
+            Err(e) => return Err(error(path, e.to_string())),
+        };
         self.parse(path, &bytes, lang)
     }
 
     /// Parses and checks a result document held in memory.
+    /// A reader that refuses results dated more than [`CLOCK_SKEW_ALLOWANCE`] after
+    /// `now` (the report's time or the clock, whichever is later).
+    pub fn with_clock(now: Timestamp) -> ResultReader {
+        ResultReader {
+            not_after: now.checked_add(CLOCK_SKEW_ALLOWANCE).ok(),
+            ..ResultReader::default()
+        }
+    }
+
+    /// Refuses a time later than the clock allows, naming the field.
+    fn check_time(
+        &self,
+        path: &Path,
+        field: &str,
+        t: Timestamp,
+        lang: Lang,
+    ) -> Result<(), InputError> {
+        match self.not_after {
+            Some(limit) if t > limit => Err(error(
+                path,
+                format!(
+                    "{field} {t}: {}",
+                    tr(
+                        lang,
+                        "ở tương lai (quá 1 ngày so với bây giờ): đồng hồ của máy quét có thể sai, tệp bị bỏ qua để không che các kết quả thật về sau; hãy chỉnh đồng hồ máy đó rồi quét lại",
+                        "in the future (more than 1 day after now): the scanning machine's clock may be wrong; skipped so that it cannot hide later genuine results; set that machine's clock and scan again"
+                    )
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     pub fn parse(
         &mut self,
         path: &Path,
@@ -253,9 +292,42 @@ impl ResultReader {
                 ),
             ));
         }
+        self.check_time(path, "evaluated_at", raw.evaluated_at, lang)?;
         let doc_unit = raw.unit;
         let mut targets = Vec::with_capacity(raw.targets.len());
         for (i, t) in raw.targets.into_iter().enumerate() {
+            self.check_time(
+                path,
+                &format!("targets[{i}].collected_at"),
+                t.collected_at,
+                lang,
+            )?;
+            // A school machine's result speaks for its unit: a host of another unit
+            // under its header is a file that cannot be trusted to say whose machines
+            // it holds. (The Department's register and web results cover every unit.)
+            if t.target.kind == "host"
+                && let (Some(doc), Some(own)) = (&doc_unit, &t.target.unit)
+                && doc.code.trim() != own.code.trim()
+            {
+                return Err(error(
+                    path,
+                    format!(
+                        "targets[{i}].target.unit.code `{}`: {} `{}`; {}",
+                        clip(own.code.clone(), MAX_ID_CHARS),
+                        tr(
+                            lang,
+                            "khác đơn vị ở đầu tệp",
+                            "differs from the document's unit"
+                        ),
+                        clip(doc.code.clone(), MAX_ID_CHARS),
+                        tr(
+                            lang,
+                            "tệp bị bỏ qua; hãy quét lại với đúng mã đơn vị trong khien.toml",
+                            "skipped; scan again with the right unit code in khien.toml"
+                        )
+                    ),
+                ));
+            }
             let unit = t.target.unit.as_ref().or(doc_unit.as_ref());
             let (unit_code, unit_name) = match unit {
                 Some(u) => (u.code.clone(), u.name.clone()),
