@@ -6,6 +6,7 @@
 //! the rules over the facts into [`findings`]; [`report`] renders them for people.
 //! [`config`] is the school's local configuration and [`cli`] the command line.
 //! [`register`] is the Department's register of units and information systems.
+//! [`serve`] is the Department's collection server and [`send`] its client.
 
 pub mod cli;
 pub mod collect;
@@ -19,4 +20,6 @@ pub mod pdata;
 pub mod policy;
 pub mod register;
 pub mod report;
+pub mod send;
+pub mod serve;
 pub mod waiver;

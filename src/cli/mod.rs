@@ -73,6 +73,8 @@ pub enum Command {
 
     /// Compliance-debt report from result documents (HTML, XLSX, CSV, JSON).
     Report(report_cmd::ReportArgs),
+    /// Central collection server of the Department (see docs/serve.md).
+    Serve(crate::serve::command::ServeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -116,6 +118,14 @@ pub struct HostArgs {
     /// you share it.
     #[arg(long, value_name = "FILE")]
     pub raw_out: Option<PathBuf>,
+    /// Send the result to the Department's server ([send] in khien.toml); when it
+    /// cannot be reached the result waits in the outbox and goes at the next run.
+    #[arg(long)]
+    pub send: bool,
+    /// Outbox folder for --send (default: [send] outbox, else khien-outbox beside
+    /// the executable).
+    #[arg(long, value_name = "DIR", requires = "send")]
+    pub outbox: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -157,6 +167,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Pdata(cmd) => pdata::run(&cli, cmd),
 
         Command::Report(args) => report_cmd::run(&cli, args),
+        Command::Serve(args) => crate::serve::command::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -277,7 +288,14 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
         write_json(path, &raw)?;
     }
     let result = evaluate(&policy, &config, &[doc], None);
-    emit_with(cli.lang, &args.out, &result, Some(&policy))
+    let code = emit_with(cli.lang, &args.out, &result, Some(&policy))?;
+    if args.send {
+        let (text, _) =
+            crate::send::send_result(&config, args.outbox.as_deref(), None, &result, cli.lang)
+                .map_err(BadInput)?;
+        let _ = write!(anstream::stderr(), "{text}");
+    }
+    Ok(code)
 }
 
 /// Writes `value` as pretty JSON to `path`, whole or not at all.
