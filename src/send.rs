@@ -183,7 +183,14 @@ pub fn queue_and_send(
     json: &[u8],
 ) -> Result<Vec<Delivery>, String> {
     std::fs::create_dir_all(outbox).map_err(|e| format!("{}: {e}", outbox.display()))?;
-    let path = outbox.join(name);
+    // Never over a result still waiting (two scans in the same minute share a name).
+    let stem = name.strip_suffix(".json").unwrap_or(name);
+    let mut path = outbox.join(name);
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = outbox.join(format!("{stem}-{n}.json"));
+    }
     crate::report::write_atomically(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(send_outbox(settings, config_source, outbox))
 }
@@ -414,6 +421,11 @@ mod tests {
         let d = queue_and_send(&settings, None, dir.path(), "a.json", b"{}").unwrap();
         assert!(matches!(&d[0].outcome, Outcome::Queued { .. }), "{d:?}");
         assert!(dir.path().join("a.json").is_file());
+        // A second result of the same name waits beside the first.
+        let d = queue_and_send(&settings, None, dir.path(), "a.json", b"{ }").unwrap();
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(std::fs::read(dir.path().join("a-2.json")).unwrap(), b"{ }");
+        assert_eq!(std::fs::read(dir.path().join("a.json")).unwrap(), b"{}");
         let text = describe(&d, dir.path(), Lang::Vi);
         assert!(text.contains("Chưa gửi được a.json"), "{text}");
         assert!(text.contains("lần chạy sau"), "{text}");

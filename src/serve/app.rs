@@ -117,6 +117,7 @@ async fn upload(
             return reply(code, &r);
         }
     };
+    tracing::info!(unit = %token.unit_code, %remote, bytes = body.len(), "upload received");
     let st2 = st.clone();
     // Runs to the end even if the client goes away, so an ingest is never cut short
     // (graceful shutdown waits for it too).
