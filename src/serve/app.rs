@@ -27,6 +27,7 @@ pub struct AppState {
     pub upload_limiter: DefaultKeyedRateLimiter<i64>,
     /// Requests cut at this size; bigger uploads get 413.
     pub max_body: usize,
+    pub web: super::web::WebState,
 }
 
 fn reply(code: StatusCode, r: &UploadReply) -> Response {
@@ -191,6 +192,15 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route(UPLOAD_PATH, post(upload))
+        .route("/", get(super::web::dashboard))
+        .route(
+            "/login",
+            get(super::web::login_form).post(super::web::login),
+        )
+        .route("/logout", post(super::web::logout))
+        .route("/unit/{code}", get(super::web::unit_page))
+        .route("/debt", get(super::web::debt_list))
+        .route("/download/{format}", get(super::web::download))
         .fallback(not_found)
         // The upload route reads its body itself, within `max_body`.
         .layer(DefaultBodyLimit::max(state.max_body))
@@ -209,14 +219,21 @@ pub fn open_store(database: &Database) -> Result<Box<dyn HistoryStore + Send>, S
             let store = SqliteStore::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(Box::new(store))
         }
-        Database::Postgres(_) => Err(
-            "database = \"postgres://…\": this build has no PostgreSQL store yet; leave `database` out for SQLite".into(),
-        ),
+        Database::Postgres(url) => {
+            let store = crate::history::PostgresStore::connect(url)
+                .map_err(|e| format!("{}: {e}", crate::history::postgres::redact(url)))?;
+            Ok(Box::new(store))
+        }
     }
 }
 
-/// Builds the shared state: data folders, `serve.db`, the store.
+/// Builds the shared state: data folders, `serve.db`, the store, the register.
 pub fn state(cfg: &ServeConfig) -> Result<Arc<AppState>, String> {
+    let register = crate::register::load_file(&cfg.register, crate::i18n::Lang::Vi)
+        .map_err(|d| d.to_string())?;
+    let policy = crate::policy::load_sources(crate::policy::embedded_sources(), "embedded")
+        .map_err(|d| d.to_string())?;
+    let due_days = crate::report::compliance::due_days(&policy.param_values(&Default::default()));
     for sub in ["", "received", "quarantine"] {
         let d = cfg.data_dir.join(sub);
         std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
@@ -236,6 +253,16 @@ pub fn state(cfg: &ServeConfig) -> Result<Arc<AppState>, String> {
         },
         upload_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         max_body: cfg.max_upload_bytes as usize,
+        web: super::web::WebState {
+            accounts: cfg.accounts.clone(),
+            sessions: Mutex::new(Default::default()),
+            // Ten attempts a minute per address, then wait.
+            login_limiter: RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(10).expect("10 > 0"),
+            )),
+            register,
+            due_days,
+        },
     }))
 }
 

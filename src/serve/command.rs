@@ -25,6 +25,9 @@ pub enum ServeCommand {
     /// Upload tokens of the register's units: issue, revoke, rotate, export.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Print the argon2 hash of a password read from standard input, for
+    /// `password_hash` of an [[account]] in khien-serve.toml.
+    HashPassword,
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,6 +71,25 @@ pub enum TokensCommand {
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, BadInput> {
     let lang = cli.lang;
+    if let Some(ServeCommand::HashPassword) = &args.command {
+        let mut password = String::new();
+        std::io::stdin()
+            .read_line(&mut password)
+            .map_err(|e| BadInput(e.to_string()))?;
+        let password = password.trim_end_matches(['\r', '\n']);
+        if password.chars().count() < 12 {
+            return Err(BadInput(
+                tr(
+                    lang,
+                    "mật khẩu cần ít nhất 12 ký tự",
+                    "the password needs at least 12 characters",
+                )
+                .into(),
+            ));
+        }
+        println!("{}", super::web::hash_password(password).map_err(BadInput)?);
+        return Ok(0);
+    }
     let cfg = ServeConfig::load(&args.config, lang)?;
     match &args.command {
         None => {
@@ -78,6 +100,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, BadInput> {
             Ok(0)
         }
         Some(ServeCommand::Tokens(cmd)) => tokens(lang, &cfg, cmd),
+        Some(ServeCommand::HashPassword) => Ok(0),
     }
 }
 

@@ -54,6 +54,27 @@ struct RawServeConfig {
     uploads_per_minute: Option<Spanned<i64>>,
     #[serde(default)]
     shutdown_grace_seconds: Option<Spanned<i64>>,
+    #[serde(default)]
+    account: Vec<Spanned<RawAccount>>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    name: String,
+    password_hash: Spanned<String>,
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+/// A login of the web pages: a Department account, or a school's (with `unit`),
+/// which sees that unit only.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub name: String,
+    /// argon2 PHC string (`khien serve hash-password` makes one).
+    pub password_hash: String,
+    pub unit: Option<String>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -97,6 +118,7 @@ pub struct ServeConfig {
     pub clock_skew: std::time::Duration,
     pub uploads_per_minute: u32,
     pub shutdown_grace: std::time::Duration,
+    pub accounts: Vec<Account>,
 }
 
 pub const DEFAULT_MAX_UPLOAD_MB: f64 = 8.0;
@@ -147,8 +169,8 @@ impl ServeConfig {
                 let message = e.message().trim().to_string();
                 let help = pick(
                     lang,
-                    "khien-serve.toml nhận: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds; xem docs/serve.md",
-                    "khien-serve.toml accepts: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds; see docs/serve.md",
+                    "khien-serve.toml nhận: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]]; xem docs/serve.md",
+                    "khien-serve.toml accepts: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]]; see docs/serve.md",
                 );
                 diags.error(f, e.span().unwrap_or(0..0), message, Some(help.into()));
                 return Err(diags);
@@ -389,10 +411,54 @@ impl ServeConfig {
             },
         };
 
+        let mut accounts: Vec<Account> = Vec::new();
+        for a in &raw.account {
+            let r = a.get_ref();
+            if argon2::password_hash::PasswordHash::new(r.password_hash.get_ref()).is_err() {
+                let (m, h) = pick(
+                    lang,
+                    (
+                        format!(
+                            "tài khoản `{}`: `password_hash` không phải mã băm argon2",
+                            r.name
+                        ),
+                        "tạo bằng: khien serve hash-password (gõ mật khẩu vào đầu vào chuẩn)",
+                    ),
+                    (
+                        format!(
+                            "account `{}`: `password_hash` is not an argon2 hash",
+                            r.name
+                        ),
+                        "make one with: khien serve hash-password (the password on standard input)",
+                    ),
+                );
+                diags.error(f, r.password_hash.span(), m, Some(h.into()));
+            }
+            if r.name.trim().is_empty() || accounts.iter().any(|x| x.name == r.name) {
+                let (m, h) = pick(
+                    lang,
+                    (
+                        format!("tài khoản `{}`: tên trống hoặc trùng", r.name),
+                        "mỗi [[account]] một tên riêng",
+                    ),
+                    (
+                        format!("account `{}`: empty or repeated name", r.name),
+                        "give each [[account]] its own name",
+                    ),
+                );
+                diags.error(f, a.span(), m, Some(h.into()));
+            }
+            accounts.push(Account {
+                name: r.name.clone(),
+                password_hash: r.password_hash.get_ref().clone(),
+                unit: r.unit.clone(),
+            });
+        }
         if !diags.is_empty() {
             return Err(diags);
         }
         Ok(ServeConfig {
+            accounts,
             source: path.to_path_buf(),
             listen: listen.expect("checked"),
             data_dir,

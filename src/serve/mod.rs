@@ -8,6 +8,7 @@
 //! - [`config`]: `khien-serve.toml`, checked with positioned errors.
 //! - [`ledger`]: `serve.db`, tokens (hashed), uploads and the audit log.
 //! - [`app`]: the HTTP routes and the server's life (logs, graceful shutdown).
+//! - [`web`]: the Department's pages (dashboard, units, debt list, downloads, logins).
 //! - [`command`]: the `khien serve` command line, with `khien serve tokens`.
 //!
 //! The client side (`khien scan host --send`, the outbox) is [`crate::send`].
@@ -17,6 +18,7 @@ pub mod command;
 pub mod config;
 pub mod ingest;
 pub mod ledger;
+pub mod web;
 
 use serde::{Deserialize, Serialize};
 

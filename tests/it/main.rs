@@ -17,6 +17,7 @@ mod report_chromium;
 mod report_cli;
 mod report_history;
 mod schemas;
+mod serve_postgres;
 mod serve_upload;
 mod web_cli;
 mod web_hostile;
