@@ -19,6 +19,7 @@ mod report_history;
 mod schemas;
 mod serve_postgres;
 mod serve_upload;
+mod serve_web;
 mod web_cli;
 mod web_hostile;
 mod web_nginx;

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::web::{Ca, FAR_AHEAD, LONG_AGO};
+use super::web::Ca;
+
+/// The server's name in its certificate (reached with `--resolve NAME:127.0.0.1`).
+pub const SERVE_NAME: &str = "khien-serve.test";
 
 /// A folder with what a server needs: register, certificate, key, CA.
 pub struct Site {
@@ -28,7 +31,14 @@ impl Site {
         )
         .unwrap();
         let ca = Ca::root("khien serve test CA");
-        let leaf = ca.leaf(&["127.0.0.1", "localhost"], LONG_AGO, FAR_AHEAD);
+        // A 90-day certificate, as a real one would be (the website rules judge it).
+        let today = jiff::Zoned::now().date();
+        let ymd = |d: jiff::civil::Date| (d.year() as i32, d.month() as u8, d.day() as u8);
+        let leaf = ca.leaf(
+            &["127.0.0.1", "localhost", SERVE_NAME],
+            ymd(today.checked_sub(jiff::Span::new().days(10)).unwrap()),
+            ymd(today.checked_add(jiff::Span::new().days(80)).unwrap()),
+        );
         std::fs::write(dir.path().join("cert.pem"), &leaf.pem).unwrap();
         std::fs::write(dir.path().join("key.pem"), &leaf.key_pem).unwrap();
         let ca_pem = dir.path().join("ca.pem");
@@ -186,6 +196,17 @@ impl Drop for Served {
             let _ = self.child.wait();
         }
     }
+}
+
+/// A session's cookie header from a response's `set-cookie` headers.
+pub fn cookie_from(headers: &[(String, String)], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .filter_map(|(_, v)| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, v)| *k == name && !v.is_empty())
+        .map(|(_, v)| v.to_string())
 }
 
 /// One HTTP request with the test CA trusted: (status, headers, body).
