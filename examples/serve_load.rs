@@ -168,11 +168,16 @@ fn main() {
         let r = client
             .post(format!("{url}/login"))
             .header("cookie", format!("khien_login={csrf}"))
-            .form(&[
-                ("name", account.as_str()),
-                ("password", password.as_str()),
-                ("csrf", csrf.as_str()),
-            ])
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs([
+                        ("name", account.as_str()),
+                        ("password", password.as_str()),
+                        ("csrf", csrf.as_str()),
+                    ])
+                    .finish(),
+            )
             .send()
             .await
             .unwrap();

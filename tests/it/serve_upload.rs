@@ -273,7 +273,7 @@ fn health_headers_and_a_revoked_or_rotated_token() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let section = std::fs::read_to_string(out.join("send/LD-THPT-001.toml")).unwrap();
     assert!(
-        section.contains("[send]") && section.contains(&format!("url = \"https://127.0.0.1:0\"")),
+        section.contains("[send]") && section.contains("url = \"https://127.0.0.1:0\""),
         "{section}"
     );
     let new_token = section
@@ -337,11 +337,7 @@ fn health_headers_and_a_revoked_or_rotated_token() {
     for t in tokens.values().chain([&new_token]) {
         assert!(!csv.contains(t.as_str()), "a token in the export");
     }
-    let revoked = csv
-        .lines()
-        .filter(|l| l.starts_with("LD-TH-004,"))
-        .next()
-        .unwrap();
+    let revoked = csv.lines().find(|l| l.starts_with("LD-TH-004,")).unwrap();
     assert!(!revoked.ends_with(','), "LD-TH-004 revoked: {revoked}");
     let d = queue_and_send(
         &settings(&site, &server.url, &tokens["LD-TH-004"]),
