@@ -50,6 +50,25 @@ struct RawConfig {
     crawl: CrawlConfig,
     #[serde(default)]
     personal_data: Option<Spanned<crate::pdata::PersonalDataConfig>>,
+    #[serde(default)]
+    send: Option<Spanned<SendSettings>>,
+}
+
+/// `[send]`: where `khien scan host --send` and double-click mode send the result
+/// (the Department's `khien serve`), with the unit's token. See docs/serve.md.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendSettings {
+    /// The server's address, e.g. `https://khien.lamdong.edu.vn`.
+    pub url: String,
+    /// The unit's token, as the Department issued it.
+    pub token: String,
+    /// Extra CA certificate (PEM) for a server with a certificate of its own CA.
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// Folder for results not yet delivered; default: `khien-outbox` beside the executable.
+    #[serde(default)]
+    pub outbox: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -284,6 +303,8 @@ pub struct LocalConfig {
     pub crawl: CrawlConfig,
     /// Folders to scan for personal data (rule H15) and the scan's limits.
     pub personal_data: crate::pdata::PersonalDataConfig,
+    /// Where finished results are sent (`[send]`), if anywhere.
+    pub send: Option<SendSettings>,
     /// Where it was read from, if anywhere.
     pub source: Option<String>,
 }
@@ -318,7 +339,7 @@ impl LocalConfig {
             Err(e) => {
                 let message = e.message().trim().to_string();
                 let help = if message.contains("unknown field") {
-                    "khien.toml accepts [unit], [machine], [params], [[backup]], [limits] and [personal_data]; see README.md"
+                    "khien.toml accepts [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data] and [send]; see README.md"
                 } else {
                     "fix the value; see the example configuration in README.md"
                 };
@@ -469,6 +490,27 @@ impl LocalConfig {
                 Some("see docs/pdata.md for the [personal_data] section".into()),
             );
         }
+        if let Some(send) = &raw.send {
+            let s = send.get_ref();
+            let url_ok = url::Url::parse(&s.url)
+                .is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+            if !url_ok {
+                diags.error(
+                    f,
+                    send.span(),
+                    format!("[send] url: `{}` is not an https:// address", s.url),
+                    Some("copy the [send] section the Department gave the school".into()),
+                );
+            }
+            if s.token.trim().is_empty() {
+                diags.error(
+                    f,
+                    send.span(),
+                    "[send] token is empty",
+                    Some("copy the [send] section the Department gave the school".into()),
+                );
+            }
+        }
         if !diags.is_empty() {
             return Err(diags);
         }
@@ -483,6 +525,7 @@ impl LocalConfig {
                 name: u.name,
             }),
             role,
+            send: raw.send.map(Spanned::into_inner),
             params,
             backups: raw.backup,
             limits: raw.limits,

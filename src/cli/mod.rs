@@ -78,6 +78,8 @@ pub enum Command {
     /// (started by khien itself, see `pdata::isolate`).
     #[command(name = "__extract", hide = true)]
     Extract(crate::pdata::isolate::ExtractArgs),
+    /// Central collection server of the Department (see docs/serve.md).
+    Serve(crate::serve::command::ServeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,6 +125,14 @@ pub struct HostArgs {
     /// you share it.
     #[arg(long, value_name = "FILE")]
     pub raw_out: Option<PathBuf>,
+    /// Send the result to the Department's server ([send] in khien.toml); when it
+    /// cannot be reached the result waits in the outbox and goes at the next run.
+    #[arg(long)]
+    pub send: bool,
+    /// Outbox folder for --send (default: [send] outbox, else khien-outbox beside
+    /// the executable).
+    #[arg(long, value_name = "DIR", requires = "send")]
+    pub outbox: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -166,6 +176,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
         Command::Report(args) => report_cmd::run(&cli, args),
         Command::Extract(args) => Ok(crate::pdata::isolate::child_main(args)),
+        Command::Serve(args) => crate::serve::command::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -248,7 +259,15 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
     let result = Engine::new(&policy, &config)
         .with_waivers(waivers.as_ref())
         .evaluate(&[doc], None);
-    emit(cli.lang, &args.out, result)
+    let sent = args.send.then(|| result.clone());
+    let code = emit(cli.lang, &args.out, result)?;
+    if let Some(result) = sent {
+        let (text, _) =
+            crate::send::send_result(&config, args.outbox.as_deref(), None, &result, cli.lang)
+                .map_err(BadInput)?;
+        let _ = write!(anstream::stderr(), "{text}");
+    }
+    Ok(code)
 }
 
 fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {

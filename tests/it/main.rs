@@ -26,6 +26,8 @@ mod rules_cases;
 mod rules_doc;
 mod rules_registry;
 mod schemas;
+mod serve_postgres;
+mod serve_upload;
 mod web_cli;
 mod web_gaps;
 mod web_hostile;
