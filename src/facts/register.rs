@@ -159,7 +159,7 @@ pub struct ApprovalFacts {
     pub decision_date: String,
     pub approver: String,
     /// `don_vi_chuyen_trach` (the security unit), `chu_quan` (the owner),
-    /// `bo_cong_an` or `thu_tuong`.
+    /// `bo_cong_an` or `thu_tuong` (the Prime Minister: level 5 under NĐ 85/2016 only).
     pub approver_role: String,
     /// The legal regime of the approval: `nd85` (NĐ 85/2016) or `nd331` (NĐ 331/2026).
     pub regime: String,

@@ -93,6 +93,7 @@ struct RawRule {
     #[serde(default)]
     requirement: Option<String>,
     title: Localized,
+    problem: Localized,
     rationale: Localized,
     remediation: Localized,
     basis: Vec<Basis>,
@@ -362,6 +363,7 @@ fn compile_rule(
     }
     for (what, text) in [
         ("title", &raw.title),
+        ("problem", &raw.problem),
         ("rationale", &raw.rationale),
         ("remediation", &raw.remediation),
     ] {
@@ -430,6 +432,7 @@ fn compile_rule(
         severity: raw.severity,
         requirement: raw.requirement,
         title: raw.title,
+        problem: raw.problem,
         rationale: raw.rationale,
         remediation: raw.remediation,
         basis: raw.basis,

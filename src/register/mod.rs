@@ -56,6 +56,10 @@ pub struct Unit {
     pub focal_point: Option<FocalPoint>,
     pub reports: Vec<Report>,
     pub incidents: Vec<Incident>,
+    /// The unit's mail domain (`khien scan mail --register`), lower case.
+    pub mail_domain: Option<String>,
+    /// DKIM selectors the unit's mail is signed with.
+    pub dkim_selectors: Vec<String>,
 }
 
 /// A security incident the unit logged, and when it was reported.

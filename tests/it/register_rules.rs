@@ -155,7 +155,25 @@ fn the_approver_must_be_competent_for_the_level() {
         assert_eq!(
             status(&text, "REG-LVL-006"),
             expected,
-            "level {level} approved by {role}"
+            "level {level} approved by {role} under NĐ 85"
+        );
+    }
+    // NĐ 331 Đ18: the owner approves levels 3 to 5 (4–5 after Bộ Công an's appraisal);
+    // the Prime Minister approves no level.
+    for (level, role, expected) in [
+        (2, "don_vi_chuyen_trach", Status::Pass),
+        (3, "don_vi_chuyen_trach", Status::Fail),
+        (4, "chu_quan", Status::Pass),
+        (5, "chu_quan", Status::Pass),
+        (5, "thu_tuong", Status::Fail),
+    ] {
+        let text = register_with(
+            &(pd.to_string() + &approval(level, role).replace("\"nd85\"", "\"nd331\"")),
+        );
+        assert_eq!(
+            status(&text, "REG-LVL-006"),
+            expected,
+            "level {level} approved by {role} under NĐ 331"
         );
     }
 }

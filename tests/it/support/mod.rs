@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod mail;
 pub mod postgres;
 pub mod serve;
 pub mod web;
