@@ -25,7 +25,7 @@ pub mod pdata;
 pub mod policy;
 pub mod register;
 pub mod report;
-pub mod settings;
 pub mod send;
 pub mod serve;
+pub mod settings;
 pub mod waiver;

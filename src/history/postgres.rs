@@ -27,9 +27,10 @@ use crate::findings::Status;
 use crate::report::input::ResultInput;
 
 /// Numbered migrations, applied in order; a released one is never edited.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "
 CREATE TABLE units(code TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE targets(
   id BIGSERIAL PRIMARY KEY,
@@ -61,7 +62,16 @@ CREATE TABLE ingests(
   id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, documents BIGINT NOT NULL,
   targets_applied BIGINT NOT NULL, findings_applied BIGINT NOT NULL);
 ",
-)];
+    ),
+    (
+        2,
+        // Failing-state titles of the rules (the report's "problem" texts).
+        "
+ALTER TABLE rules ADD COLUMN problem_vi TEXT NOT NULL DEFAULT '';
+ALTER TABLE rules ADD COLUMN problem_en TEXT NOT NULL DEFAULT '';
+",
+    ),
+];
 
 /// An arbitrary constant naming khien's migration lock among advisory locks.
 const MIGRATION_LOCK: i64 = 0x6b68_6965_6e00_0001;
@@ -183,10 +193,12 @@ impl HistoryStore for PostgresStore {
              WHERE excluded.name <> '' AND excluded.name <> units.name",
         )?;
         let upsert_rule = tx.prepare(
-            "INSERT INTO rules(code, requirement, title_vi, title_en, remediation_vi, remediation_en)
-             VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO rules(code, requirement, title_vi, title_en, remediation_vi, remediation_en,
+               problem_vi, problem_en)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT(code) DO UPDATE SET requirement = excluded.requirement,
                title_vi = excluded.title_vi, title_en = excluded.title_en,
+               problem_vi = excluded.problem_vi, problem_en = excluded.problem_en,
                remediation_vi = excluded.remediation_vi, remediation_en = excluded.remediation_en",
         )?;
         let previous = tx.prepare(
@@ -265,12 +277,15 @@ impl HistoryStore for PostgresStore {
                                 &f.texts.title_en,
                                 &f.texts.remediation_vi,
                                 &f.texts.remediation_en,
+                                &f.texts.problem_vi,
+                                &f.texts.problem_en,
                             ],
                         )?;
                         rules_written.insert(f.rule.clone());
                     }
                     let failing = f.status == Status::Fail;
-                    let resolved = matches!(f.status, Status::Pass | Status::NotApplicable);
+                    let resolved = f.status == Status::Pass;
+                    let retired = f.status == Status::NotApplicable;
                     let severity = f.severity.as_str();
                     let status = status_str(f.status);
                     match prev.remove(&f.rule) {
@@ -303,7 +318,9 @@ impl HistoryStore for PostgresStore {
                         Some(mut p) => {
                             let event = if failing && p.open_since.is_none() {
                                 p.open_since = Some(at);
-                                if p.fixed_at.is_some() {
+                                // Failing again after a fix or after a spell of not
+                                // applying: a reopening, aged from the first failure.
+                                if p.fixed_at.is_some() || p.first_failed_at.is_some() {
                                     p.reopened_at = Some(at);
                                     Some(EventKind::Reopened)
                                 } else {
@@ -313,6 +330,10 @@ impl HistoryStore for PostgresStore {
                                 p.open_since = None;
                                 p.fixed_at = Some(at);
                                 Some(EventKind::Fixed)
+                            } else if retired && p.open_since.is_some() {
+                                // Not applicable any more: no longer evaluated, not fixed.
+                                p.open_since = None;
+                                Some(EventKind::NoLongerEvaluated)
                             } else {
                                 // Unknown keeps the debt as it was: unknown is never a fix.
                                 None
@@ -341,6 +362,7 @@ impl HistoryStore for PostgresStore {
                                     EventKind::Opened => stats.opened += 1,
                                     EventKind::Fixed => stats.fixed += 1,
                                     EventKind::Reopened => stats.reopened += 1,
+                                    EventKind::NoLongerEvaluated => stats.no_longer_evaluated += 1,
                                 }
                             }
                         }
@@ -431,13 +453,18 @@ impl HistoryStore for PostgresStore {
             .collect())
     }
 
-    fn debt_at(&self, points: &[Timestamp], unit: Option<&str>) -> Result<Vec<u64>, HistoryError> {
+    fn debt_at(
+        &self,
+        points: &[Timestamp],
+        unit: Option<&str>,
+        counted: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<u64>, HistoryError> {
         let points: Vec<i64> = points.iter().map(|p| p.as_second()).collect();
         let mut counts = vec![0u64; points.len()];
         let mut client = self.client.borrow_mut();
         let params: [&(dyn ToSql + Sync); 1] = [&unit];
         let mut rows = client.query_raw(
-            "SELECT e.finding_ref, e.at, e.kind
+            "SELECT e.finding_ref, e.at, e.kind, t.unit_code
              FROM events e
              JOIN findings f ON f.id = e.finding_ref
              JOIN targets t ON t.id = f.target_ref
@@ -461,6 +488,9 @@ impl HistoryStore for PostgresStore {
             let id: i64 = r.get(0);
             let at: i64 = r.get(1);
             let kind = EventKind::parse(r.get(2));
+            if !counted(r.get(3)) {
+                continue;
+            }
             if current != Some(id) {
                 close(open_from.take(), None, &mut counts);
                 current = Some(id);
@@ -469,7 +499,9 @@ impl HistoryStore for PostgresStore {
                 Some(EventKind::Opened | EventKind::Reopened) => {
                     open_from.get_or_insert(at);
                 }
-                Some(EventKind::Fixed) => close(open_from.take(), Some(at), &mut counts),
+                Some(EventKind::Fixed | EventKind::NoLongerEvaluated) => {
+                    close(open_from.take(), Some(at), &mut counts)
+                }
                 None => {}
             }
         }
@@ -479,7 +511,8 @@ impl HistoryStore for PostgresStore {
 
     fn rule_texts(&self) -> Result<BTreeMap<String, RuleText>, HistoryError> {
         let rows = self.client.borrow_mut().query(
-            "SELECT code, requirement, title_vi, title_en, remediation_vi, remediation_en FROM rules",
+            "SELECT code, requirement, title_vi, title_en, remediation_vi, remediation_en,
+                    problem_vi, problem_en FROM rules",
             &[],
         )?;
         Ok(rows
@@ -493,10 +526,33 @@ impl HistoryStore for PostgresStore {
                         title_en: r.get(3),
                         remediation_vi: r.get(4),
                         remediation_en: r.get(5),
+                        problem_vi: r.get(6),
+                        problem_en: r.get(7),
                     },
                 )
             })
             .collect())
+    }
+
+    fn last_scans(&self, at: Timestamp) -> Result<BTreeMap<String, Timestamp>, HistoryError> {
+        let rows = self.client.borrow_mut().query(
+            "SELECT unit_code, MAX(last_collected_at) FROM targets
+             WHERE kind <> 'register' AND last_collected_at <= $1 GROUP BY unit_code",
+            &[&at.as_second()],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get::<_, String>(0), ts(r.get(1))))
+            .collect())
+    }
+
+    fn first_data(&self) -> Result<Option<Timestamp>, HistoryError> {
+        let row = self.client.borrow_mut().query_one(
+            "SELECT MIN(m) FROM (SELECT MIN(at) AS m FROM events
+                                 UNION ALL SELECT MIN(last_collected_at) FROM targets) AS x",
+            &[],
+        )?;
+        Ok(row.get::<_, Option<i64>>(0).map(ts))
     }
 
     fn data_until(&self) -> Result<Option<Timestamp>, HistoryError> {

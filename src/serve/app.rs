@@ -233,7 +233,9 @@ pub fn state(cfg: &ServeConfig) -> Result<Arc<AppState>, String> {
         .map_err(|d| d.to_string())?;
     let policy = crate::policy::load_sources(crate::policy::embedded_sources(), "embedded")
         .map_err(|d| d.to_string())?;
-    let due_days = crate::report::compliance::due_days(&policy.param_values(&Default::default()));
+    let params = policy.param_values(&Default::default());
+    let due_days = crate::report::compliance::due_days(&params);
+    let stale_days = crate::report::compliance::stale_days(&params);
     for sub in ["", "received", "quarantine"] {
         let d = cfg.data_dir.join(sub);
         std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
@@ -262,6 +264,7 @@ pub fn state(cfg: &ServeConfig) -> Result<Arc<AppState>, String> {
             )),
             register,
             due_days,
+            stale_days,
         },
     }))
 }

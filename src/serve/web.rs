@@ -62,6 +62,7 @@ pub struct WebState {
     pub login_limiter: DefaultKeyedRateLimiter<IpAddr>,
     pub register: Register,
     pub due_days: BTreeMap<Severity, i64>,
+    pub stale_days: i64,
 }
 
 /// An argon2id hash (PHC string) of `password`, for `[[account]] password_hash`.
@@ -431,6 +432,9 @@ async fn build_report(
             unit,
             due_days: st.web.due_days.clone(),
             inventory: Inventory::from_register(&st.web.register),
+            stale_days: st.web.stale_days,
+            unregistered_files: BTreeMap::new(),
+            persistent_history: true,
         };
         let store = st.ingestor.store.lock().map_err(|e| e.to_string())?;
         compliance::build(

@@ -57,6 +57,9 @@ fn report(store: &dyn HistoryStore, unit: Option<&str>) -> serde_json::Value {
         unit: unit.map(str::to_string),
         due_days: compliance::due_days(&Default::default()),
         inventory: Inventory::from_register(&register),
+        stale_days: 30,
+        unregistered_files: Default::default(),
+        persistent_history: true,
     };
     let inputs = InputsSummary {
         files_read: 0,
@@ -111,14 +114,29 @@ fn both_stores_give_the_same_history_and_the_same_report() {
     .iter()
     .map(|p| p.parse().unwrap())
     .collect();
+    let all = |_: &str| true;
+    let registered = |u: &str| u != "LD-TH-004";
     assert_eq!(
-        sqlite.debt_at(&points, None).unwrap(),
-        postgres.debt_at(&points, None).unwrap()
+        sqlite.debt_at(&points, None, &all).unwrap(),
+        postgres.debt_at(&points, None, &all).unwrap()
     );
     assert_eq!(
-        sqlite.debt_at(&points, Some("LD-THPT-001")).unwrap(),
-        postgres.debt_at(&points, Some("LD-THPT-001")).unwrap()
+        sqlite.debt_at(&points, None, &registered).unwrap(),
+        postgres.debt_at(&points, None, &registered).unwrap()
     );
+    assert_eq!(
+        sqlite.debt_at(&points, Some("LD-THPT-001"), &all).unwrap(),
+        postgres
+            .debt_at(&points, Some("LD-THPT-001"), &all)
+            .unwrap()
+    );
+    assert_eq!(sqlite.first_data().unwrap(), postgres.first_data().unwrap());
+    let at: Timestamp = "2026-04-01T00:00:00Z".parse().unwrap();
+    assert_eq!(
+        sqlite.last_scans(at).unwrap(),
+        postgres.last_scans(at).unwrap()
+    );
+    assert!(!postgres.last_scans(at).unwrap().is_empty());
     assert_eq!(sqlite.rule_texts().unwrap(), postgres.rule_texts().unwrap());
     assert_eq!(sqlite.data_until().unwrap(), postgres.data_until().unwrap());
 
@@ -158,11 +176,11 @@ fn migrations_are_versioned_and_a_newer_database_is_refused() {
     let Some(pg) = Cluster::start() else { return };
     let url = pg.database("migrations");
     let store = PostgresStore::connect(&url).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     drop(store);
     // Connecting again applies nothing twice.
     let store = PostgresStore::connect(&url).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     drop(store);
     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     c.batch_execute("INSERT INTO schema_migrations(version, applied_at) VALUES (99, 0)")
