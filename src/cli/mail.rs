@@ -13,7 +13,7 @@ use clap::Args;
 use futures_util::StreamExt;
 use jiff::Timestamp;
 
-use super::{BadInput, Cli, OutputArgs, emit_with, evaluate, load_config, load_policy};
+use super::{BadInput, Cli, OutputArgs, emit, load_config, load_policy, load_waivers};
 use crate::collect::mail::{MailScanOptions, MailScanner, MailTarget, valid_domain};
 use crate::facts::FactDocument;
 use crate::i18n::tr;
@@ -156,8 +156,11 @@ pub(super) fn scan_mail(cli: &Cli, args: &MailArgs) -> Result<u8, BadInput> {
             .collect()
             .await
     });
-    let doc = evaluate(&policy, &config, &docs, None);
-    let code = emit_with(lang, &args.out, &doc, Some(&policy))?;
+    let waivers = load_waivers(lang, &args.out, Some(&policy))?;
+    let doc = crate::engine::Engine::new(&policy, &config)
+        .with_waivers(waivers.as_ref())
+        .evaluate(&docs, None);
+    let code = emit(lang, &args.out, doc)?;
     let _ = writeln!(
         err,
         "{}: {}; {}: {bad}",

@@ -98,6 +98,11 @@ fn kind_heading(kind: TargetKind, lang: Lang) -> &'static str {
             "Sổ đăng ký hệ thống thông tin (`khien scan register`)",
             "Register of information systems (`khien scan register`)",
         ),
+        TargetKind::Mail => tr(
+            lang,
+            "Thư điện tử của tên miền (`khien scan mail`)",
+            "Mail domains (`khien scan mail`)",
+        ),
     }
 }
 

@@ -44,7 +44,7 @@ fn findings_carry_the_problem_text() {
         .unwrap(),
     )
     .unwrap();
-    let doc = khien::cli::evaluate(&policy, &Default::default(), &[facts], None);
+    let doc = khien::engine::Engine::new(&policy, &Default::default()).evaluate(&[facts], None);
     let f = doc.targets[0]
         .findings
         .iter()
