@@ -131,7 +131,7 @@ fn both_stores_give_the_same_history_and_the_same_report() {
             .unwrap()
     );
     assert_eq!(sqlite.first_data().unwrap(), postgres.first_data().unwrap());
-    let at: Timestamp = "2026-04-01T00:00:00Z".parse().unwrap();
+    let at: Timestamp = "2026-12-31T00:00:00Z".parse().unwrap();
     assert_eq!(
         sqlite.last_scans(at).unwrap(),
         postgres.last_scans(at).unwrap()
