@@ -349,6 +349,28 @@ fn health_headers_and_a_revoked_or_rotated_token() {
     .unwrap();
     assert!(matches!(&d[0].outcome, Outcome::Refused { .. }), "{d:?}");
 
+    // An administrator token uploads any unit's results (the Department's own
+    // website and register scans), and is refused nothing for the unit.
+    let admin = site.issue(&["--admin", "van-phong-so"]);
+    let admin_token = &admin["admin:van-phong-so"];
+    let web = std::fs::read(repo_path("fixtures/results/round-1/web-ld-th-004.json")).unwrap();
+    let d = queue_and_send(
+        &settings(&site, &server.url, admin_token),
+        None,
+        &outbox,
+        "w.json",
+        &web,
+    )
+    .unwrap();
+    assert!(
+        matches!(&d[0].outcome, Outcome::Sent(r) if r.status == "accepted"),
+        "{d:?}"
+    );
+    assert!(
+        history_counts(&site).iter().any(|c| c.0 == "LD-TH-004"),
+        "the admin's upload is in the history"
+    );
+
     // Issuing again gives no second token to a unit that has one.
     let again = site.issue(&[]);
     assert!(
