@@ -44,10 +44,14 @@ chmod 755 "$work"
   done
 } >"$work/register.toml"
 
-# A self-signed certificate for 127.0.0.1 (openssl, from Debian).
+# A test CA and a server certificate for 127.0.0.1 (openssl, from Debian).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-  -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+  -subj "/CN=khien bench CA" -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+  -keyout "$work/key.pem" -out "$work/leaf.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$work/leaf.ext"
+openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
+  -days 30 -extfile "$work/leaf.ext" -out "$work/cert.pem" 2>/dev/null
 password="mật khẩu đo hiệu năng"
 hash=$(printf '%s\n' "$password" | "$khien" serve hash-password)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -75,7 +79,7 @@ TOML
   server=$!
   while ! grep -q "khien serve:" "$work/serve.out" 2>/dev/null; do sleep 0.2; done
   echo "== $label: $UNITS units × $MACHINES machines, $CONCURRENCY clients"
-  "$load" "https://127.0.0.1:$port" "$work/cert.pem" "$work/tokens/tokens.csv" \
+  "$load" "https://127.0.0.1:$port" "$work/ca.pem" "$work/tokens/tokens.csv" \
     fixtures/results/round-1/host-ld-thpt-001.json "$MACHINES" "$CONCURRENCY" so "$password"
   echo "server peak memory: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$server/status)"
   kill -TERM "$server"; wait "$server" || true; server=""

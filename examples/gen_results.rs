@@ -104,6 +104,7 @@ fn finding(spec: &RuleSpec, status: Status) -> Finding {
         severity: spec.severity,
         status,
         title: spec.title.clone(),
+        problem: None,
         remediation: spec.remediation.clone(),
         basis: spec.basis.clone(),
         unknown_facts,
