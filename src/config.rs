@@ -57,6 +57,8 @@ struct RawConfig {
     personal_data: Option<Spanned<crate::pdata::PersonalDataConfig>>,
     #[serde(default)]
     report: Option<ReportHeading>,
+    #[serde(default)]
+    send: Option<Spanned<SendSettings>>,
 }
 
 /// The official heading of a report filed with the Province or the Ministry
@@ -91,6 +93,23 @@ impl ReportHeading {
         let d = self.date.as_ref()?.date?;
         jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
     }
+}
+
+/// `[send]`: where `khien scan host --send` and double-click mode send the result
+/// (the Department's `khien serve`), with the unit's token. See docs/serve.md.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendSettings {
+    /// The server's address, e.g. `https://khien.lamdong.edu.vn`.
+    pub url: String,
+    /// The unit's token, as the Department issued it.
+    pub token: String,
+    /// Extra CA certificate (PEM) for a server with a certificate of its own CA.
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// Folder for results not yet delivered; default: `khien-outbox` beside the executable.
+    #[serde(default)]
+    pub outbox: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -327,6 +346,8 @@ pub struct LocalConfig {
     pub personal_data: crate::pdata::PersonalDataConfig,
     /// The official heading of filed reports (`[report]`).
     pub report: Option<ReportHeading>,
+    /// Where finished results are sent (`[send]`), if anywhere.
+    pub send: Option<SendSettings>,
     /// Where it was read from, if anywhere.
     pub source: Option<String>,
 }
@@ -567,6 +588,38 @@ impl LocalConfig {
                 )),
             );
         }
+        if let Some(send) = &raw.send {
+            let s = send.get_ref();
+            let url_ok = url::Url::parse(&s.url)
+                .is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+            if !url_ok {
+                diags.error(
+                    Code::InvalidValue,
+                    f,
+                    send.span(),
+                    Localized::new(
+                        format!("[send] url: `{}` không phải địa chỉ https://", s.url),
+                        format!("[send] url: `{}` is not an https:// address", s.url),
+                    ),
+                    Some(Localized::new(
+                        "chép nguyên mục [send] mà Sở gửi cho trường",
+                        "copy the [send] section the Department gave the school",
+                    )),
+                );
+            }
+            if s.token.trim().is_empty() {
+                diags.error(
+                    Code::MissingKey,
+                    f,
+                    send.span(),
+                    Localized::new("[send] token đang để trống", "[send] token is empty"),
+                    Some(Localized::new(
+                        "chép nguyên mục [send] mà Sở gửi cho trường",
+                        "copy the [send] section the Department gave the school",
+                    )),
+                );
+            }
+        }
         if !diags.is_empty() {
             // In the order they appear in the file, as the user reads it.
             diags.errors.sort_by_key(|d| (d.file, d.span.start));
@@ -583,6 +636,7 @@ impl LocalConfig {
                 name: u.name,
             }),
             role,
+            send: raw.send.map(Spanned::into_inner),
             params,
             backups: raw.backup,
             limits: raw.limits,

@@ -9,6 +9,7 @@
 //! [`config`] is the school's local configuration and [`cli`] the command line, a
 //! thin layer over the rest. [`register`] is the Department's register of units and
 //! information systems, [`waiver`] its accepted exceptions.
+//! [`serve`] is the Department's collection server and [`send`] its client.
 
 pub mod cli;
 pub mod collect;
@@ -26,5 +27,7 @@ pub mod pdata;
 pub mod policy;
 pub mod register;
 pub mod report;
+pub mod send;
+pub mod serve;
 pub mod settings;
 pub mod waiver;

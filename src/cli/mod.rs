@@ -91,6 +91,8 @@ pub enum Command {
     Extract(crate::pdata::isolate::ExtractArgs),
     /// Write the unit's khien.toml (unit code checked against the register).
     Init(init::InitArgs),
+    /// Central collection server of the Department (see docs/serve.md).
+    Serve(crate::serve::command::ServeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -136,6 +138,14 @@ pub struct HostArgs {
     /// you share it.
     #[arg(long, value_name = "FILE")]
     pub raw_out: Option<PathBuf>,
+    /// Send the result to the Department's server ([send] in khien.toml); when it
+    /// cannot be reached the result waits in the outbox and goes at the next run.
+    #[arg(long)]
+    pub send: bool,
+    /// Outbox folder for --send (default: [send] outbox, else khien-outbox beside
+    /// the executable).
+    #[arg(long, value_name = "DIR", requires = "send")]
+    pub outbox: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -198,6 +208,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Report(args) => report_cmd::run(&cli, args),
         Command::Extract(args) => Ok(crate::pdata::isolate::child_main(args)),
         Command::Init(args) => init::run(&cli, args),
+        Command::Serve(args) => crate::serve::command::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -292,9 +303,15 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
         .with_waivers(waivers.as_ref())
         .evaluate(&[doc], None);
     let unit = result.unit.clone();
+    let sent = args.send.then(|| result.clone());
     let code = emit(cli.lang, &args.out, result)?;
-    // A report on the screen only: say how to make the Department's file.
-    if args.out.output.is_none() && matches!(args.out.format, Format::Text) {
+    if let Some(result) = sent {
+        let (text, _) =
+            crate::send::send_result(&config, args.outbox.as_deref(), None, &result, cli.lang)
+                .map_err(BadInput::message)?;
+        let _ = write!(anstream::stderr(), "{text}");
+    } else if args.out.output.is_none() && matches!(args.out.format, Format::Text) {
+        // A report on the screen only: say how to make the Department's file.
         eprint!(
             "{}",
             crate::report::text::scan_host_footer(unit.as_ref(), cli.lang)

@@ -85,6 +85,8 @@ pub struct Written {
     pub html: Result<PathBuf, String>,
     /// The findings as text, for the console.
     pub text: String,
+    /// What sending to the Department did, when khien.toml has `[send]`.
+    pub sent: Option<String>,
     pub exit_code: u8,
 }
 
@@ -109,6 +111,9 @@ pub fn double_click() -> ExitCode {
                 ),
                 w.result.display()
             );
+            if let Some(sent) = &w.sent {
+                let _ = write!(out, "{sent}");
+            }
             match &w.html {
                 Ok(html) => {
                     let _ = writeln!(
@@ -199,9 +204,18 @@ pub fn scan_into(folder: &Path, lang: Lang) -> Result<Written, BadInput> {
         .iter()
         .flat_map(|t| &t.findings)
         .any(|f| f.status == crate::findings::Status::Fail);
+    // With [send], the result also goes to the Department (or waits in the outbox);
+    // the result file above is written either way.
+    let sent = config.send.as_ref().map(|_| {
+        match crate::send::send_result(&config, None, Some(folder), &result, lang) {
+            Ok((text, _)) => text,
+            Err(e) => format!("{e}\n"),
+        }
+    });
     Ok(Written {
         result: path,
         html,
+        sent,
         text: report::text::render(&result, lang),
         exit_code: if failing { super::EXIT_FAILING } else { 0 },
     })

@@ -5,6 +5,7 @@
 //! store through [`HistoryStore`] only, so a PostgreSQL store for a central server can
 //! be added beside [`sqlite::SqliteStore`] without touching the reports.
 
+pub mod postgres;
 pub mod sqlite;
 
 use jiff::Timestamp;
@@ -14,6 +15,7 @@ use crate::findings::Status;
 use crate::policy::Severity;
 use crate::report::input::ResultInput;
 
+pub use self::postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +24,8 @@ pub enum HistoryError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Value(#[from] rusqlite::types::FromSqlError),
+    #[error("{0}")]
+    Postgres(#[from] ::postgres::Error),
     #[error("{0}")]
     Other(String),
 }

@@ -78,7 +78,7 @@ pub(crate) fn status_str(s: Status) -> &'static str {
     }
 }
 
-fn parse_status(s: &str) -> Status {
+pub(crate) fn parse_status(s: &str) -> Status {
     match s {
         "pass" => Status::Pass,
         "fail" => Status::Fail,
@@ -89,7 +89,7 @@ fn parse_status(s: &str) -> Status {
     }
 }
 
-fn parse_severity(s: &str) -> Severity {
+pub(crate) fn parse_severity(s: &str) -> Severity {
     Severity::ALL_DESCENDING
         .into_iter()
         .find(|v| v.as_str() == s)

@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod mail;
+pub mod postgres;
+pub mod serve;
 pub mod web;
 
 use std::path::{Path, PathBuf};
