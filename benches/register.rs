@@ -80,7 +80,7 @@ fn main() {
     let facts = t.elapsed();
 
     let t = Instant::now();
-    let result = khien::cli::evaluate(&policy, &config, &docs, Some(at));
+    let result = khien::engine::evaluate(&policy, &config, &docs, Some(at));
     let eval = t.elapsed();
 
     let t = Instant::now();

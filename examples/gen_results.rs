@@ -546,7 +546,7 @@ fn province(out: &Path, policy: &Policy) {
             std::fs::copy(&register_path, out.join("register.toml")).expect("copy register");
         }
         let docs = khien::register::facts::fact_documents(&register, base);
-        let mut reg = khien::cli::evaluate(policy, &Default::default(), &docs, Some(base));
+        let mut reg = khien::engine::evaluate(policy, &Default::default(), &docs, Some(base));
         // The same files on every run: the document is dated by the round, not the clock.
         reg.generated_at = base;
         write_json(

@@ -165,19 +165,24 @@ pub struct ResultDocument {
 
 impl Summary {
     pub fn of(targets: &[TargetResult]) -> Summary {
-        let mut s = Summary {
-            targets: targets.len() as u64,
-            ..Summary::default()
-        };
-        for f in targets.iter().flat_map(|t| &t.findings) {
-            s.findings += 1;
-            *s.by_status.entry(f.status).or_default() += 1;
-            if f.status == Status::Fail {
-                *s.failing_by_severity.entry(f.severity).or_default() += 1;
-                s.worst_failing = s.worst_failing.max(Some(f.severity));
-            }
+        let mut s = Summary::default();
+        for t in targets {
+            s.add(t);
         }
         s
+    }
+
+    /// Counts one more target (results that stream are summed as they come).
+    pub fn add(&mut self, target: &TargetResult) {
+        self.targets += 1;
+        for f in &target.findings {
+            self.findings += 1;
+            *self.by_status.entry(f.status).or_default() += 1;
+            if f.status == Status::Fail {
+                *self.failing_by_severity.entry(f.severity).or_default() += 1;
+                self.worst_failing = self.worst_failing.max(Some(f.severity));
+            }
+        }
     }
 }
 

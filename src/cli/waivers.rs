@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use jiff::Timestamp;
 
-use super::{BadInput, Cli, EXIT_BAD_INPUT, OutputArgs, emit, load_policy};
+use super::{BadInput, Cli, EXIT_BAD_INPUT, OutputArgs, emit, load_policy, load_waivers};
 use crate::findings::ResultDocument;
 use crate::i18n::tr;
 use crate::register::today_in_vietnam;
@@ -113,12 +113,17 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
                     )
                 ))
             })?;
-            let doc = if *without_waivers {
+            let mut doc = if *without_waivers {
                 waiver::without_waivers(&doc)
             } else {
                 doc
             };
-            emit(lang, out, &doc)
+            // Waivers given with --waivers apply as of the result's evaluation.
+            if let Some(set) = load_waivers(lang, out, None)? {
+                let at = doc.evaluated_at;
+                set.apply(&mut doc, at);
+            }
+            emit(lang, out, doc)
         }
     }
 }

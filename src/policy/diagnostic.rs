@@ -136,6 +136,22 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// The span of the value at `path` (table keys from the root, e.g.
+/// `["limits", "max_seconds"]`) in a TOML text, for errors found after
+/// deserializing: a value out of range is pointed at where it is written.
+pub fn toml_value_span(text: &str, path: &[&str]) -> Option<std::ops::Range<usize>> {
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let (last, parents) = path.split_last()?;
+    let mut table = root.get_ref();
+    for key in parents {
+        match table.get(*key)?.get_ref() {
+            toml::de::DeValue::Table(t) => table = t,
+            _ => return None,
+        }
+    }
+    Some(table.get(*last)?.span())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

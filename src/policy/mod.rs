@@ -21,7 +21,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use diagnostic::{Diagnostic, Diagnostics, SourceFile};
+pub use diagnostic::{Diagnostic, Diagnostics, SourceFile, toml_value_span};
 pub use expr::{Condition, ExprEnv};
 pub use load::{embedded_sources, load_paths, load_sources};
 pub use params::{ParamDecl, ParamValue};

@@ -306,6 +306,9 @@ struct RawUnit {
     incidents: Vec<RawIncident>,
     digital_signatures: Option<RawDigitalSignatures>,
     database_rules: Option<RawRecord>,
+    mail_domain: Option<Spanned<String>>,
+    #[serde(default)]
+    dkim_selectors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -627,6 +630,36 @@ impl Checker {
         }
     }
 
+    /// A mail domain: host-name labels, at least two of them.
+    fn mail_domain(&mut self, value: &Spanned<String>) -> Option<String> {
+        let d = value
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        if crate::collect::mail::valid_domain(&d) {
+            return Some(d);
+        }
+        self.error(
+            value.span(),
+            (
+                format!(
+                    "`mail_domain` = \"{}\" không phải tên miền",
+                    value.get_ref()
+                ),
+                "ghi tên miền thư, ví dụ thpt-bl.edu.vn (không có @, không có http://)".into(),
+            ),
+            (
+                format!(
+                    "`mail_domain` = \"{}\" is not a domain name",
+                    value.get_ref()
+                ),
+                "give the mail domain, e.g. thpt-bl.edu.vn (no @, no http://)".into(),
+            ),
+        );
+        None
+    }
+
     fn count(&mut self, value: &Spanned<i64>, field: &str) -> u64 {
         let v = *value.get_ref();
         if v < 0 {
@@ -785,6 +818,7 @@ impl Checker {
             }
         });
         let database_rules = self.record(raw.database_rules, "database_rules");
+        let mail_domain = raw.mail_domain.as_ref().and_then(|d| self.mail_domain(d));
         Unit {
             code,
             name: raw.name,
@@ -796,6 +830,8 @@ impl Checker {
             incidents,
             digital_signatures,
             database_rules,
+            mail_domain,
+            dkim_selectors: raw.dkim_selectors,
         }
     }
 
@@ -1095,5 +1131,26 @@ personal_data = { categories = ["hoc_sinh"], subjects = -5 }
         let diags = load(&GOOD.replace("decision_date = 2025-03-01", "decision_date = 2025-02-30"))
             .unwrap_err();
         assert!(!diags.is_empty());
+    }
+
+    #[test]
+    fn mail_domains_are_read_and_checked() {
+        let text = GOOD.replace(
+            "computers = 10",
+            "computers = 10\nmail_domain = \"THPT-BL.edu.vn.\"\ndkim_selectors = [\"s1\", \"google\"]",
+        );
+        let r = load(&text).unwrap();
+        assert_eq!(r.units[0].mail_domain.as_deref(), Some("thpt-bl.edu.vn"));
+        assert_eq!(r.units[0].dkim_selectors, ["s1", "google"]);
+        let diags = load(&GOOD.replace(
+            "computers = 10",
+            "computers = 10\nmail_domain = \"admin@thpt-bl.edu.vn\"",
+        ))
+        .unwrap_err();
+        let text = diags.to_string();
+        assert!(
+            text.contains("mail_domain") && text.contains("sổ.toml:10"),
+            "{text}"
+        );
     }
 }
