@@ -381,7 +381,7 @@ fn a_crawled_self_drawing_form_is_unreadable_and_the_web_scan_goes_on() {
     let url = format!("http://127.0.0.1:{}/", site.port());
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("khien.toml");
-    std::fs::write(&cfg, "[params]\npdata_crawl_delay_ms = 0\n").unwrap();
+    std::fs::write(&cfg, "[crawl]\ndelay_ms = 0\n").unwrap();
     let out_file = tmp.path().join("ketqua.json");
     let out = khien()
         .args(["--lang", "en", "scan", "web", "--format", "json", "-o"])
