@@ -71,7 +71,7 @@ fn main() {
     let at: Timestamp = "2026-11-23T01:00:00Z".parse().unwrap();
 
     let t = Instant::now();
-    let reg = register::parse(SourceFile::new("bench.toml", text.clone()), Lang::Vi)
+    let reg = register::parse(SourceFile::new("bench.toml", text.clone()))
         .expect("the synthetic register loads");
     let parse = t.elapsed();
 

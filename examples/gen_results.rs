@@ -540,8 +540,12 @@ fn province(out: &Path, policy: &Policy) {
             .date();
         let register_path = out.join(format!("round-{}/so-dang-ky.toml", round + 1));
         std::fs::write(&register_path, register_toml(&as_of.to_string())).expect("write register");
-        let register = khien::register::load_file(&register_path, khien::i18n::Lang::En)
-            .unwrap_or_else(|e| panic!("the generated register loads: {}", e.render()));
+        let register = khien::register::load_file(&register_path).unwrap_or_else(|e| {
+            panic!(
+                "the generated register loads: {}",
+                e.render(khien::i18n::Lang::En)
+            )
+        });
         if round + 1 == ROUNDS.len() {
             std::fs::copy(&register_path, out.join("register.toml")).expect("copy register");
         }

@@ -27,8 +27,13 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
+use crate::diagnostic::Code;
 use crate::facts::UnitRef;
+use crate::i18n::Localized;
 use crate::policy::{Diagnostics, ParamValue, Policy, SourceFile};
+
+/// The largest khien.toml read: a configuration is a few kilobytes.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// The name khien looks for beside the executable and in the working folder.
 pub const DEFAULT_FILE_NAME: &str = "khien.toml";
@@ -50,6 +55,42 @@ struct RawConfig {
     crawl: CrawlConfig,
     #[serde(default)]
     personal_data: Option<Spanned<crate::pdata::PersonalDataConfig>>,
+    #[serde(default)]
+    report: Option<ReportHeading>,
+}
+
+/// The official heading of a report filed with the Province or the Ministry
+/// (`[report]`, optional): issuing body, document number, place and date, signer.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportHeading {
+    /// The governing body above the issuer ("UBND TỈNH LÂM ĐỒNG").
+    #[serde(default)]
+    pub parent_body: Option<String>,
+    /// The issuing body ("SỞ GIÁO DỤC VÀ ĐÀO TẠO").
+    pub issuer: String,
+    /// The document number ("125/BC-SGDĐT").
+    #[serde(default)]
+    pub number: Option<String>,
+    /// Where it is signed ("Lâm Đồng").
+    #[serde(default)]
+    pub place: Option<String>,
+    /// The date on the document (a TOML date); the day of the report when absent.
+    #[serde(default)]
+    pub date: Option<toml::value::Datetime>,
+    /// The signer's title ("KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC").
+    #[serde(default)]
+    pub signer_title: Option<String>,
+    #[serde(default)]
+    pub signer: Option<String>,
+}
+
+impl ReportHeading {
+    /// The document date as a calendar day, when given as one.
+    pub fn day(&self) -> Option<jiff::civil::Date> {
+        let d = self.date.as_ref()?.date?;
+        jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -284,6 +325,8 @@ pub struct LocalConfig {
     pub crawl: CrawlConfig,
     /// Folders to scan for personal data (rule H15) and the scan's limits.
     pub personal_data: crate::pdata::PersonalDataConfig,
+    /// The official heading of filed reports (`[report]`).
+    pub report: Option<ReportHeading>,
     /// Where it was read from, if anywhere.
     pub source: Option<String>,
 }
@@ -293,15 +336,22 @@ impl LocalConfig {
     pub fn load(path: &Path, policy: &Policy) -> Result<LocalConfig, Diagnostics> {
         let mut diags = Diagnostics::default();
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::register::read_bounded(path, MAX_CONFIG_BYTES) {
             Ok(t) => t,
             Err(e) => {
                 let f = diags.add_file(SourceFile::new(name, ""));
                 diags.error(
+                    Code::FileUnreadable,
                     f,
                     0..0,
-                    format!("cannot read the configuration: {e}"),
-                    Some("check the path given to --config".into()),
+                    Localized::new(
+                        format!("không đọc được tệp cấu hình: {e}"),
+                        format!("cannot read the configuration: {e}"),
+                    ),
+                    Some(Localized::new(
+                        "kiểm tra đường dẫn đưa cho --config (một tệp khien.toml)",
+                        "check the path given to --config (a khien.toml file)",
+                    )),
                 );
                 return Err(diags);
             }
@@ -316,38 +366,60 @@ impl LocalConfig {
         let raw: RawConfig = match toml::from_str(&diags.files[f].text) {
             Ok(r) => r,
             Err(e) => {
-                let message = e.message().trim().to_string();
-                let help = if message.contains("unknown field") {
-                    "khien.toml accepts [unit], [machine], [params], [[backup]], [limits] and [personal_data]; see README.md"
-                } else {
-                    "fix the value; see the example configuration in README.md"
-                };
-                diags.error(f, e.span().unwrap_or(0..0), message, Some(help.into()));
+                diags.toml_error(f, &e, |code| match code {
+                    Code::UnknownKey => Localized::new(
+                        "khien.toml gồm các mục [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] và [report]; xem README.md và docs/report.md",
+                        "khien.toml accepts [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] and [report]; see README.md and docs/report.md",
+                    ),
+                    _ => Localized::new(
+                        "sửa giá trị; xem cấu hình mẫu trong README.md",
+                        "fix the value; see the example configuration in README.md",
+                    ),
+                });
                 return Err(diags);
             }
         };
         let mut params = BTreeMap::new();
         for (name, value) in raw.params {
             match policy.params.get(name.get_ref()) {
-                None => diags.error(
-                    f,
-                    name.span(),
-                    format!("the policy has no parameter `{}`", name.get_ref()),
-                    Some(format!(
-                        "parameters: {}",
-                        policy.params.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )),
-                ),
+                None => {
+                    let names = policy.params.keys().cloned().collect::<Vec<_>>().join(", ");
+                    diags.error(
+                        Code::UnknownReference,
+                        f,
+                        name.span(),
+                        Localized::new(
+                            format!("bộ quy tắc không có tham số `{}`", name.get_ref()),
+                            format!("the policy has no parameter `{}`", name.get_ref()),
+                        ),
+                        Some(Localized::new(
+                            format!("các tham số: {names}"),
+                            format!("parameters: {names}"),
+                        )),
+                    )
+                }
                 Some(decl) if !decl.default.same_type(value.get_ref()) => diags.error(
+                    Code::WrongType,
                     f,
                     value.span(),
-                    format!(
-                        "`{}` must be of type {}, not {}",
-                        name.get_ref(),
-                        decl.default.type_name(),
-                        value.get_ref().type_name()
+                    Localized::new(
+                        format!(
+                            "`{}` phải có kiểu {}, không phải {}",
+                            name.get_ref(),
+                            decl.default.type_name(),
+                            value.get_ref().type_name()
+                        ),
+                        format!(
+                            "`{}` must be of type {}, not {}",
+                            name.get_ref(),
+                            decl.default.type_name(),
+                            value.get_ref().type_name()
+                        ),
                     ),
-                    Some(format!("the policy's default is {}", decl.default)),
+                    Some(Localized::new(
+                        format!("giá trị mặc định của bộ quy tắc là {}", decl.default),
+                        format!("the policy's default is {}", decl.default),
+                    )),
                 ),
                 Some(decl) => {
                     params.insert(
@@ -362,10 +434,17 @@ impl LocalConfig {
                 .is_some_and(|d| !(d.is_finite() && d > 0.0 && d <= 36_500.0))
             {
                 diags.error(
+                    Code::OutOfRange,
                     f,
                     0..0,
-                    format!("backup `{}`: max_age_days must be a number of days above 0 (at most 36500)", b.name),
-                    Some("give the number of days, e.g. max_age_days = 7".into()),
+                    Localized::new(
+                        format!("bản sao lưu `{}`: max_age_days phải là số ngày lớn hơn 0 (tối đa 36500)", b.name),
+                        format!("backup `{}`: max_age_days must be a number of days above 0 (at most 36500)", b.name),
+                    ),
+                    Some(Localized::new(
+                        "ghi số ngày, ví dụ max_age_days = 7",
+                        "give the number of days, e.g. max_age_days = 7",
+                    )),
                 );
             }
         }
@@ -443,19 +522,31 @@ impl LocalConfig {
         for c in checks {
             if !c.ok() {
                 let span = crate::policy::toml_value_span(text, &c.path).unwrap_or(0..0);
-                let bound = if c.min_inclusive { "from" } else { "above" };
+                let (bound_vi, bound_en) = if c.min_inclusive {
+                    ("từ", "from")
+                } else {
+                    ("lớn hơn", "above")
+                };
+                let (section, key, v, min, max) = (c.path[0], c.path[1], c.value, c.min, c.max);
                 range_errors.push((
                     span,
-                    format!(
-                        "[{}] {} = {}: must be a number {bound} {} to {}",
-                        c.path[0], c.path[1], c.value, c.min, c.max
+                    Localized::new(
+                        format!(
+                            "[{section}] {key} = {v}: phải là một số {bound_vi} {min} đến {max}"
+                        ),
+                        format!(
+                            "[{section}] {key} = {v}: must be a number {bound_en} {min} to {max}"
+                        ),
                     ),
-                    format!("give a number {bound} {} to {}", c.min, c.max),
+                    Localized::new(
+                        format!("ghi một số {bound_vi} {min} đến {max}"),
+                        format!("give a number {bound_en} {min} to {max}"),
+                    ),
                 ));
             }
         }
         for (span, message, help) in range_errors {
-            diags.error(f, span, message, Some(help));
+            diags.error(Code::OutOfRange, f, span, message, Some(help));
         }
         let (personal_data, pd_span) = match raw.personal_data {
             Some(s) => (s.get_ref().clone(), s.span()),
@@ -463,13 +554,22 @@ impl LocalConfig {
         };
         for (field, problem) in personal_data.problems() {
             diags.error(
+                Code::InvalidValue,
                 f,
                 pd_span.clone(),
-                format!("[personal_data] {field}: {problem}"),
-                Some("see docs/pdata.md for the [personal_data] section".into()),
+                Localized::new(
+                    format!("[personal_data] {field}: {problem}"),
+                    format!("[personal_data] {field}: {problem}"),
+                ),
+                Some(Localized::new(
+                    "xem mục [personal_data] trong docs/pdata.md",
+                    "see docs/pdata.md for the [personal_data] section",
+                )),
             );
         }
         if !diags.is_empty() {
+            // In the order they appear in the file, as the user reads it.
+            diags.errors.sort_by_key(|d| (d.file, d.span.start));
             return Err(diags);
         }
         let role = raw
@@ -488,6 +588,7 @@ impl LocalConfig {
             limits: raw.limits,
             crawl: raw.crawl,
             personal_data,
+            report: raw.report,
             source: Some(source),
         })
     }

@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod diagnostic;
 pub mod engine;
 pub mod eval;
 pub mod facts;

@@ -66,7 +66,7 @@ pub(super) fn scan_mail(cli: &Cli, args: &MailArgs) -> Result<u8, BadInput> {
     let config = load_config(args.config.as_deref(), &policy)?;
     let dns_server = match &args.dns_server {
         Some(s) => Some(parse_dns_server(s).ok_or_else(|| {
-            BadInput(format!(
+            BadInput::message(format!(
                 "--dns-server {s}: {}",
                 tr(
                     lang,
@@ -79,7 +79,8 @@ pub(super) fn scan_mail(cli: &Cli, args: &MailArgs) -> Result<u8, BadInput> {
     };
     let extra_ca_pem = match &args.ca_file {
         Some(p) => Some(
-            std::fs::read(p).map_err(|e| BadInput(format!("--ca-file {}: {e}", p.display())))?,
+            std::fs::read(p)
+                .map_err(|e| BadInput::message(format!("--ca-file {}: {e}", p.display())))?,
         ),
         None => None,
     };
@@ -109,7 +110,7 @@ pub(super) fn scan_mail(cli: &Cli, args: &MailArgs) -> Result<u8, BadInput> {
         }
     }
     if let Some(path) = &args.register {
-        let register = crate::register::load_file(path, lang).map_err(BadInput::from)?;
+        let register = crate::register::load_file(path).map_err(BadInput::from)?;
         for unit in &register.units {
             if let Some(domain) = &unit.mail_domain {
                 targets.push(MailTarget {
@@ -121,7 +122,7 @@ pub(super) fn scan_mail(cli: &Cli, args: &MailArgs) -> Result<u8, BadInput> {
         }
     }
     if targets.is_empty() {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 lang,
                 "không có tên miền thư nào để rà soát",
@@ -136,11 +137,11 @@ pub(super) fn scan_mail(cli: &Cli, args: &MailArgs) -> Result<u8, BadInput> {
         timeout: Duration::from_secs(args.timeout.max(1)),
         extra_ca_pem,
     })
-    .map_err(|e| BadInput(format!("khien scan mail: {e}")))?;
+    .map_err(|e| BadInput::message(format!("khien scan mail: {e}")))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| BadInput(format!("tokio: {e}")))?;
+        .map_err(|e| BadInput::message(format!("tokio: {e}")))?;
     let docs: Vec<FactDocument> = runtime.block_on(async {
         let scanner = &scanner;
         futures_util::stream::iter(targets.iter())
@@ -157,8 +158,7 @@ pub(super) fn scan_mail(cli: &Cli, args: &MailArgs) -> Result<u8, BadInput> {
             .collect()
             .await
     });
-    // Waivers and the summary are applied once, by the engine, as for every scan.
-    let waivers = load_waivers(lang, &args.out, Some(&policy))?;
+    let waivers = load_waivers(&args.out, Some(&policy))?;
     let doc = Engine::new(&policy, &config)
         .with_waivers(waivers.as_ref())
         .evaluate(&docs, None);

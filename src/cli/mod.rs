@@ -48,11 +48,21 @@ pub struct Cli {
     /// Language of messages and reports: vi (default) or en.
     #[arg(long, global = true, env = "KHIEN_LANG", default_value = "vi")]
     pub lang: Lang,
+    /// How errors in input files are shown: for people (with the quoted line) or as
+    /// JSON on standard error, for tools.
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
     /// Policy files or folders to use instead of the embedded default policy.
     #[arg(long, global = true, value_name = "PATH")]
     pub policy: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -142,12 +152,30 @@ pub struct EvalArgs {
     pub out: OutputArgs,
 }
 
-/// An error that ends the command with exit code 2.
-pub struct BadInput(pub String);
+/// An error that ends the command with exit code 2: a message, or the diagnostics
+/// of input files, rendered in the user's language (or as JSON) at the end.
+pub enum BadInput {
+    Message(String),
+    Diagnostics(Diagnostics),
+}
+
+impl BadInput {
+    pub fn message(text: String) -> Self {
+        BadInput::Message(text)
+    }
+
+    /// The error as text for people, in `lang`.
+    pub fn render(self, lang: Lang) -> String {
+        match self {
+            BadInput::Diagnostics(d) => d.render(lang),
+            BadInput::Message(m) => m,
+        }
+    }
+}
 
 impl From<Diagnostics> for BadInput {
     fn from(d: Diagnostics) -> Self {
-        BadInput(d.render())
+        BadInput::Diagnostics(d)
     }
 }
 
@@ -169,8 +197,19 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(BadInput(msg)) => {
+        Err(bad) => {
             let mut err = anstream::stderr();
+            if cli.message_format == MessageFormat::Json {
+                let json = match &bad {
+                    BadInput::Diagnostics(d) => d.to_json(lang),
+                    BadInput::Message(m) => serde_json::json!({
+                        "diagnostics": [{ "code": null, "level": "error", "message": m }]
+                    }),
+                };
+                let _ = writeln!(err, "{json}");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+            let msg = bad.render(lang);
             let _ = write!(err, "{msg}");
             if !msg.ends_with('\n') {
                 let _ = writeln!(err);
@@ -227,7 +266,7 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
     let policy = load_policy(cli)?;
     let config = load_config(args.config.as_deref(), &policy)?;
     if args.raw_out.is_some() && !cfg!(windows) {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 cli.lang,
                 "--raw-out chỉ dùng trên Windows (trên Linux, dữ kiện được đọc từ các tệp trong /etc, /proc, /var).",
@@ -244,7 +283,7 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
     if let (Some(path), Some(raw)) = (&args.raw_out, host::platform::raw_readings()) {
         output::write_json(path, &raw).map_err(BadInput::from)?;
     }
-    let waivers = load_waivers(cli.lang, &args.out, Some(&policy))?;
+    let waivers = load_waivers(&args.out, Some(&policy))?;
     let result = Engine::new(&policy, &config)
         .with_waivers(waivers.as_ref())
         .evaluate(&[doc], None);
@@ -255,7 +294,7 @@ fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {
     let policy = load_policy(cli)?;
     let config = load_config(args.config.as_deref(), &policy)?;
     let doc = read_fact_document(&args.facts, cli.lang)?;
-    let waivers = load_waivers(cli.lang, &args.out, Some(&policy))?;
+    let waivers = load_waivers(&args.out, Some(&policy))?;
     let result = Engine::new(&policy, &config)
         .with_waivers(waivers.as_ref())
         .evaluate(&[doc], args.at);
@@ -264,10 +303,10 @@ fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {
 
 /// Reads and checks a fact document; errors name the file and the position.
 pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadInput> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BadInput::message(format!("{}: {e}", path.display())))?;
     let doc: FactDocument = serde_json::from_str(&text).map_err(|e| {
-        BadInput(format!(
+        BadInput::message(format!(
             "{}:{}:{}: {} {e}\n{}",
             path.display(),
             e.line(),
@@ -285,7 +324,7 @@ pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadIn
         ))
     })?;
     if doc.schema != FACTS_SCHEMA {
-        return Err(BadInput(format!(
+        return Err(BadInput::message(format!(
             "{}: {} `{}` ({} `{FACTS_SCHEMA}`)",
             path.display(),
             tr(
@@ -298,7 +337,7 @@ pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadIn
         )));
     }
     doc.target.kind.check_facts(&doc.facts).map_err(|e| {
-        BadInput(format!(
+        BadInput::message(format!(
             "{}: {} {e}",
             path.display(),
             tr(
@@ -314,13 +353,12 @@ pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadIn
 /// `--waivers FILE`, checked against `policy` when given (a waiver naming a rule
 /// the policy lacks is an error).
 fn load_waivers(
-    lang: Lang,
     out: &OutputArgs,
     policy: Option<&Policy>,
 ) -> Result<Option<crate::waiver::WaiverSet>, BadInput> {
     out.waivers
         .as_deref()
-        .map(|path| crate::waiver::load_file(path, policy, lang).map_err(BadInput::from))
+        .map(|path| crate::waiver::load_file(path, policy).map_err(BadInput::from))
         .transpose()
 }
 
@@ -334,6 +372,6 @@ fn emit(lang: Lang, out: &OutputArgs, doc: ResultDocument) -> Result<u8, BadInpu
 
 impl From<OutputError> for BadInput {
     fn from(e: OutputError) -> Self {
-        BadInput(e.to_string())
+        BadInput::message(e.to_string())
     }
 }

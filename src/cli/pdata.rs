@@ -61,7 +61,7 @@ fn scan_folders(cli: &Cli, args: &PdataScanArgs) -> Result<u8, BadInput> {
     let lang = cli.lang;
     for f in &args.folders {
         if !f.is_dir() {
-            return Err(BadInput(format!(
+            return Err(BadInput::message(format!(
                 "{}: {}",
                 f.display(),
                 tr(
@@ -73,7 +73,7 @@ fn scan_folders(cli: &Cli, args: &PdataScanArgs) -> Result<u8, BadInput> {
         }
     }
     if !(args.max_file_mb.is_finite() && args.max_file_mb > 0.0) {
-        return Err(BadInput(format!(
+        return Err(BadInput::message(format!(
             "--max-file-mb {}: {}",
             args.max_file_mb,
             tr(lang, "phải lớn hơn 0", "must be more than 0")

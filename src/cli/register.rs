@@ -30,10 +30,10 @@ pub fn scan(cli: &Cli, args: &RegisterArgs) -> Result<u8, BadInput> {
     let policy = load_policy(cli)?;
     let config = load_config(args.config.as_deref(), &policy)?;
     // Nothing is evaluated from a register that does not load.
-    let register = register::load_file(&args.file, cli.lang)?;
+    let register = register::load_file(&args.file)?;
     let at = args.at.unwrap_or_else(Timestamp::now);
     let docs = register::facts::fact_documents(&register, at);
-    let waivers = load_waivers(cli.lang, &args.out, Some(&policy))?;
+    let waivers = load_waivers(&args.out, Some(&policy))?;
     let mut result = Engine::new(&policy, &config)
         .with_waivers(waivers.as_ref())
         .evaluate(&docs, Some(at));

@@ -84,7 +84,7 @@ pub struct ReportArgs {
 }
 
 fn history_error(path: &Path, e: impl std::fmt::Display) -> BadInput {
-    BadInput(format!("{}: {e}", path.display()))
+    BadInput::message(format!("{}: {e}", path.display()))
 }
 
 pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
@@ -93,17 +93,17 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     let config = load_config(args.config.as_deref(), &policy)?;
     let params = policy.param_values(&config.params);
     let mut inventory = match &args.register {
-        Some(p) => Inventory::from_register(&crate::register::load_file(p, lang)?),
+        Some(p) => Inventory::from_register(&crate::register::load_file(p)?),
         None => Inventory::default(),
     };
     if let Some(p) = &args.inventory {
-        inventory.extend(Inventory::load(p, lang).map_err(BadInput)?);
+        inventory.extend(Inventory::load(p, lang).map_err(BadInput::message)?);
     }
     let at = args
         .at
         .unwrap_or_else(|| Timestamp::now().min(args.period.end()));
     if at < args.period.start() {
-        return Err(BadInput(format!(
+        return Err(BadInput::message(format!(
             "--at {at}: {} {}",
             tr(
                 lang,
@@ -114,7 +114,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         )));
     }
     if args.format == ReportFormat::Xlsx && args.output.is_none() {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 lang,
                 "--format xlsx cần --output TỆP.xlsx",
@@ -131,7 +131,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         .cloned()
         .partition(|p| p.is_file() && input::is_sqlite_file(p));
     if db_inputs.len() + usize::from(args.db.is_some()) > 1 {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 lang,
                 "chỉ dùng được một cơ sở dữ liệu lịch sử (--db hoặc một tệp đầu vào)",
@@ -148,7 +148,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
                 .prefix("khien-report-")
                 .suffix(".db")
                 .tempfile()
-                .map_err(|e| BadInput(format!("{e}")))?;
+                .map_err(|e| BadInput::message(format!("{e}")))?;
             let p = tmp.path().to_path_buf();
             _scratch = tmp;
             (p, false)
@@ -228,10 +228,12 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         since_source,
         unit: args.unit.clone(),
         due_days: compliance::due_days(&params),
+        report_deadlines: compliance::report_deadlines(&params),
         inventory: std::sync::Arc::unwrap_or_clone(inventory),
         stale_days: compliance::stale_days(&params),
         unregistered_files,
         persistent_history: persistent,
+        heading: config.report.clone(),
     };
     let inputs = InputsSummary {
         files_read,

@@ -69,7 +69,7 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
         RulesCommand::Show { code } => {
             let policy = load_policy(cli)?;
             let Some(r) = policy.rule(code) else {
-                return Err(BadInput(format!(
+                return Err(BadInput::message(format!(
                     "{} `{code}`; {}",
                     tr(lang, "không có quy tắc", "no rule"),
                     tr(
@@ -148,12 +148,12 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
         }
         RulesCommand::Doc { examples, out: dir } => {
             let policy = load_policy(cli)?;
-            let examples = policy::examples::load_dir(examples).map_err(BadInput)?;
+            let examples = policy::examples::load_dir(examples).map_err(BadInput::message)?;
             for (file, doc_lang) in [("rules.md", Lang::Vi), ("rules.en.md", Lang::En)] {
                 let path = dir.join(file);
                 let text = policy::catalogue::render(&policy, &examples, doc_lang);
                 std::fs::write(&path, text).map_err(|e| {
-                    BadInput(format!(
+                    BadInput::message(format!(
                         "{}: {e}; {}",
                         path.display(),
                         tr(

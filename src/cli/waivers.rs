@@ -44,9 +44,9 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
     match cmd {
         WaiversCommand::Check { file, at, register } => {
             let policy = load_policy(cli)?;
-            let set = waiver::load_file(file, Some(&policy), lang)?;
+            let set = waiver::load_file(file, Some(&policy))?;
             let register = match register {
-                Some(path) => Some(crate::register::load_file(path, lang)?),
+                Some(path) => Some(crate::register::load_file(path)?),
                 None => None,
             };
             let mut unmatched = 0;
@@ -99,9 +99,9 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
             out,
         } => {
             let text = std::fs::read_to_string(result)
-                .map_err(|e| BadInput(format!("{}: {e}", result.display())))?;
+                .map_err(|e| BadInput::message(format!("{}: {e}", result.display())))?;
             let doc: ResultDocument = serde_json::from_str(&text).map_err(|e| {
-                BadInput(format!(
+                BadInput::message(format!(
                     "{}:{}:{}: {} {e}",
                     result.display(),
                     e.line(),
@@ -119,7 +119,7 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
                 doc
             };
             // Waivers given with --waivers apply as of the result's evaluation.
-            if let Some(set) = load_waivers(lang, out, None)? {
+            if let Some(set) = load_waivers(out, None)? {
                 let at = doc.evaluated_at;
                 set.apply(&mut doc, at);
             }

@@ -134,7 +134,7 @@ fn parse_resolve(items: &[String], lang: Lang) -> Result<HashMap<String, IpAddr>
                 map.insert(host, ip);
             }
             _ => {
-                return Err(BadInput(format!(
+                return Err(BadInput::message(format!(
                     "--resolve {item}: {}",
                     tr(
                         lang,
@@ -155,15 +155,16 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     let resolve = parse_resolve(&args.resolve, lang)?;
     let extra_ca_pem = match &args.ca_file {
         Some(p) => Some(
-            std::fs::read(p).map_err(|e| BadInput(format!("--ca-file {}: {e}", p.display())))?,
+            std::fs::read(p)
+                .map_err(|e| BadInput::message(format!("--ca-file {}: {e}", p.display())))?,
         ),
         None => None,
     };
     let register = match &args.register {
-        Some(path) => Some(crate::register::load_file(path, lang).map_err(BadInput::from)?),
+        Some(path) => Some(crate::register::load_file(path).map_err(BadInput::from)?),
         None => None,
     };
-    let waivers = load_waivers(lang, &args.out, Some(&policy))?;
+    let waivers = load_waivers(&args.out, Some(&policy))?;
     let (mut targets, bad_lines) = gather_targets(&args.targets, lang);
     if let Some(register) = &register {
         for t in crate::register::web::web_targets(register) {
@@ -192,7 +193,7 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
         );
     }
     if targets.is_empty() {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 lang,
                 "không có trang web nào để rà soát",
@@ -219,7 +220,7 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
         }),
     };
     let scanner = Scanner::new(options).map_err(|e| {
-        BadInput(format!(
+        BadInput::message(format!(
             "--ca-file {}: {e}",
             args.ca_file.as_deref().unwrap_or(Path::new("")).display()
         ))
@@ -244,7 +245,7 @@ pub(super) fn scan_web(cli: &Cli, args: &WebArgs) -> Result<u8, BadInput> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| BadInput(format!("tokio: {e}")))?;
+        .map_err(|e| BadInput::message(format!("tokio: {e}")))?;
     let mut unreachable: Vec<(String, String)> = Vec::new();
     let mut scanned_sites: Vec<crate::register::web::ScannedSite> = Vec::new();
     // Connections opened and requests sent, over all sites (politeness is about these).

@@ -153,8 +153,8 @@ pub fn double_click() -> ExitCode {
             }
             w.exit_code
         }
-        Err(BadInput(msg)) => {
-            let _ = writeln!(anstream::stderr(), "{msg}");
+        Err(bad) => {
+            let _ = writeln!(anstream::stderr(), "{}", bad.render(lang));
             super::EXIT_BAD_INPUT
         }
     };
@@ -187,7 +187,7 @@ pub fn scan_into(folder: &Path, lang: Lang) -> Result<Written, BadInput> {
     let result = Engine::new(&policy, &config).evaluate(&[doc], None);
     let path = folder.join(format!("{stem}.json"));
     report::write_atomically(&path, report::to_json(&result).as_bytes())
-        .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+        .map_err(|e| BadInput::message(format!("{}: {e}", path.display())))?;
     let html_path = folder.join(format!("{stem}.html"));
     let html = report::machine::html_of_result(&result, &path, lang).and_then(|html| {
         report::write_atomically(&html_path, html.as_bytes())

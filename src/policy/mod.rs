@@ -7,7 +7,6 @@
 //! is a load error with a file position, never a silent failure at scan time.
 
 pub mod catalogue;
-mod diagnostic;
 pub mod examples;
 mod expr;
 mod load;
@@ -21,7 +20,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use diagnostic::{Diagnostic, Diagnostics, SourceFile, toml_value_span};
+pub use crate::diagnostic::{Code, Diagnostic, Diagnostics, SourceFile, toml_value_span};
 pub use expr::{Condition, ExprEnv};
 pub use load::{embedded_sources, load_paths, load_sources};
 pub use params::{ParamDecl, ParamValue};

@@ -343,7 +343,6 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
     use crate::policy::SourceFile;
 
     const REGISTER: &str = r#"
@@ -380,7 +379,7 @@ expires = 2026-06-30
 "#;
 
     fn facts_at(at: &str) -> Vec<serde_json::Value> {
-        let r = crate::register::parse(SourceFile::new("r.toml", REGISTER), Lang::En).unwrap();
+        let r = crate::register::parse(SourceFile::new("r.toml", REGISTER)).unwrap();
         fact_documents(&r, at.parse().unwrap())
             .into_iter()
             .map(|d| d.facts)

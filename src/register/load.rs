@@ -20,7 +20,9 @@ use super::{
     PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_KINDS,
     SYSTEM_STATUSES, System, UNIT_TYPES, Unit, parse_date, parse_instant,
 };
+use crate::diagnostic::Code;
 use crate::i18n::Lang;
+use crate::i18n::Localized;
 use crate::policy::{Diagnostics, SourceFile};
 
 /// The largest register read: a province's register is a few megabytes; anything
@@ -44,45 +46,43 @@ pub(crate) fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
 }
 
 /// Reads and checks a register file.
-pub fn load_file(path: &Path, lang: Lang) -> Result<Register, Diagnostics> {
+pub fn load_file(path: &Path) -> Result<Register, Diagnostics> {
     let name = path.display().to_string();
     match read_bounded(path, MAX_REGISTER_BYTES) {
-        Ok(text) => parse(SourceFile::new(name, text), lang),
+        Ok(text) => parse(SourceFile::new(name, text)),
         Err(e) => {
             let mut diags = Diagnostics::default();
             let f = diags.add_file(SourceFile::new(name, ""));
-            let (msg, help) = pick(
-                lang,
-                (
+            diags.error(
+                Code::FileUnreadable,
+                f,
+                0..0,
+                Localized::new(
                     format!("không đọc được sổ đăng ký: {e}"),
-                    "kiểm tra đường dẫn tệp sổ đăng ký".into(),
-                ),
-                (
                     format!("cannot read the register: {e}"),
-                    "check the register's path".into(),
                 ),
+                Some(Localized::new(
+                    "kiểm tra đường dẫn tệp sổ đăng ký",
+                    "check the register's path",
+                )),
             );
-            diags.error(f, 0..0, msg, Some(help));
             Err(diags)
         }
     }
 }
 
 /// Parses and checks a register held in memory.
-pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
+pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
     let mut diags = Diagnostics::default();
     let source = file.name.clone();
     let f = diags.add_file(file);
     let text = diags.files[f].text.clone();
-    let mut cx = Checker {
-        diags,
-        file: f,
-        lang,
-    };
+    let mut cx = Checker { diags, file: f };
     let (table, errors) = DeTable::parse_recoverable(&text);
     if !errors.is_empty() {
         for e in errors {
             cx.error(
+                Code::TomlSyntax,
                 e.span().unwrap_or(0..0),
                 (
                     format!("lỗi cú pháp TOML: {}", e.message().trim()),
@@ -126,6 +126,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
                 }
             }
             other => cx.error(
+                Code::UnknownKey,
                 key_span,
                 (
                     format!("khóa `{other}` không có trong định dạng sổ đăng ký"),
@@ -147,6 +148,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
         if let Some(first) = first_unit.get(&code) {
             let (line, _) = cx.diags.files[f].line_col(first.start);
             cx.error(
+                Code::Duplicate,
                 raw.code.span(),
                 (
                     format!("mã đơn vị `{code}` bị trùng (đã khai báo ở dòng {line})"),
@@ -172,6 +174,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
         if let Some(first) = first_system.get(&id) {
             let (line, _) = cx.diags.files[f].line_col(first.start);
             cx.error(
+                Code::Duplicate,
                 raw.id.span(),
                 (
                     format!("mã hệ thống `{id}` bị trùng (đã khai báo ở dòng {line})"),
@@ -191,6 +194,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
             let mut known = known;
             known.sort_unstable();
             cx.error(
+                Code::UnknownReference,
                 raw.unit.span(),
                 (
                     format!("hệ thống `{id}` thuộc đơn vị `{unit}` không có trong sổ"),
@@ -212,6 +216,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
             let key = super::web::normalize_url(url.get_ref());
             match key {
                 None => cx.error(
+                    Code::InvalidValue,
                     url.span(),
                     (
                         format!(
@@ -228,6 +233,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
                 Some(key) => {
                     if let Some(owner) = first_url.get(&key).filter(|o| **o != id) {
                         cx.error(
+                            Code::Duplicate,
                             url.span(),
                             (
                                 format!("địa chỉ `{}` đã thuộc hệ thống `{owner}`", url.get_ref()),
@@ -261,13 +267,6 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
         units,
         systems,
     })
-}
-
-fn pick<T>(lang: Lang, vi: T, en: T) -> T {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
 }
 
 /// A date as TOML writes it (`2026-04-30`) or as a string (`"30/04/2026"`).
@@ -304,11 +303,11 @@ struct RawUnit {
     reports: Vec<RawReport>,
     #[serde(default, rename = "incident")]
     incidents: Vec<RawIncident>,
-    digital_signatures: Option<RawDigitalSignatures>,
-    database_rules: Option<RawRecord>,
     mail_domain: Option<Spanned<String>>,
     #[serde(default)]
     dkim_selectors: Vec<String>,
+    digital_signatures: Option<RawDigitalSignatures>,
+    database_rules: Option<RawRecord>,
 }
 
 #[derive(Deserialize)]
@@ -483,7 +482,6 @@ struct RawRecord {
 struct Checker {
     diags: Diagnostics,
     file: usize,
-    lang: Lang,
 }
 
 /// A placeholder for a value that failed its check: never returned, since any error
@@ -491,9 +489,21 @@ struct Checker {
 const NO_DATE: Date = Date::constant(1970, 1, 1);
 
 impl Checker {
-    fn error(&mut self, span: Range<usize>, vi: (String, String), en: (String, String)) {
-        let (msg, help) = pick(self.lang, vi, en);
-        self.diags.error(self.file, span, msg, Some(help));
+    /// Both languages are kept; the one shown is chosen when the errors are rendered.
+    fn error(
+        &mut self,
+        code: Code,
+        span: Range<usize>,
+        vi: (String, String),
+        en: (String, String),
+    ) {
+        self.diags.error(
+            code,
+            self.file,
+            span,
+            Localized::new(vi.0, en.0),
+            Some(Localized::new(vi.1, en.1)),
+        );
     }
 
     fn array<'a>(&mut self, value: Spanned<DeValue<'a>>, key: &str) -> Vec<Spanned<DeValue<'a>>> {
@@ -502,6 +512,7 @@ impl Checker {
             DeValue::Array(items) => items.into_iter().collect(),
             _ => {
                 self.error(
+                    Code::WrongType,
                     span,
                     (
                         format!("`{key}` phải là một mảng bảng"),
@@ -527,14 +538,15 @@ impl Checker {
             Ok(v) => Some(v),
             Err(e) => {
                 let message = e.message().trim().to_string();
-                let (vi_help, en_help) = if message.contains("unknown field") {
+                let code = Code::of_toml_error(&e);
+                let (vi_help, en_help) = if code == Code::UnknownKey {
                     (
                         format!("xóa hoặc sửa tên khóa; các khóa {what} nhận xem docs/register.md"),
                         format!(
                             "remove or rename the key; see the keys {what} accepts in docs/register.md"
                         ),
                     )
-                } else if message.contains("missing field") {
+                } else if code == Code::MissingKey {
                     (
                         format!("bổ sung khóa còn thiếu vào {what} này"),
                         format!("add the missing key to this {what}"),
@@ -546,6 +558,7 @@ impl Checker {
                     )
                 };
                 self.error(
+                    code,
                     e.span().unwrap_or(span),
                     (format!("trong {what}: {message}"), vi_help),
                     (format!("in {what}: {message}"), en_help),
@@ -563,6 +576,7 @@ impl Checker {
                 .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
         if !ok {
             self.error(
+                Code::InvalidValue,
                 code.span(),
                 (
                     format!("mã `{c}` không hợp lệ"),
@@ -583,6 +597,7 @@ impl Checker {
         let v = value.get_ref().trim();
         if !allowed.contains(&v) {
             self.error(
+                Code::InvalidValue,
                 value.span(),
                 (
                     format!("`{field}` = `{v}` không hợp lệ"),
@@ -598,14 +613,13 @@ impl Checker {
     }
 
     fn date(&mut self, value: &SpannedDate, field: &str) -> Date {
-        let parsed = match value.get_ref() {
-            DateInput::Text(t) => parse_date(t).map_err(|e| e.text(self.lang)),
+        // Why the date is wrong, in (Vietnamese, English).
+        let parsed: Result<Date, (String, String)> = match value.get_ref() {
+            DateInput::Text(t) => parse_date(t).map_err(|e| (e.text(Lang::Vi), e.text(Lang::En))),
             DateInput::Toml(dt) => match (dt.date, dt.time) {
-                (Some(d), None) => {
-                    Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|e| e.to_string())
-                }
-                _ => Err(pick(
-                    self.lang,
+                (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8)
+                    .map_err(|e| (e.to_string(), e.to_string())),
+                _ => Err((
                     format!("`{dt}` có giờ, cần một ngày"),
                     format!("`{dt}` is a time, not a date"),
                 )),
@@ -613,15 +627,16 @@ impl Checker {
         };
         match parsed {
             Ok(d) => d,
-            Err(why) => {
+            Err((why_vi, why_en)) => {
                 self.error(
+                    Code::InvalidDate,
                     value.span(),
                     (
-                        format!("`{field}`: ngày không hợp lệ: {why}"),
+                        format!("`{field}`: ngày không hợp lệ: {why_vi}"),
                         "ghi ngày dạng 2026-04-30 hoặc \"30/04/2026\"".into(),
                     ),
                     (
-                        format!("`{field}`: invalid date: {why}"),
+                        format!("`{field}`: invalid date: {why_en}"),
                         "write the date as 2026-04-30 or \"30/04/2026\"".into(),
                     ),
                 );
@@ -641,6 +656,7 @@ impl Checker {
             return Some(d);
         }
         self.error(
+            Code::InvalidValue,
             value.span(),
             (
                 format!(
@@ -664,6 +680,7 @@ impl Checker {
         let v = *value.get_ref();
         if v < 0 {
             self.error(
+                Code::OutOfRange,
                 value.span(),
                 (
                     format!("`{field}` không được âm ({v})"),
@@ -682,6 +699,7 @@ impl Checker {
         let v = *value.get_ref();
         if !(1..=5).contains(&v) {
             self.error(
+                Code::OutOfRange,
                 value.span(),
                 (
                     format!("`{field}` = {v}: cấp độ phải từ 1 đến 5"),
@@ -707,6 +725,7 @@ impl Checker {
         let expires_date = self.date(expires, "expires");
         if expires_date < on_date && expires_date != NO_DATE {
             self.error(
+                Code::InvalidDate,
                 expires.span(),
                 (
                     "ngày hết hạn (`expires`) trước ngày xác nhận (`attested_on`)".into(),
@@ -721,6 +740,7 @@ impl Checker {
         for (field, text) in [("attested_by", &by), ("evidence", &evidence)] {
             if text.trim().is_empty() {
                 self.error(
+                    Code::MissingKey,
                     expires.span(),
                     (
                         format!("xác nhận thiếu `{field}`"),
@@ -794,12 +814,14 @@ impl Checker {
                 personal_data_breach: i.personal_data_breach,
             })
             .collect();
+        let mail_domain = raw.mail_domain.as_ref().and_then(|d| self.mail_domain(d));
         let digital_signatures = raw.digital_signatures.map(|d| {
             let staff = self.count(&d.staff, "digital_signatures.staff");
             let valid_certificates =
                 self.count(&d.valid_certificates, "digital_signatures.valid_certificates");
             if valid_certificates > staff {
                 self.error(
+                    Code::OutOfRange,
                     d.valid_certificates.span(),
                     (
                         format!("`valid_certificates` = {valid_certificates} lớn hơn `staff` = {staff}"),
@@ -818,7 +840,6 @@ impl Checker {
             }
         });
         let database_rules = self.record(raw.database_rules, "database_rules");
-        let mail_domain = raw.mail_domain.as_ref().and_then(|d| self.mail_domain(d));
         Unit {
             code,
             name: raw.name,
@@ -828,10 +849,10 @@ impl Checker {
             focal_point,
             reports,
             incidents,
-            digital_signatures,
-            database_rules,
             mail_domain,
             dkim_selectors: raw.dkim_selectors,
+            digital_signatures,
+            database_rules,
         }
     }
 
@@ -846,6 +867,7 @@ impl Checker {
             Ok(t) => t,
             Err(why) => {
                 self.error(
+                    Code::InvalidDate,
                     value.span(),
                     (
                         format!("`{field}`: thời điểm không hợp lệ: {}", why.text(Lang::Vi)),
@@ -877,6 +899,7 @@ impl Checker {
             ];
             for (key, span) in spans.into_iter().flatten() {
                 self.error(
+                    Code::UnknownKey,
                     span,
                     (
                         format!("`{key}` chỉ dùng trong [system.records.backup_plan]"),
@@ -936,6 +959,7 @@ impl Checker {
                     let v = c.get_ref().trim().to_ascii_uppercase();
                     if v.len() != 2 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
                         self.error(
+                            Code::InvalidValue,
                             c.span(),
                             (
                                 format!("`hosting.country` = `{v}` không phải mã quốc gia"),
@@ -1053,7 +1077,7 @@ expires = 2027-01-10
 "#;
 
     fn load(text: &str) -> Result<Register, Diagnostics> {
-        parse(SourceFile::new("sổ.toml", text), Lang::En)
+        parse(SourceFile::new("sổ.toml", text))
     }
 
     #[test]
@@ -1109,7 +1133,7 @@ personal_data = { categories = ["hoc_sinh"], subjects = -5 }
             assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
         }
         assert_eq!(diags.errors.len(), 7, "{text}");
-        assert!(text.contains("sổ.toml:20:11: `go_live`"), "{text}");
+        assert!(text.contains("sổ.toml:20:11: [K203] `go_live`"), "{text}");
         let lines: Vec<usize> = diags
             .errors
             .iter()

@@ -72,14 +72,14 @@ pub struct Unit {
     pub focal_point: Option<FocalPoint>,
     pub reports: Vec<Report>,
     pub incidents: Vec<Incident>,
-    /// Official-use digital signatures of the unit's managers and teachers (R10).
-    pub digital_signatures: Option<DigitalSignatures>,
-    /// The rules on managing, using and sharing the sector database (the Department's).
-    pub database_rules: Option<Record>,
     /// The unit's mail domain (`khien scan mail --register`), lower case.
     pub mail_domain: Option<String>,
     /// DKIM selectors the unit's mail is signed with.
     pub dkim_selectors: Vec<String>,
+    /// Official-use digital signatures of the unit's managers and teachers (R10).
+    pub digital_signatures: Option<DigitalSignatures>,
+    /// The rules on managing, using and sharing the sector database (the Department's).
+    pub database_rules: Option<Record>,
 }
 
 /// How many of a unit's managers and teachers hold a valid official-use digital

@@ -42,6 +42,8 @@ pub fn html_of_result(doc: &ResultDocument, name: &Path, lang: Lang) -> Result<S
         stale_days: 90,
         unregistered_files: Default::default(),
         persistent_history: false,
+        heading: None,
+        report_deadlines: [(6, 5), (12, 5)],
     };
     let inputs = InputsSummary {
         files_read: 1,
@@ -89,9 +91,13 @@ mod tests {
                 "{} missing",
                 f.rule
             );
-            // A finding is listed as the problem to fix (its title when it has none).
-            let text = f.problem.as_ref().map_or(&f.title.vi, |p| &p.vi);
-            assert!(html.contains(&super::super::safe::html(text)), "{}", f.rule);
+            // A failing finding is listed as the problem to fix.
+            let shown = f.problem.as_ref().unwrap_or(&f.title);
+            assert!(
+                html.contains(&super::super::safe::html(&shown.vi)),
+                "{}",
+                f.rule
+            );
         }
         // The machine is named, and nothing is fetched from elsewhere.
         assert!(html.contains(&super::super::safe::html(&doc.targets[0].target.id)));

@@ -103,7 +103,7 @@ fn settings_out_of_range_are_positioned_errors() {
     ] {
         let err = LocalConfig::parse(SourceFile::new("khien.toml", text), &policy)
             .expect_err(text)
-            .render();
+            .render(khien::i18n::Lang::En);
         assert!(err.contains(setting), "{text}: {err}");
         assert!(
             err.contains(&format!("khien.toml:{line}:")),

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli_host;
+mod diagnostics;
 mod engine_fixtures;
 mod engine_output;
 mod host_rules;
