@@ -10,8 +10,9 @@ files=${1:-10000}
 per=${2:-50}
 dir=${BENCH_DIR:-/tmp/khien-bench-$files-$per}
 cargo build --release --quiet --example gen_results --bin khien
+bin=${CARGO_TARGET_DIR:-target}/release
 if [ ! -f "$dir/inventory.csv" ]; then
-  target/release/examples/gen_results bench "$dir/results" "$files" "$per" >/dev/null
+  "$bin"/examples/gen_results bench "$dir/results" "$files" "$per" >/dev/null
   mv "$dir/results/inventory.csv" "$dir/inventory.csv"
 fi
 echo "input: $files files, $per findings each, $(du -sh "$dir/results" | cut -f1) on disk"
@@ -23,14 +24,14 @@ measure() {
 }
 for fmt in json csv xlsx html; do
   rm -f "$dir/bench.db"
-  measure "ingest + report ($fmt), new db" target/release/khien report "$dir/results" \
+  measure "ingest + report ($fmt), new db" "$bin"/khien report "$dir/results" \
     --db "$dir/bench.db" --inventory "$dir/inventory.csv" --period 2026-H1 \
     --at 2026-05-31T00:00:00Z --format "$fmt" -o "$dir/report.$fmt"
 done
-measure "same files again (json), nothing new" target/release/khien report "$dir/results" \
+measure "same files again (json), nothing new" "$bin"/khien report "$dir/results" \
   --db "$dir/bench.db" --inventory "$dir/inventory.csv" --period 2026-H1 \
   --at 2026-05-31T00:00:00Z --format json -o "$dir/report2.json"
-measure "report from the db only (json)" target/release/khien report "$dir/bench.db" \
+measure "report from the db only (json)" "$bin"/khien report "$dir/bench.db" \
   --inventory "$dir/inventory.csv" --period 2026-H1 --at 2026-05-31T00:00:00Z \
   --format json -o "$dir/report3.json"
 ls -la "$dir/bench.db" "$dir"/report.* | awk '{print $5, $9}'

@@ -77,7 +77,7 @@ pub fn run(cli: &Cli, args: &InitArgs) -> Result<u8, BadInput> {
     let lang = cli.lang;
     let code = args.unit_code.trim();
     if code.is_empty() {
-        return Err(BadInput(
+        return Err(BadInput::Message(
             tr(
                 lang,
                 "--unit-code trống: ghi mã đơn vị theo sổ đăng ký của Sở, ví dụ THPT-BL-01",
@@ -88,7 +88,7 @@ pub fn run(cli: &Cli, args: &InitArgs) -> Result<u8, BadInput> {
     }
     let mut name = args.unit_name.clone().unwrap_or_default();
     if let Some(path) = &args.register {
-        let register = crate::register::load_file(path, lang).map_err(|d| BadInput(d.render()))?;
+        let register = crate::register::load_file(path)?;
         match register.unit(code) {
             Some(unit) => {
                 if name.is_empty() {
@@ -106,7 +106,7 @@ pub fn run(cli: &Cli, args: &InitArgs) -> Result<u8, BadInput> {
                     })
                     .collect();
                 near.truncate(8);
-                return Err(BadInput(match lang {
+                return Err(BadInput::Message(match lang {
                     Lang::Vi => format!(
                         "{}: không có đơn vị mã `{code}`. Kiểm tra lại mã (phân biệt chữ hoa, chữ thường){}",
                         path.display(),
@@ -130,7 +130,7 @@ pub fn run(cli: &Cli, args: &InitArgs) -> Result<u8, BadInput> {
         }
     }
     if args.output.exists() && !args.force {
-        return Err(BadInput(match lang {
+        return Err(BadInput::Message(match lang {
             Lang::Vi => format!(
                 "{} đã có: không ghi đè. Thêm --force để thay bằng tệp mới.",
                 args.output.display()
@@ -143,7 +143,7 @@ pub fn run(cli: &Cli, args: &InitArgs) -> Result<u8, BadInput> {
     }
     let text = render(code, &name, args.role, lang);
     std::fs::write(&args.output, text)
-        .map_err(|e| BadInput(format!("{}: {e}", args.output.display())))?;
+        .map_err(|e| BadInput::Message(format!("{}: {e}", args.output.display())))?;
     println!("{} {}", tr(lang, "Đã ghi", "Wrote"), args.output.display());
     Ok(0)
 }

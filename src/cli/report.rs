@@ -7,6 +7,7 @@
 //! thread while the store writes, through a bounded channel, so memory does not grow
 //! with the number of files.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -17,11 +18,12 @@ use jiff::Timestamp;
 use super::{BadInput, Cli, load_config, load_policy};
 use crate::history::{HistoryStore, ReportRun, SqliteStore};
 use crate::i18n::{Lang, tr};
+use crate::output::Output;
 use crate::report::compliance::{self, InputsSummary, ReportOptions, SinceSource};
 use crate::report::input::{self, InputError};
 use crate::report::inventory::Inventory;
 use crate::report::period::Period;
-use crate::report::{AtomicFile, delimited, html, xlsx};
+use crate::report::{delimited, html, xlsx};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -67,17 +69,22 @@ pub struct ReportArgs {
     #[arg(long, value_name = "TIME")]
     pub at: Option<Timestamp>,
     /// Count new, fixed and reopened findings after this time. Default: the newest
-    /// scan seen by the previous report of the same scope (the province, or this
-    /// --unit) recorded in --db, else the start of the period.
+    /// scan seen by the last report of the same scope (the province, or this --unit)
+    /// published in --db with --publish, else the start of the period.
     #[arg(long, value_name = "TIME")]
     pub since: Option<Timestamp>,
     /// Local configuration for parameter overrides (deadlines per severity).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Record this report in --db as the published one: later reports count new,
+    /// fixed and reopened findings since the data it saw. Without it nothing moves,
+    /// so an HTML and an XLSX of the same data show the same changes.
+    #[arg(long, requires = "db")]
+    pub publish: bool,
 }
 
 fn history_error(path: &Path, e: impl std::fmt::Display) -> BadInput {
-    BadInput(format!("{}: {e}", path.display()))
+    BadInput::message(format!("{}: {e}", path.display()))
 }
 
 pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
@@ -86,17 +93,17 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     let config = load_config(args.config.as_deref(), &policy)?;
     let params = policy.param_values(&config.params);
     let mut inventory = match &args.register {
-        Some(p) => Inventory::from_register(&crate::register::load_file(p, lang)?),
+        Some(p) => Inventory::from_register(&crate::register::load_file(p)?),
         None => Inventory::default(),
     };
     if let Some(p) = &args.inventory {
-        inventory.extend(Inventory::load(p, lang).map_err(BadInput)?);
+        inventory.extend(Inventory::load(p, lang).map_err(BadInput::message)?);
     }
     let at = args
         .at
         .unwrap_or_else(|| Timestamp::now().min(args.period.end()));
     if at < args.period.start() {
-        return Err(BadInput(format!(
+        return Err(BadInput::message(format!(
             "--at {at}: {} {}",
             tr(
                 lang,
@@ -107,7 +114,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         )));
     }
     if args.format == ReportFormat::Xlsx && args.output.is_none() {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 lang,
                 "--format xlsx cần --output TỆP.xlsx",
@@ -124,7 +131,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         .cloned()
         .partition(|p| p.is_file() && input::is_sqlite_file(p));
     if db_inputs.len() + usize::from(args.db.is_some()) > 1 {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 lang,
                 "chỉ dùng được một cơ sở dữ liệu lịch sử (--db hoặc một tệp đầu vào)",
@@ -141,7 +148,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
                 .prefix("khien-report-")
                 .suffix(".db")
                 .tempfile()
-                .map_err(|e| BadInput(format!("{e}")))?;
+                .map_err(|e| BadInput::message(format!("{e}")))?;
             let p = tmp.path().to_path_buf();
             _scratch = tmp;
             (p, false)
@@ -152,12 +159,24 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     let (files, mut skipped) = input::expand_inputs(&json_inputs, lang);
     let files_total = files.len() as u64;
     let (tx, rx) = mpsc::sync_channel(32);
+    let inventory = std::sync::Arc::new(inventory);
+    let inv = inventory.clone();
     let reader = std::thread::spawn(move || {
         let mut errors: Vec<InputError> = Vec::new();
+        // Files per unit code the register lacks, to name them in the report.
+        let mut unregistered: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut reader = input::ResultReader::default();
         for f in files {
             match reader.read_file(&f, lang) {
                 Ok(doc) => {
+                    for t in &doc.targets {
+                        if !inv.is_registered(&t.unit_code) {
+                            unregistered
+                                .entry(t.unit_code.clone())
+                                .or_default()
+                                .insert(f.display().to_string());
+                        }
+                    }
                     if tx.send(doc).is_err() {
                         break;
                     }
@@ -165,11 +184,11 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
                 Err(e) => errors.push(e),
             }
         }
-        errors
+        (errors, unregistered)
     });
     let ingest = store.ingest(&mut rx.iter());
     // Joined before the ingest result is looked at, so the reader always stops.
-    let read_errors = reader.join().unwrap_or_default();
+    let (read_errors, unregistered_files) = reader.join().unwrap_or_default();
     let ingest = ingest.map_err(|e| history_error(&db_path, e))?;
     let files_read = files_total - read_errors.len() as u64;
     skipped.extend(read_errors);
@@ -209,7 +228,10 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         since_source,
         unit: args.unit.clone(),
         due_days: compliance::due_days(&params),
-        inventory,
+        inventory: std::sync::Arc::unwrap_or_clone(inventory),
+        stale_days: compliance::stale_days(&params),
+        unregistered_files,
+        persistent_history: persistent,
     };
     let inputs = InputsSummary {
         files_read,
@@ -234,21 +256,16 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
 
     // Written as it is rendered: the JSON and CSV of a large province are never held
     // in memory whole.
-    match &args.output {
-        Some(path) => {
-            let mut file = AtomicFile::create(path).map_err(|e| history_error(path, e))?;
-            write_report(&report, args.format, lang, &mut file)
-                .and_then(|()| file.commit().map_err(|e| e.to_string()))
-                .map_err(|e| history_error(path, e))?;
-        }
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = write_report(&report, args.format, lang, &mut out)
-                .and_then(|()| out.flush().map_err(|e| e.to_string()));
-        }
+    // A full disk or `> /dev/full` is an error; a closed pipe (`| head`) is not.
+    let mut out = Output::open(args.output.as_deref())?;
+    {
+        let mut buffered = std::io::BufWriter::new(&mut out);
+        write_report(&report, args.format, lang, &mut buffered)
+            .and_then(|()| buffered.flush().map_err(|e| e.to_string()))
+            .map_err(|e| history_error(args.output.as_deref().unwrap_or(Path::new("-")), e))?;
     }
-    if persistent {
+    out.finish()?;
+    if args.publish {
         let data_until = store
             .data_until()
             .map_err(|e| history_error(&db_path, e))?

@@ -38,6 +38,8 @@ pub struct IngestStats {
     pub opened: u64,
     pub fixed: u64,
     pub reopened: u64,
+    /// Failures that became not applicable (no longer evaluated, not fixed).
+    pub no_longer_evaluated: u64,
 }
 
 /// Which targets a report looks at: those last scanned in `[from, to]`, optionally of one unit.
@@ -75,6 +77,8 @@ pub enum EventKind {
     Opened,
     Fixed,
     Reopened,
+    /// A failure that became not applicable: no longer evaluated, not fixed.
+    NoLongerEvaluated,
 }
 
 impl EventKind {
@@ -83,6 +87,7 @@ impl EventKind {
             EventKind::Opened => "opened",
             EventKind::Fixed => "fixed",
             EventKind::Reopened => "reopened",
+            EventKind::NoLongerEvaluated => "no_longer_evaluated",
         }
     }
 
@@ -91,6 +96,7 @@ impl EventKind {
             "opened" => Some(EventKind::Opened),
             "fixed" => Some(EventKind::Fixed),
             "reopened" => Some(EventKind::Reopened),
+            "no_longer_evaluated" => Some(EventKind::NoLongerEvaluated),
             _ => None,
         }
     }
@@ -114,11 +120,15 @@ pub struct RuleText {
     pub requirement: Option<String>,
     pub title_vi: String,
     pub title_en: String,
+    /// The failing-state title; empty when the results gave none.
+    pub problem_vi: String,
+    pub problem_en: String,
     pub remediation_vi: String,
     pub remediation_en: String,
 }
 
-/// A report run recorded in the store, so the next one can say what changed since.
+/// A published report recorded in the store (`khien report --publish`): the next
+/// reports say what changed since the data it saw. Plain runs record nothing.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportRun {
     pub generated_at: Timestamp,
@@ -150,8 +160,24 @@ pub trait HistoryStore {
     /// Opened, fixed and reopened events in `(after, window.to]`.
     fn events_after(&self, after: Timestamp, window: &Window) -> Result<Vec<Event>, HistoryError>;
 
-    /// Number of open, unwaived failing findings at each of `points`.
-    fn debt_at(&self, points: &[Timestamp], unit: Option<&str>) -> Result<Vec<u64>, HistoryError>;
+    /// Number of open, unwaived failing findings at each of `points`, of the units
+    /// `counts` accepts (registered units).
+    fn debt_at(
+        &self,
+        points: &[Timestamp],
+        unit: Option<&str>,
+        counts: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<u64>, HistoryError>;
+
+    /// Each unit's newest own result (host and website scans, not the register scan)
+    /// up to `at`, whatever the period.
+    fn last_scans(
+        &self,
+        at: Timestamp,
+    ) -> Result<std::collections::BTreeMap<String, Timestamp>, HistoryError>;
+
+    /// The oldest scan or event stored: the debt chart starts at its month.
+    fn first_data(&self) -> Result<Option<Timestamp>, HistoryError>;
 
     fn rule_texts(&self) -> Result<std::collections::BTreeMap<String, RuleText>, HistoryError>;
 

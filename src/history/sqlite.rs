@@ -118,6 +118,16 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA_SQL)?;
+        // Failing-state titles came after the first stores: added in place, empty.
+        let has_problem: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('rules') WHERE name = 'problem_vi'")?
+            .exists([])?;
+        if !has_problem {
+            conn.execute_batch(
+                "ALTER TABLE rules ADD COLUMN problem_vi TEXT NOT NULL DEFAULT '';
+                 ALTER TABLE rules ADD COLUMN problem_en TEXT NOT NULL DEFAULT '';",
+            )?;
+        }
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
                 r.get(0)
@@ -196,10 +206,12 @@ impl HistoryStore for SqliteStore {
                  WHERE excluded.name <> '' AND excluded.name <> units.name",
             )?;
             let mut upsert_rule = tx.prepare_cached(
-                "INSERT INTO rules(code, requirement, title_vi, title_en, remediation_vi, remediation_en)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO rules(code, requirement, title_vi, title_en, remediation_vi, remediation_en,
+                   problem_vi, problem_en)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(code) DO UPDATE SET requirement = excluded.requirement,
                    title_vi = excluded.title_vi, title_en = excluded.title_en,
+                   problem_vi = excluded.problem_vi, problem_en = excluded.problem_en,
                    remediation_vi = excluded.remediation_vi, remediation_en = excluded.remediation_en",
             )?;
             let mut previous = tx.prepare_cached(
@@ -278,12 +290,15 @@ impl HistoryStore for SqliteStore {
                                 f.texts.title_vi,
                                 f.texts.title_en,
                                 f.texts.remediation_vi,
-                                f.texts.remediation_en
+                                f.texts.remediation_en,
+                                f.texts.problem_vi,
+                                f.texts.problem_en
                             ])?;
                             rules_written.insert(f.rule.clone());
                         }
                         let failing = f.status == Status::Fail;
-                        let resolved = matches!(f.status, Status::Pass | Status::NotApplicable);
+                        let resolved = f.status == Status::Pass;
+                        let retired = f.status == Status::NotApplicable;
                         match prev.remove(&f.rule) {
                             None => {
                                 let open = failing.then_some(at);
@@ -310,7 +325,9 @@ impl HistoryStore for SqliteStore {
                             Some(mut p) => {
                                 let event = if failing && p.open_since.is_none() {
                                     p.open_since = Some(at);
-                                    if p.fixed_at.is_some() {
+                                    // Failing again after a fix or after a spell of not
+                                    // applying: a reopening, aged from the first failure.
+                                    if p.fixed_at.is_some() || p.first_failed_at.is_some() {
                                         p.reopened_at = Some(at);
                                         Some(EventKind::Reopened)
                                     } else {
@@ -320,6 +337,10 @@ impl HistoryStore for SqliteStore {
                                     p.open_since = None;
                                     p.fixed_at = Some(at);
                                     Some(EventKind::Fixed)
+                                } else if retired && p.open_since.is_some() {
+                                    // Not applicable any more: no longer evaluated, not fixed.
+                                    p.open_since = None;
+                                    Some(EventKind::NoLongerEvaluated)
                                 } else {
                                     // Unknown keeps the debt as it was: unknown is never a fix.
                                     None
@@ -345,6 +366,9 @@ impl HistoryStore for SqliteStore {
                                         EventKind::Opened => stats.opened += 1,
                                         EventKind::Fixed => stats.fixed += 1,
                                         EventKind::Reopened => stats.reopened += 1,
+                                        EventKind::NoLongerEvaluated => {
+                                            stats.no_longer_evaluated += 1
+                                        }
                                     }
                                 }
                             }
@@ -437,11 +461,16 @@ impl HistoryStore for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn debt_at(&self, points: &[Timestamp], unit: Option<&str>) -> Result<Vec<u64>, HistoryError> {
+    fn debt_at(
+        &self,
+        points: &[Timestamp],
+        unit: Option<&str>,
+        counted: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<u64>, HistoryError> {
         let points: Vec<i64> = points.iter().map(|p| secs(*p)).collect();
         let mut counts = vec![0u64; points.len()];
         let mut stmt = self.conn.prepare(
-            "SELECT e.finding_ref, e.at, e.kind
+            "SELECT e.finding_ref, e.at, e.kind, t.unit_code
              FROM events e
              JOIN findings f ON f.id = e.finding_ref
              JOIN targets t ON t.id = f.target_ref
@@ -465,6 +494,9 @@ impl HistoryStore for SqliteStore {
             let id: i64 = r.get(0)?;
             let at: i64 = r.get(1)?;
             let kind = EventKind::parse(r.get_ref(2)?.as_str()?);
+            if !counted(r.get_ref(3)?.as_str()?) {
+                continue;
+            }
             if current != Some(id) {
                 close(open_from.take(), None, &mut counts);
                 current = Some(id);
@@ -473,7 +505,9 @@ impl HistoryStore for SqliteStore {
                 Some(EventKind::Opened | EventKind::Reopened) => {
                     open_from.get_or_insert(at);
                 }
-                Some(EventKind::Fixed) => close(open_from.take(), Some(at), &mut counts),
+                Some(EventKind::Fixed | EventKind::NoLongerEvaluated) => {
+                    close(open_from.take(), Some(at), &mut counts)
+                }
                 None => {}
             }
         }
@@ -483,7 +517,8 @@ impl HistoryStore for SqliteStore {
 
     fn rule_texts(&self) -> Result<BTreeMap<String, RuleText>, HistoryError> {
         let mut stmt = self.conn.prepare(
-            "SELECT code, requirement, title_vi, title_en, remediation_vi, remediation_en FROM rules",
+            "SELECT code, requirement, title_vi, title_en, remediation_vi, remediation_en,
+                    problem_vi, problem_en FROM rules",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -494,10 +529,31 @@ impl HistoryStore for SqliteStore {
                     title_en: r.get(3)?,
                     remediation_vi: r.get(4)?,
                     remediation_en: r.get(5)?,
+                    problem_vi: r.get(6)?,
+                    problem_en: r.get(7)?,
                 },
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn last_scans(&self, at: Timestamp) -> Result<BTreeMap<String, Timestamp>, HistoryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT unit_code, MAX(last_collected_at) FROM targets
+             WHERE kind <> 'register' AND last_collected_at <= ?1 GROUP BY unit_code",
+        )?;
+        let rows = stmt.query_map([secs(at)], |r| Ok((r.get::<_, String>(0)?, ts(r.get(1)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn first_data(&self) -> Result<Option<Timestamp>, HistoryError> {
+        let min: Option<i64> = self.conn.query_row(
+            "SELECT MIN(m) FROM (SELECT MIN(at) AS m FROM events
+                                 UNION ALL SELECT MIN(last_collected_at) FROM targets)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(min.map(ts))
     }
 
     fn data_until(&self) -> Result<Option<Timestamp>, HistoryError> {
@@ -570,6 +626,8 @@ mod tests {
                             title_en: "t".into(),
                             remediation_vi: "r".into(),
                             remediation_en: "r".into(),
+                            problem_vi: String::new(),
+                            problem_en: String::new(),
                         }),
                         waiver: None,
                     })
@@ -639,7 +697,11 @@ mod tests {
         .iter()
         .map(|p| p.parse().unwrap())
         .collect();
-        assert_eq!(s.debt_at(&points, None).unwrap(), vec![1, 0, 1]);
+        assert_eq!(s.debt_at(&points, None, &|_| true).unwrap(), vec![1, 0, 1]);
+        assert_eq!(
+            s.debt_at(&points, None, &|u| u != "U1").unwrap(),
+            vec![0, 0, 0]
+        );
         let w = Window {
             from: Timestamp::UNIX_EPOCH,
             to: "2100-01-01T00:00:00Z".parse().unwrap(),
@@ -652,6 +714,48 @@ mod tests {
             .map(|e| e.kind)
             .collect();
         assert_eq!(kinds, vec![EventKind::Fixed, EventKind::Reopened]);
+    }
+
+    #[test]
+    fn not_applicable_is_no_longer_evaluated_and_a_return_keeps_the_first_failure() {
+        let mut s = store();
+        for (day, st) in [(1, Status::Fail), (3, Status::NotApplicable)] {
+            s.ingest(&mut std::iter::once(doc(day, &[("A", st)])))
+                .unwrap();
+        }
+        let f = &state(&s)[0];
+        assert_eq!((f.open_since, f.fixed_at), (None, None));
+        let st = s
+            .ingest(&mut std::iter::once(doc(5, &[("A", Status::Fail)])))
+            .unwrap();
+        assert_eq!((st.reopened, st.opened, st.fixed), (1, 0, 0));
+        let f = &state(&s)[0];
+        assert_eq!(
+            f.first_failed_at.unwrap().to_string(),
+            "2026-03-01T08:00:00Z"
+        );
+        let w = Window {
+            from: Timestamp::UNIX_EPOCH,
+            to: "2100-01-01T00:00:00Z".parse().unwrap(),
+            unit: None,
+        };
+        let kinds: Vec<EventKind> = s
+            .events_after(Timestamp::UNIX_EPOCH, &w)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                EventKind::Opened,
+                EventKind::NoLongerEvaluated,
+                EventKind::Reopened
+            ]
+        );
+        // Not open while not applicable.
+        let points = ["2026-03-04T00:00:00Z".parse().unwrap()];
+        assert_eq!(s.debt_at(&points, None, &|_| true).unwrap(), vec![0]);
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub fn write(
                     Cell::Text(s) => safe::cell(s),
                     Cell::Int(n) => n.to_string(),
                     Cell::Num(x) => x.to_string(),
+                    Cell::Date(d) => d.to_string(),
                     Cell::Empty => String::new(),
                 }),
             ))?;

@@ -8,10 +8,11 @@ use std::fmt::Write as _;
 
 use super::compliance::{ComplianceReport, DebtItem, IndicatorReport, ScopeValue};
 use super::indicators::Measure;
+use super::numfmt;
 use super::period::format_date;
 use super::safe::html as esc;
 use super::svg;
-use super::tables::{change_label, kind_label, target_text};
+use super::tables::{change_label, kind_label, problem_text, proposed_deadline, target_text};
 use crate::history::Event;
 use crate::i18n::{Lang, tr};
 
@@ -27,11 +28,11 @@ th { background: #dde7f0; } thead { display: table-header-group; } tr { break-in
 td.num, th.num { text-align: right; white-space: nowrap; }
 .meta td:first-child { width: 230px; font-weight: bold; }
 .cards { display: flex; flex-wrap: wrap; gap: 8px; } .card { border: 1px solid #bbb; border-radius: 4px; padding: 6px 10px; min-width: 120px; }
-.card b { display: block; font-size: 18px; }
+.card b { display: block; font-size: 18px; } .card.alert { border-color: #b71c1c; } .card.alert b { color: #b71c1c; }
 .ok { color: #1b5e20; font-weight: bold; } .bad { color: #b71c1c; font-weight: bold; } .muted { color: #666; }
 .sev-critical, .sev-high { color: #b71c1c; font-weight: bold; } .sev-medium { color: #8a5a00; font-weight: bold; }
 .steps { white-space: pre-wrap; margin: 4px 0 0 0; }
-.fill { min-width: 70px; }
+.fill { min-width: 70px; background: #fff8c4; }
 svg.chart { max-width: 100%; height: auto; display: block; margin: 6px 0; }
 section { break-inside: auto; } h2 { break-after: avoid; }
 @media print { body { margin: 0; max-width: none; } .noprint { display: none; } }
@@ -65,6 +66,21 @@ impl Page {
         self.push("</tr></thead><tbody>");
     }
 
+    /// For tables sorted worst first: the rows cut are the best ones.
+    fn cut_best_note(&mut self, total: usize) {
+        if total > MAX_ROWS {
+            let s = format!(
+                "{} {MAX_ROWS}/{total} {}",
+                self.t("Đang hiển thị", "Showing the"),
+                self.t(
+                    "đơn vị kém nhất; các đơn vị tốt hơn được lược bớt. Danh sách đầy đủ có trong tệp XLSX và CSV.",
+                    "worst units; the better ones are left out here. The full list is in the XLSX and CSV files."
+                )
+            );
+            self.note(&s);
+        }
+    }
+
     fn note(&mut self, s: &str) {
         let _ = write!(self.out, "<p class=\"muted\">{}</p>", esc(s));
     }
@@ -84,8 +100,8 @@ impl Page {
     }
 }
 
-fn pct_text(p: Option<f64>) -> String {
-    p.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "—".into())
+fn pct_text(p: Option<f64>, lang: Lang) -> String {
+    numfmt::pct(p, lang)
 }
 
 fn sev_class(item: &DebtItem) -> &'static str {
@@ -143,6 +159,9 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> String {
     let _ = write!(p.out, "<h1>{}</h1>", esc(&title));
     meta(&mut p, report);
     cards(&mut p, report);
+    if report.unit.is_none() {
+        first_screen(&mut p, report);
+    }
     indicators(&mut p, report);
     if report.unit.is_some() {
         actions(&mut p, report);
@@ -204,55 +223,126 @@ fn meta(p: &mut Page, r: &ComplianceReport) {
 }
 
 fn cards(p: &mut Page, r: &ComplianceReport) {
+    let lang = p.lang;
+    if !r.persistent_history {
+        let _ = write!(
+            p.out,
+            "<p class=\"bad\">{}</p>",
+            esc(p.t(
+                "Không có cơ sở dữ liệu lịch sử (--db): tuổi nợ, hạn khắc phục và các thay đổi chỉ tính trên các tệp của lần chạy này, nên số mục quá hạn có thể thấp hơn thực tế.",
+                "No history database (--db): debt ages, deadlines and changes cover this run's files only, so overdue debt may be understated.",
+            ))
+        );
+    }
+    if !r.register_given {
+        let _ = write!(
+            p.out,
+            "<p class=\"bad\">{}</p>",
+            esc(p.t(
+                "Không có sổ đăng ký (--register): không có mẫu số theo danh mục, các tỷ lệ chỉ tính trên những gì đã quét và không dùng để báo cáo.",
+                "No register (--register): there are no register denominators; shares are over what was scanned only and are not for filing.",
+            ))
+        );
+    }
     let hosts: u64 = r.units.iter().map(|u| u.hosts_scanned).sum();
-    let computers: Option<u64> = r
+    let computers: u64 = r
         .units
         .iter()
-        .map(|u| u.computers)
-        .try_fold(0u64, |acc, c| c.map(|c| acc + c))
-        .or_else(|| {
-            let s: u64 = r.units.iter().filter_map(|u| u.computers).sum();
-            (s > 0).then_some(s)
-        });
-    let items: Vec<(&str, String)> = vec![
-        (p.t("Đơn vị", "Units"), r.units.len().to_string()),
+        .map(|u| u.computers.unwrap_or(0).max(u.hosts_scanned))
+        .sum();
+    let n = |x: u64| numfmt::int(x, lang);
+    let unregistered_targets: u64 = r.unregistered.iter().map(|u| u.targets).sum();
+    let mut items: Vec<(&str, String, bool)> = vec![
+        (
+            p.t("Đơn vị trong danh mục", "Registered units"),
+            n(r.units.len() as u64),
+            false,
+        ),
+        (
+            p.t("Đơn vị chưa gửi kết quả", "Units not reporting"),
+            n(r.not_reporting.len() as u64),
+            !r.not_reporting.is_empty(),
+        ),
+        (
+            p.t("Đơn vị có số liệu cũ", "Units with stale data"),
+            format!(
+                "{} (> {} {})",
+                n(r.stale.len() as u64),
+                r.stale_days,
+                p.t("ngày", "days")
+            ),
+            !r.stale.is_empty(),
+        ),
         (
             p.t(
-                "Máy đã quét / theo danh mục",
-                "Computers scanned / inventory",
+                "Mã đơn vị không có trong danh mục",
+                "Unregistered unit codes",
             ),
             format!(
-                "{hosts} / {}",
-                computers
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "—".into())
+                "{} ({} {})",
+                n(r.unregistered.len() as u64),
+                n(unregistered_targets),
+                p.t("đối tượng, không tính", "targets, not counted")
             ),
+            !r.unregistered.is_empty(),
+        ),
+        (
+            p.t(
+                "Máy đã quét / theo sổ đăng ký",
+                "Computers scanned / registered",
+            ),
+            format!("{} / {}", n(hosts), n(computers)),
+            false,
+        ),
+        (
+            p.t("Nợ tuân thủ quá hạn", "Overdue debt"),
+            n(r.debt_totals.overdue),
+            r.debt_totals.overdue > 0,
         ),
         (
             p.t("Nợ tuân thủ đang mở", "Open debt"),
-            r.debt_totals.open.to_string(),
+            n(r.debt_totals.open),
+            false,
         ),
-        (p.t("Quá hạn", "Overdue"), r.debt_totals.overdue.to_string()),
-        (p.t("Mới", "New"), r.changes.new.len().to_string()),
+        (p.t("Mới", "New"), n(r.changes.new.len() as u64), false),
         (
             p.t("Đã khắc phục", "Fixed"),
-            r.changes.fixed.len().to_string(),
+            n(r.changes.fixed.len() as u64),
+            false,
         ),
         (
             p.t("Tái phát", "Reopened"),
-            r.changes.reopened.len().to_string(),
+            n(r.changes.reopened.len() as u64),
+            false,
         ),
-        (p.t("Được miễn trừ", "Waived"), r.waived.len().to_string()),
+        (
+            p.t("Không còn được đánh giá", "No longer evaluated"),
+            n(r.changes.no_longer_evaluated.len() as u64),
+            false,
+        ),
+        (
+            p.t("Được miễn trừ", "Waived"),
+            n(r.waived.len() as u64),
+            false,
+        ),
         (
             p.t("Tệp bị bỏ qua", "Files skipped"),
-            r.inputs.skipped.len().to_string(),
+            n(r.inputs.skipped.len() as u64),
+            !r.inputs.skipped.is_empty(),
         ),
     ];
+    if r.unit.is_some() {
+        items.retain(|(k, _, _)| {
+            *k != p.t("Đơn vị trong danh mục", "Registered units")
+                && *k != p.t("Đơn vị chưa gửi kết quả", "Units not reporting")
+        });
+    }
     p.push("<div class=\"cards\">");
-    for (k, v) in items {
+    for (k, v, alert) in items {
         let _ = write!(
             p.out,
-            "<div class=\"card\">{}<b>{}</b></div>",
+            "<div class=\"card{}\">{}<b>{}</b></div>",
+            if alert { " alert" } else { "" },
             esc(k),
             esc(&v)
         );
@@ -260,19 +350,227 @@ fn cards(p: &mut Page, r: &ComplianceReport) {
     p.push("</div>");
 }
 
+/// What the director asks first: the worst units, who did not report, which codes are
+/// not in the register, where the register is out of date.
+fn first_screen(p: &mut Page, r: &ComplianceReport) {
+    let lang = p.lang;
+    p.h2(
+        "can-quan-tam",
+        "10 đơn vị cần quan tâm nhất",
+        "The 10 units needing attention most",
+    );
+    if r.worst_units.is_empty() {
+        p.note(p.t(
+            "Không có đơn vị nào còn nợ tuân thủ.",
+            "No unit has open debt.",
+        ));
+    } else {
+        p.table_head(&[
+            (p.t("Đơn vị", "Unit"), false),
+            (p.t("Xã/phường", "Commune"), false),
+            (
+                p.t("Quá hạn mức Nghiêm trọng/Cao", "Overdue critical/high"),
+                true,
+            ),
+            (p.t("Quá hạn", "Overdue"), true),
+            (p.t("Nợ mở", "Open debt"), true),
+            (p.t("Lần quét gần nhất", "Last scan"), false),
+        ]);
+        for u in &r.worst_units {
+            let _ = write!(
+                p.out,
+                "<tr><td>{}</td><td>{}</td><td class=\"num bad\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                esc(&unit_label(&u.code, &u.name, lang)),
+                esc(&commune_label(&u.commune, lang)),
+                u.overdue_critical_high,
+                u.overdue,
+                u.open_debt,
+                esc(&last_scan_text(u, lang)),
+            );
+        }
+        p.push("</tbody></table>");
+    }
+    let name_of = |code: &str| {
+        r.units
+            .iter()
+            .find(|u| u.code == code)
+            .map(|u| unit_label(&u.code, &u.name, lang))
+            .unwrap_or_else(|| code.to_string())
+    };
+    if !r.not_reporting.is_empty() {
+        let _ = write!(
+            p.out,
+            "<h3 id=\"chua-gui\">{} ({})</h3><p>{}</p>",
+            esc(p.t(
+                "Đơn vị chưa gửi kết quả trong kỳ",
+                "Units that sent no result in the period"
+            )),
+            r.not_reporting.len(),
+            esc(&r
+                .not_reporting
+                .iter()
+                .map(|c| name_of(c))
+                .collect::<Vec<_>>()
+                .join("; "))
+        );
+    }
+    if !r.stale.is_empty() {
+        let _ = write!(
+            p.out,
+            "<h3 id=\"so-lieu-cu\">{} {} {} ({})</h3><p>{}</p>",
+            esc(p.t("Đơn vị có số liệu cũ hơn", "Units whose data is older than")),
+            r.stale_days,
+            esc(p.t("ngày", "days")),
+            r.stale.len(),
+            esc(&r
+                .stale
+                .iter()
+                .map(|c| {
+                    let last = r
+                        .units
+                        .iter()
+                        .find(|u| &u.code == c)
+                        .and_then(|u| u.last_scan)
+                        .map(format_date)
+                        .unwrap_or_default();
+                    format!("{} ({last})", name_of(c))
+                })
+                .collect::<Vec<_>>()
+                .join("; "))
+        );
+    }
+    if !r.unregistered.is_empty() {
+        let _ = write!(
+            p.out,
+            "<h3 id=\"ngoai-danh-muc\">{}</h3>",
+            esc(p.t(
+                "Mã đơn vị không có trong sổ đăng ký (không tính vào số liệu nào)",
+                "Unit codes not in the register (counted nowhere)"
+            ))
+        );
+        p.table_head(&[
+            (p.t("Mã trong kết quả", "Code in the results"), false),
+            (p.t("Có phải là", "Did you mean"), false),
+            (p.t("Đối tượng", "Targets"), true),
+            (p.t("Tệp", "Files"), false),
+        ]);
+        for u in r.unregistered.iter().take(MAX_ROWS) {
+            let code = if u.code.is_empty() {
+                tr(lang, "(không có mã đơn vị)", "(no unit code)").to_string()
+            } else {
+                u.code.clone()
+            };
+            let hint = u
+                .did_you_mean
+                .as_ref()
+                .map(|c| format!("{} {c}?", tr(lang, "có phải", "did you mean")))
+                .unwrap_or_default();
+            let files = if u.files.is_empty() {
+                tr(
+                    lang,
+                    "(từ cơ sở dữ liệu lịch sử)",
+                    "(from the history database)",
+                )
+                .to_string()
+            } else {
+                u.files.join(", ")
+            };
+            let _ = write!(
+                p.out,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                esc(&code),
+                esc(&hint),
+                u.targets,
+                esc(&files)
+            );
+        }
+        p.push("</tbody></table>");
+        p.note(p.t(
+            "Sửa mã đơn vị trong cấu hình quét của đơn vị (hoặc bổ sung đơn vị vào sổ đăng ký) rồi quét lại.",
+            "Fix the unit code in the unit's scan configuration (or add the unit to the register) and scan again.",
+        ));
+    }
+    if !r.register_out_of_date.is_empty() {
+        let _ = write!(
+            p.out,
+            "<h3 id=\"so-can-cap-nhat\">{}</h3>",
+            esc(p.t("Sổ đăng ký cần cập nhật", "Register out of date"))
+        );
+        p.table_head(&[
+            (p.t("Đơn vị", "Unit"), false),
+            (p.t("Mục", "What"), false),
+            (p.t("Theo sổ", "Registered"), true),
+            (p.t("Kết quả quét có", "Found in results"), true),
+        ]);
+        for o in r.register_out_of_date.iter().take(MAX_ROWS) {
+            let what = match o.what {
+                "computers" => tr(lang, "Số máy tính", "Computers"),
+                "websites" => tr(lang, "Website công khai", "Public websites"),
+                _ => tr(lang, "Hệ thống thông tin", "Information systems"),
+            };
+            let _ = write!(
+                p.out,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&unit_label(&o.code, &o.name, lang)),
+                esc(what),
+                esc(&o.registered.map(|n| n.to_string()).unwrap_or_else(|| tr(
+                    lang,
+                    "chưa ghi",
+                    "not given"
+                )
+                .into())),
+                o.found
+            );
+        }
+        p.push("</tbody></table>");
+        p.note(p.t(
+            "Mẫu số dùng số lớn hơn; hãy cập nhật sổ đăng ký.",
+            "The larger number is the denominator; please update the register.",
+        ));
+    }
+}
+
+fn last_scan_text(u: &super::compliance::UnitRow, lang: Lang) -> String {
+    match (u.last_scan, u.not_reporting) {
+        (Some(t), true) => format!(
+            "{} ({})",
+            tr(lang, "chưa gửi trong kỳ", "none in the period"),
+            format_date(t)
+        ),
+        (None, _) => tr(lang, "chưa gửi kết quả", "no results sent").to_string(),
+        (Some(t), false) if u.stale => format!("{} ({})", format_date(t), tr(lang, "cũ", "stale")),
+        (Some(t), false) => format_date(t),
+    }
+}
+
 fn value_cell(v: &ScopeValue, ind: &IndicatorReport, lang: Lang) -> String {
-    let text = match v.count {
-        Some(n) => n.to_string(),
-        None => pct_text(v.pct),
+    let text = if v.no_data {
+        tr(lang, "không có số liệu", "no data").to_string()
+    } else {
+        match v.count {
+            Some(n) => numfmt::int(n, lang),
+            None => pct_text(v.pct, lang),
+        }
     };
     let class = match v.meets_target {
         Some(true) => "ok",
         Some(false) => "bad",
         None => "muted",
     };
-    let title = if v.pct.is_none() && v.count.is_none() && ind.measure == Measure::ShareOfInventory
-    {
+    let title = if v.no_data {
+        tr(
+            lang,
+            "không có đối tượng nào được đánh giá: không bao giờ tính là đạt",
+            "nothing was evaluated: never counted as met",
+        )
+    } else if v.pct.is_none() && v.count.is_none() && ind.measure == Measure::ShareOfInventory {
         tr(lang, "chưa có số máy theo danh mục", "no inventory figure")
+    } else if v.meets_target.is_none() && v.count == Some(0) {
+        tr(
+            lang,
+            "chưa đánh giá hết: chưa thể kết luận đạt",
+            "not everything was evaluated: cannot be called met",
+        )
     } else {
         ""
     };
@@ -283,12 +581,37 @@ fn value_cell(v: &ScopeValue, ind: &IndicatorReport, lang: Lang) -> String {
     )
 }
 
+/// How far a scope is from the target: percentage points for shares, items for counts.
+fn gap_text(v: &ScopeValue, ind: &IndicatorReport, lang: Lang) -> String {
+    if v.no_data {
+        return tr(lang, "không có số liệu", "no data").into();
+    }
+    match (v.count, v.pct) {
+        (Some(n), _) if n > 0 => format!("{} {}", numfmt::int(n, lang), tr(lang, "mục", "items")),
+        (Some(_), _) => match v.meets_target {
+            Some(true) => "0".into(),
+            _ => format!(
+                "{} {}",
+                numfmt::int(v.not_evaluated.unwrap_or(0), lang),
+                tr(lang, "chưa đánh giá", "not evaluated")
+            ),
+        },
+        (None, Some(p)) if p < ind.target_pct => format!(
+            "{} {}",
+            numfmt::decimal(ind.target_pct - p, 1, lang),
+            tr(lang, "điểm %", "points")
+        ),
+        (None, Some(_)) => "0".into(),
+        (None, None) => "—".into(),
+    }
+}
+
 fn indicators(p: &mut Page, r: &ComplianceReport) {
     let lang = p.lang;
     p.h2("chi-tieu", "Chỉ tiêu của kế hoạch", "The plans' indicators");
     p.note(p.t(
-        "Tỷ lệ máy tính tính trên số máy theo danh mục (không phải số máy đã quét); độ bao phủ = số máy đã quét ÷ số máy theo danh mục. Kết quả “không xác định” được nêu riêng và không bao giờ tính là đạt.",
-        "Computer shares are over the computers in the inventory (not over those scanned); coverage = computers scanned ÷ computers in the inventory. “Unknown” results are shown apart and never counted as passes.",
+        "Mẫu số lấy từ sổ đăng ký: số máy, địa chỉ website công khai, hệ thống và đơn vị đã đăng ký (không phải số đã quét); đơn vị quét nhiều hơn sổ thì lấy số lớn hơn và được nêu trong mục “Sổ đăng ký cần cập nhật”. Độ bao phủ = số đã đánh giá ÷ mẫu số. Kết quả “không xác định” được nêu riêng và không bao giờ tính là đạt; chỉ tiêu không có đối tượng nào được đánh giá ghi “không có số liệu”.",
+        "Denominators come from the register: the machines, public website URLs, systems and units it lists (not what was scanned); a unit that scanned more than the register lists counts the larger number and is listed under “Register out of date”. Coverage = evaluated ÷ denominator. “Unknown” results are shown apart and never counted as passes; an indicator with nothing evaluated shows “no data”.",
     ));
     let scope_of = |i: &IndicatorReport| -> ScopeValue {
         if r.unit.is_some() {
@@ -310,9 +633,16 @@ fn indicators(p: &mut Page, r: &ComplianceReport) {
                 label: format!("{} {}", i.code, short(i.name.get(lang), 34)),
                 pct: v.pct,
                 target_pct: i.target_pct,
+                value: pct_text(v.pct, lang),
                 note: v
                     .coverage_pct
-                    .map(|c| format!("({} {c:.0}%)", tr(lang, "bao phủ", "coverage")))
+                    .map(|c| {
+                        format!(
+                            "({} {}%)",
+                            tr(lang, "bao phủ", "coverage"),
+                            numfmt::decimal(c, 0, lang)
+                        )
+                    })
                     .unwrap_or_default(),
             }
         })
@@ -331,21 +661,31 @@ fn indicators(p: &mut Page, r: &ComplianceReport) {
         (p.t("Đạt", "Pass"), true),
         (p.t("Không đạt", "Fail"), true),
         (p.t("Không xác định", "Unknown"), true),
-        (p.t("Đã quét / danh mục", "Scanned / inventory"), true),
+        (p.t("Còn thiếu so với mục tiêu", "Gap to target"), true),
+        (p.t("Đã đánh giá / mẫu số", "Evaluated / denominator"), true),
         (p.t("Bao phủ", "Coverage"), true),
         (p.t("Căn cứ", "Basis"), false),
     ];
     p.table_head(&headers);
     for ind in &r.indicators {
         let v = scope_of(ind);
-        let scanned = match (v.scanned, v.inventory) {
-            (Some(s), Some(i)) => format!("{s} / {i}"),
-            (Some(s), None) => format!("{s} / —"),
-            _ => String::new(),
+        let scanned = match v.denominator {
+            Some(d) if v.denominator_from_register => format!(
+                "{} / {}",
+                numfmt::int(v.evaluated, lang),
+                numfmt::int(d, lang)
+            ),
+            Some(d) => format!(
+                "{} / {} ({})",
+                numfmt::int(v.evaluated, lang),
+                numfmt::int(d, lang),
+                tr(lang, "đã quét, không có sổ đăng ký", "scanned, no register")
+            ),
+            None => String::new(),
         };
         let _ = write!(
             p.out,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             esc(ind.code),
             esc(ind.name.get(lang)),
             esc(&target_text(ind.target_pct, v.count.is_some())),
@@ -353,8 +693,9 @@ fn indicators(p: &mut Page, r: &ComplianceReport) {
             v.counts.pass,
             v.counts.fail,
             v.counts.unknown,
+            esc(&gap_text(&v, ind, lang)),
             esc(&scanned),
-            esc(&pct_text(v.coverage_pct)),
+            esc(&pct_text(v.coverage_pct, lang)),
             esc(ind.basis),
         );
     }
@@ -413,7 +754,11 @@ fn indicators(p: &mut Page, r: &ComplianceReport) {
                     .find(|i| i.measure == Measure::ShareOfInventory)
                     .and_then(|i| i.units.iter().find(|v| &v.scope == key))
                     .and_then(|v| v.coverage_pct);
-                let _ = write!(p.out, "<td class=\"num\">{}</td>", esc(&pct_text(cov)));
+                let _ = write!(
+                    p.out,
+                    "<td class=\"num\">{}</td>",
+                    esc(&pct_text(cov, lang))
+                );
             }
             for ind in &r.indicators {
                 let list = if by_unit { &ind.units } else { &ind.communes };
@@ -425,7 +770,11 @@ fn indicators(p: &mut Page, r: &ComplianceReport) {
             p.push("</tr>");
         }
         p.push("</tbody></table>");
-        p.cut_note(scopes.len());
+        if by_unit {
+            p.cut_best_note(scopes.len());
+        } else {
+            p.cut_note(scopes.len());
+        }
     }
 }
 
@@ -457,7 +806,7 @@ fn debt_rows(p: &mut Page, r: &ComplianceReport, items: &[DebtItem], with_waiver
         let title = r
             .rule_texts
             .get(&d.rule)
-            .map(|t| tr_owned(lang, &t.title_vi, &t.title_en))
+            .map(|t| problem_text(t, lang))
             .unwrap_or_default();
         let due = if d.overdue {
             format!(
@@ -604,7 +953,7 @@ fn actions(p: &mut Page, r: &ComplianceReport) {
             .get(&d.rule)
             .map(|t| {
                 (
-                    tr_owned(lang, &t.title_vi, &t.title_en),
+                    problem_text(t, lang),
                     tr_owned(lang, &t.remediation_vi, &t.remediation_en),
                 )
             })
@@ -672,15 +1021,57 @@ fn changes(p: &mut Page, r: &ComplianceReport) {
         "Changes since the previous report",
     );
     let summary = format!(
-        "{}: {} · {}: {} · {}: {}",
+        "{}: {} · {}: {} · {}: {} · {}: {}",
         p.t("Mới", "New"),
         r.changes.new.len(),
         p.t("Đã khắc phục", "Fixed"),
         r.changes.fixed.len(),
         p.t("Tái phát", "Reopened"),
-        r.changes.reopened.len()
+        r.changes.reopened.len(),
+        p.t("Không còn được đánh giá", "No longer evaluated"),
+        r.changes.no_longer_evaluated.len()
     );
     let _ = write!(p.out, "<p><b>{}</b></p>", esc(&summary));
+    if !r.persistent_history {
+        p.note(p.t(
+            "Không có --db: các thay đổi chỉ tính trên các tệp của lần chạy này.",
+            "No --db: changes cover this run's files only.",
+        ));
+    }
+    if !r.changes.no_longer_evaluated.is_empty() {
+        let _ = write!(
+            p.out,
+            "<h3>{}</h3>",
+            esc(p.t(
+                "Không còn được đánh giá (chuyển sang không áp dụng, không phải đã khắc phục)",
+                "No longer evaluated (now not applicable; not fixed)"
+            ))
+        );
+        p.table_head(&[
+            (p.t("Ngày", "Date"), false),
+            (p.t("Đơn vị", "Unit"), false),
+            (p.t("Đối tượng", "Target"), false),
+            (p.t("Quy tắc", "Rule"), false),
+            (
+                p.t("Do quy tắc đang không đạt", "Because of the failing rule"),
+                false,
+            ),
+        ]);
+        for n in r.changes.no_longer_evaluated.iter().take(MAX_ROWS) {
+            let e = &n.event;
+            let _ = write!(
+                p.out,
+                "<tr><td>{}</td><td>{}</td><td>{}: {}</td><td>{}</td><td>{}</td></tr>",
+                esc(&format_date(e.at)),
+                esc(&unit_label(&e.unit_code, &e.unit_name, p.lang)),
+                esc(&kind_label(&e.target_kind, p.lang)),
+                esc(&e.target_id),
+                esc(&e.rule),
+                esc(&n.because.join(", ")),
+            );
+        }
+        p.push("</tbody></table>");
+    }
     for (vi, en, list) in [
         ("Đã khắc phục", "Fixed", &r.changes.fixed),
         ("Tái phát", "Reopened", &r.changes.reopened),
@@ -715,15 +1106,19 @@ fn plan(p: &mut Page, r: &ComplianceReport) {
         "Remediation plan (the plans' “06 rõ”)",
     );
     p.note(p.t(
-        "Đơn vị điền các cột còn trống: rõ người, rõ việc, rõ thời gian, rõ trách nhiệm, rõ sản phẩm, rõ thẩm quyền. Bản điền được có trong tệp XLSX (trang “Kế hoạch khắc phục”).",
-        "Units fill in the blank columns: who, what, by when, responsibility, deliverable, authority. A fillable copy is in the XLSX file (sheet “Remediation plan”).",
+        "Đơn vị điền các cột tô vàng: rõ người (người thực hiện), rõ thời gian (ngày đơn vị cam kết hoàn thành, có thể khác hạn đề xuất) và rõ thẩm quyền. Hạn đề xuất tính theo thời hạn khắc phục của mức độ; mục đã quá hạn được đề xuất hạn mới tính từ ngày đánh giá. Bản điền được có trong tệp XLSX (trang “Kế hoạch khắc phục”).",
+        "Units fill in the highlighted columns: who (assignee), by when (the date the unit commits to, which may differ from the proposal) and authority. The proposed deadline follows the time allowed for the severity; an overdue item gets a new proposal counted from the evaluation date. A fillable copy is in the XLSX file (sheet “Remediation plan”).",
     ));
     let head = [
         (p.t("Đơn vị", "Unit"), false),
         (p.t("Đối tượng / quy tắc", "Target / rule"), false),
         (p.t("Rõ người", "Who"), false),
         (p.t("Rõ việc", "What"), false),
-        (p.t("Rõ thời gian", "By when"), false),
+        (p.t("Hạn đề xuất", "Proposed deadline"), false),
+        (
+            p.t("Rõ thời gian (đơn vị cam kết)", "By when (unit commits)"),
+            false,
+        ),
         (p.t("Rõ trách nhiệm", "Responsibility"), false),
         (p.t("Rõ sản phẩm", "Deliverable"), false),
         (p.t("Rõ thẩm quyền", "Authority"), false),
@@ -733,17 +1128,17 @@ fn plan(p: &mut Page, r: &ComplianceReport) {
         let title = r
             .rule_texts
             .get(&d.rule)
-            .map(|t| tr_owned(lang, &t.title_vi, &t.title_en))
+            .map(|t| problem_text(t, lang))
             .unwrap_or_default();
         let _ = write!(
             p.out,
-            "<tr><td>{}</td><td>{}: {} — {}</td><td class=\"fill\"></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"fill\"></td></tr>",
+            "<tr><td>{}</td><td>{}: {} — {}</td><td class=\"fill\"></td><td>{}</td><td>{}</td><td class=\"fill\"></td><td>{}</td><td>{}</td><td class=\"fill\"></td></tr>",
             esc(&unit_label(&d.unit_code, &d.unit_name, lang)),
             esc(&kind_label(&d.target_kind, lang)),
             esc(&d.target_id),
             esc(&d.rule),
             esc(&title),
-            esc(&format_date(d.due)),
+            esc(&format_date(proposed_deadline(r, d))),
             esc(tr(lang, "Thủ trưởng đơn vị", "Head of the unit")),
             esc(tr(lang, "Kết quả quét lại đạt", "A passing re-scan")),
         );
@@ -767,21 +1162,13 @@ fn units(p: &mut Page, r: &ComplianceReport) {
         (p.t("Lần quét gần nhất", "Last scan"), false),
     ];
     p.table_head(&head);
-    let mut rows: Vec<_> = r.units.iter().collect();
-    rows.sort_by(|a, b| {
-        b.overdue
-            .cmp(&a.overdue)
-            .then(b.open_debt.cmp(&a.open_debt))
-    });
-    for u in rows.iter().take(MAX_ROWS) {
+    // Already worst first: a cut drops the best units.
+    for u in r.units.iter().take(MAX_ROWS) {
         let computers = u
             .computers
             .map(|c| c.to_string())
             .unwrap_or_else(|| "—".into());
-        let last = u
-            .last_scan
-            .map(format_date)
-            .unwrap_or_else(|| tr(lang, "chưa gửi kết quả", "no results sent").to_string());
+        let last = last_scan_text(u, lang);
         let _ = write!(
             p.out,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
@@ -798,7 +1185,7 @@ fn units(p: &mut Page, r: &ComplianceReport) {
         );
     }
     p.push("</tbody></table>");
-    p.cut_note(r.units.len());
+    p.cut_best_note(r.units.len());
 }
 
 fn notes(p: &mut Page, r: &ComplianceReport) {

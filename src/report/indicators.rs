@@ -25,6 +25,8 @@ pub enum Measure {
     CountFailing,
     /// Number of overdue compliance-debt items and their mean age; the target is 0.
     OverdueDebt,
+    /// Incidents in the register reported to the Department in time ÷ incidents (K18).
+    RegisterIncidents,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -37,6 +39,9 @@ pub struct IndicatorDef {
     /// Requirement codes (`H01`), or rule codes (`REG-LVL-003`) for part of a requirement.
     pub requirements: &'static [&'static str],
     pub measure: Measure,
+    /// What the denominator counts: `host` (the register's computers), `web` (its
+    /// public URLs), `system` (its systems), `unit` (its units), or empty.
+    pub entity: &'static str,
     /// Target share in percent for shares; counts aim at 0.
     pub target_pct: f64,
     pub basis: &'static str,
@@ -57,6 +62,7 @@ const fn share(
     name_vi: &'static str,
     name_en: &'static str,
     kind: &'static str,
+    entity: &'static str,
     requirements: &'static [&'static str],
     basis: &'static str,
 ) -> IndicatorDef {
@@ -65,6 +71,7 @@ const fn share(
         name_vi,
         name_en,
         kind,
+        entity,
         requirements,
         measure: if matches!(kind.as_bytes(), b"host") {
             Measure::ShareOfInventory
@@ -83,6 +90,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ máy tính có phần mềm phòng chống mã độc",
         "Computers with anti-malware",
         "host",
+        "host",
         &["H01"],
         "KH-CĐS-2026-2030 III.4.a",
     ),
@@ -90,6 +98,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "K02",
         "Tỷ lệ máy có mẫu nhận diện mã độc được cập nhật",
         "Computers with fresh malware signatures",
+        "host",
         "host",
         &["H02"],
         "KH-CĐS-2026-2030 III.4.a",
@@ -99,6 +108,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ máy được quản lý tập trung",
         "Centrally managed computers",
         "host",
+        "host",
         &["H03"],
         "KH-CĐS-2026-2030 III.4.a",
     ),
@@ -106,6 +116,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "K04",
         "Tỷ lệ máy đạt đủ 3 điều kiện (cài đặt, cập nhật, quản lý tập trung)",
         "Computers meeting all three (installed, updated, centrally managed)",
+        "host",
         "host",
         &["H01", "H02", "H03"],
         "KH-CĐS-2026-2030 III.4.a",
@@ -115,6 +126,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ máy dùng phần mềm chống mã độc có bản quyền",
         "Computers with licensed anti-malware",
         "host",
+        "host",
         &["H04"],
         "KH-CĐS-2026-2030 III.4.a",
     ),
@@ -123,6 +135,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ HTTT đang vận hành đã được phê duyệt cấp độ",
         "Operating information systems with an approved security level",
         "register",
+        "system",
         &["R01"],
         "KH-CĐS-2026-2030 I.2.c, III.4.a",
     ),
@@ -131,6 +144,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ HTTT trọng yếu của Sở được phê duyệt cấp độ đúng hạn (30/04/2026)",
         "The Department's critical systems approved by the deadline (30/04/2026)",
         "register",
+        "system",
         &["REG-LVL-003"],
         "KH-NQ57-2026 III.V.3",
     ),
@@ -139,6 +153,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ HTTT mới được phê duyệt cấp độ trước khi vận hành",
         "New systems approved before go-live",
         "register",
+        "system",
         &["REG-LVL-002"],
         "KH-NQ57-2026 III.V.3; KH-CĐS-2026-2030 I.2.c",
     ),
@@ -147,6 +162,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ HTTT/đơn vị kết nối SOC tỉnh",
         "Systems/units connected to the provincial SOC",
         "register",
+        "system",
         &["R08"],
         "KH-CĐS-2026-2030 III.4.b",
     ),
@@ -155,6 +171,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ HTTT quan trọng có sao lưu định kỳ và thử khôi phục",
         "Important systems with periodic, restore-tested backups",
         "register",
+        "system",
         &["R05"],
         "KH-CĐS-2026-2030 III.1.b, III.4.b",
     ),
@@ -162,6 +179,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "K12",
         "Tỷ lệ máy dùng hệ điều hành còn được hỗ trợ",
         "Computers with a supported operating system",
+        "host",
         "host",
         &["H05"],
         "KH-NQ57-2026 III.VII.2",
@@ -171,6 +189,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ máy cập nhật bản vá đúng hạn",
         "Computers patched in time",
         "host",
+        "host",
         &["H06"],
         "KH-NQ57-2026 III.V.5",
     ),
@@ -179,6 +198,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         name_vi: "Nợ tuân thủ: số mục quá hạn khắc phục",
         name_en: "Compliance debt: overdue items",
         kind: "",
+        entity: "",
         requirements: &[],
         measure: Measure::OverdueDebt,
         target_pct: 0.0,
@@ -189,6 +209,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         name_vi: "Số phát hiện lộ dữ liệu cá nhân (tệp, trang)",
         name_en: "Findings of exposed personal data (files, pages)",
         kind: "",
+        entity: "",
         requirements: &["H15", "W11"],
         measure: Measure::CountFailing,
         target_pct: 0.0,
@@ -199,6 +220,7 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ website ngành đạt bộ tiêu chí HTTPS",
         "Sector websites meeting the HTTPS criteria",
         "web",
+        "web",
         &["W01", "W02", "W03", "W04"],
         "KH-CĐS-2026-2030 V.1.b",
     ),
@@ -207,30 +229,67 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "Tỷ lệ đơn vị có đầu mối CNTT/ATTT",
         "Units with an IT/security focal point",
         "register",
+        "unit",
         &["R07"],
         "KH-NQ57-2026 V.2",
     ),
+    IndicatorDef {
+        code: "K18",
+        name_vi: "Tỷ lệ sự cố được báo cáo về Sở đúng hạn (trong 24 giờ)",
+        name_en: "Incidents reported to the Department in time (within 24 hours)",
+        kind: "register",
+        entity: "",
+        requirements: &[],
+        measure: Measure::RegisterIncidents,
+        target_pct: 100.0,
+        basis: "KH-NQ57-2026 V.2",
+    },
     share(
         "K24",
         "Tỷ lệ báo cáo nộp đúng hạn (05/6, 05/12)",
         "Reports submitted on time (05/6, 05/12)",
         "register",
+        "unit",
         &["R11"],
         "KH-CĐS-2026-2030 VI",
     ),
 ];
 
-/// Indicators the scan results cannot measure, and why.
+/// Hours within which an incident must reach the Department to count as "in time" (K18).
+pub const INCIDENT_REPORT_HOURS: i64 = 24;
+
+/// Indicators neither the scan results nor the register can measure, and the data
+/// that would make each measurable.
 pub const NOT_MEASURED: &[(&str, &str, &str)] = &[
     (
         "K09",
-        "Cần mức triển khai phương án bảo vệ (đầy đủ/một phần) trong sổ đăng ký",
-        "Needs the protection plan's implementation level in the register",
+        "Cần thêm vào sổ đăng ký, cho mỗi hệ thống đã phê duyệt cấp độ, mức triển khai phương án bảo vệ (đầy đủ / một phần / chưa) và ngày xác nhận",
+        "Needs, for each approved system in the register, the protection plan's implementation level (full / partial / none) and the date it was confirmed",
     ),
     (
-        "K18–K23, K25",
-        "Số liệu sự cố, diễn tập, chữ ký số, đào tạo, CSDL dân cư: nguồn thủ công/LMS, không do quét",
-        "Incidents, drills, digital signatures, training, population-database data: manual/LMS sources, not scans",
+        "K19",
+        "Cần ghi các cuộc diễn tập (ngày, đơn vị tham gia) vào sổ đăng ký của từng đơn vị",
+        "Needs the drills (date, units taking part) recorded in each unit's register entry",
+    ),
+    (
+        "K20",
+        "Cần số CBQL, giáo viên và số người đã có chữ ký số chuyên dùng của từng đơn vị (danh sách từ Ban Cơ yếu hoặc phần mềm quản lý nhân sự)",
+        "Needs each unit's staff count and how many hold an official digital signature (list from the Government Cipher Board or the HR software)",
+    ),
+    (
+        "K21–K22",
+        "Cần danh sách bồi dưỡng kỹ năng số từ hệ thống LMS/Bình dân học vụ số (số người đã học ÷ tổng số CBCCVC)",
+        "Needs the digital-skills training list from the LMS / Bình dân học vụ số platform (trained ÷ staff)",
+    ),
+    (
+        "K23",
+        "Cần số học sinh được giáo dục kỹ năng số, ATTT theo từng trường (từ CSDL ngành)",
+        "Needs the number of pupils taught digital skills and security, per school (from the sector database)",
+    ),
+    (
+        "K25",
+        "Cần số liệu kết nối, làm sạch với CSDL quốc gia về dân cư (từ CSDL ngành)",
+        "Needs the figures of matching and cleaning against the national population database (from the sector database)",
     ),
 ];
 

@@ -62,6 +62,10 @@ pub struct FindingInput {
 pub struct RuleTexts {
     pub title_vi: String,
     pub title_en: String,
+    /// The failing-state title ("Tài khoản Guest đang bật"), when the result carries
+    /// one (`problem`); empty otherwise.
+    pub problem_vi: String,
+    pub problem_en: String,
     pub remediation_vi: String,
     pub remediation_en: String,
 }
@@ -72,7 +76,7 @@ pub struct RuleTexts {
 /// rule shares them instead of decoding and allocating them again.
 #[derive(Default)]
 pub struct ResultReader {
-    /// Rule code → (raw title JSON, raw remediation JSON, decoded texts).
+    /// Rule code → (raw title, remediation and problem JSON, decoded texts).
     texts: HashMap<String, (String, String, Arc<RuleTexts>)>,
 }
 
@@ -146,6 +150,8 @@ struct RawFinding<'a> {
     title: Option<&'a RawValue>,
     #[serde(default, borrow)]
     remediation: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    problem: Option<&'a RawValue>,
     #[serde(default)]
     waiver: Option<serde_json::Value>,
 }
@@ -264,11 +270,11 @@ impl ResultReader {
             let mut findings = Vec::with_capacity(t.findings.len());
             for (j, f) in t.findings.into_iter().enumerate() {
                 let rule = clip(f.rule, MAX_ID_CHARS);
-                let texts =
-                    self.texts_of(&rule, f.title, f.remediation)
-                        .map_err(|(field, e)| {
-                            error(path, format!("targets[{i}].findings[{j}].{field}: {e}"))
-                        })?;
+                let texts = self
+                    .texts_of(&rule, f.title, f.remediation, f.problem)
+                    .map_err(|(field, e)| {
+                        error(path, format!("targets[{i}].findings[{j}].{field}: {e}"))
+                    })?;
                 findings.push(FindingInput {
                     rule,
                     requirement: f.requirement.map(|r| clip(r, MAX_ID_CHARS)),
@@ -309,8 +315,14 @@ impl ResultReader {
         rule: &str,
         title: Option<&RawValue>,
         remediation: Option<&RawValue>,
+        problem: Option<&RawValue>,
     ) -> Result<Arc<RuleTexts>, (&'static str, serde_json::Error)> {
-        let raw_title = title.map_or("", |r| r.get());
+        // The problem title rides with the title in the cache key: both change together.
+        let raw_title = match problem {
+            Some(p) => format!("{}\u{0}{}", title.map_or("", |r| r.get()), p.get()),
+            None => title.map_or("", |r| r.get()).to_string(),
+        };
+        let raw_title = raw_title.as_str();
         let raw_remediation = remediation.map_or("", |r| r.get());
         if let Some((t, r, texts)) = self.texts.get(rule)
             && t == raw_title
@@ -325,13 +337,16 @@ impl ResultReader {
                 serde_json::from_str::<RawText>(raw).map_err(|e| (field, e))
             }
         };
-        let (title, remediation) = (
-            decode(raw_title, "title")?,
+        let (title, remediation, problem) = (
+            decode(title.map_or("", |r| r.get()), "title")?,
             decode(raw_remediation, "remediation")?,
+            decode(problem.map_or("", |r| r.get()), "problem")?,
         );
         let texts = Arc::new(RuleTexts {
             title_vi: clip(title.vi, MAX_TEXT_CHARS),
             title_en: clip(title.en, MAX_TEXT_CHARS),
+            problem_vi: clip(problem.vi, MAX_TEXT_CHARS),
+            problem_en: clip(problem.en, MAX_TEXT_CHARS),
             remediation_vi: clip(remediation.vi, MAX_TEXT_CHARS),
             remediation_en: clip(remediation.en, MAX_TEXT_CHARS),
         });
@@ -492,6 +507,28 @@ mod tests {
             .parse(Path::new("c.json"), changed.as_bytes(), Lang::En)
             .unwrap();
         assert_eq!(c.targets[0].findings[0].texts.title_vi, "Tiêu đề mới");
+        assert_eq!(c.targets[0].findings[0].texts.problem_vi, "");
+        // A failing-state title, when the result carries one, is read.
+        let with_problem = DOC.replace(
+            r#""title":{"vi":"T","en":"T"}"#,
+            r#""title":{"vi":"T","en":"T"},"problem":{"vi":"Tài khoản Guest đang bật","en":"The Guest account is enabled"}"#,
+        );
+        let e = reader
+            .parse(Path::new("e.json"), with_problem.as_bytes(), Lang::En)
+            .unwrap();
+        let t = &e.targets[0].findings[0].texts;
+        assert_eq!(
+            (
+                t.problem_vi.as_str(),
+                t.problem_en.as_str(),
+                t.title_vi.as_str()
+            ),
+            (
+                "Tài khoản Guest đang bật",
+                "The Guest account is enabled",
+                "T"
+            )
+        );
         // A text of the wrong shape names the file and the finding.
         let bad = DOC.replace(r#""title":{"vi":"T","en":"T"}"#, r#""title":{"vi":7}"#);
         let err = reader

@@ -39,6 +39,9 @@ pub fn html_of_result(doc: &ResultDocument, name: &Path, lang: Lang) -> Result<S
         unit: Some(unit),
         due_days: compliance::due_days(&doc.params),
         inventory: Inventory::default(),
+        stale_days: 90,
+        unregistered_files: Default::default(),
+        persistent_history: false,
     };
     let inputs = InputsSummary {
         files_read: 1,
@@ -65,7 +68,7 @@ mod tests {
         );
         let facts: FactDocument =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        crate::cli::evaluate(&policy, &LocalConfig::default(), &[facts], None)
+        crate::engine::evaluate(&policy, &LocalConfig::default(), &[facts], None)
     }
 
     #[test]
@@ -86,8 +89,10 @@ mod tests {
                 "{} missing",
                 f.rule
             );
+            // A failing finding is listed as the problem to fix.
+            let shown = f.problem.as_ref().unwrap_or(&f.title);
             assert!(
-                html.contains(&super::super::safe::html(&f.title.vi)),
+                html.contains(&super::super::safe::html(&shown.vi)),
                 "{}",
                 f.rule
             );

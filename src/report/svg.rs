@@ -12,6 +12,8 @@ pub struct ShareBar {
     pub label: String,
     pub pct: Option<f64>,
     pub target_pct: f64,
+    /// The value as the reader's language writes it ("65,0%").
+    pub value: String,
     pub note: String,
 }
 
@@ -55,9 +57,10 @@ pub fn share_bars(title: &str, bars: &[ShareBar], no_data: &str) -> String {
                 };
                 let _ = write!(
                     s,
-                    r##"<rect x="{left}" y="{y}" width="{w:.1}" height="18" fill="{color}"/><text x="{}" y="{}" font-size="11">{p:.1}% {}</text>"##,
+                    r##"<rect x="{left}" y="{y}" width="{w:.1}" height="18" fill="{color}"/><text x="{}" y="{}" font-size="11">{} {}</text>"##,
                     left + plot + 4.0,
                     y + 14.0,
+                    esc(&b.value),
                     esc(&b.note)
                 );
             }
@@ -190,6 +193,7 @@ mod tests {
                 label: "K01".into(),
                 pct: None,
                 target_pct: 100.0,
+                value: String::new(),
                 note: String::new(),
             }],
             "không có số liệu",

@@ -6,7 +6,6 @@
 use jiff::Timestamp;
 
 use super::compliance::{ComplianceReport, DebtItem, ScopeValue};
-use super::period::format_date;
 use crate::history::{Event, EventKind};
 use crate::i18n::{Lang, tr};
 use crate::policy::Severity;
@@ -16,6 +15,8 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Num(f64),
+    /// A calendar day (Vietnam time): a real date in the workbook.
+    Date(jiff::civil::Date),
     Empty,
 }
 
@@ -99,6 +100,7 @@ pub const PLAN_KEYS: &[&str] = &[
     "title",
     "assignee",
     "action",
+    "proposed_deadline",
     "deadline",
     "accountable",
     "deliverable",
@@ -122,7 +124,7 @@ impl Audience {
 
     fn date(self, t: Timestamp) -> Cell {
         match self {
-            Audience::People(_) => Cell::Text(format_date(t)),
+            Audience::People(_) => Cell::Date(t.to_zoned(super::period::vietnam()).date()),
             Audience::Machines(_) => {
                 Cell::Text(t.to_zoned(super::period::vietnam()).date().to_string())
             }
@@ -187,7 +189,7 @@ pub const DEBT_COLUMNS: &[Column] = &[
     col("rule", "Mã quy tắc", "Rule"),
     col("requirement", "Yêu cầu", "Requirement"),
     col("severity", "Mức độ", "Severity"),
-    col("title", "Nội dung không đạt", "Failing check"),
+    col("title", "Vấn đề cần khắc phục", "Problem to fix"),
     col("open_since", "Phát hiện từ", "Open since"),
     col("age_days", "Tuổi (ngày)", "Age (days)"),
     col("due", "Hạn khắc phục", "Due"),
@@ -199,9 +201,14 @@ pub const DEBT_COLUMNS: &[Column] = &[
     col("assignee", "Rõ người: người thực hiện", "Who: assignee"),
     col("action", "Rõ việc: việc cần làm", "What: action"),
     col(
+        "proposed_deadline",
+        "Hạn đề xuất (theo thời hạn khắc phục)",
+        "Proposed deadline (from the time allowed to fix)",
+    ),
+    col(
         "deadline",
-        "Rõ thời gian: hạn hoàn thành",
-        "By when: deadline",
+        "Rõ thời gian: ngày đơn vị cam kết hoàn thành",
+        "By when: the date the unit commits to",
     ),
     col(
         "accountable",
@@ -220,6 +227,37 @@ pub const DEBT_COLUMNS: &[Column] = &[
     ),
 ];
 
+/// Columns of the "06 rõ" plan the school fills in (highlighted in the workbook).
+pub const FILL_KEYS: &[&str] = &["assignee", "deadline", "authority"];
+
+/// A finding as a problem to fix: the rule's failing-state title ("Tài khoản Guest
+/// đang bật") when the results carry one, else its title.
+pub fn problem_text(t: &crate::history::RuleText, lang: Lang) -> String {
+    let (vi, en) = if t.problem_vi.is_empty() && t.problem_en.is_empty() {
+        (&t.title_vi, &t.title_en)
+    } else {
+        (&t.problem_vi, &t.problem_en)
+    };
+    match lang {
+        Lang::Vi if !vi.is_empty() => vi.clone(),
+        Lang::En if !en.is_empty() => en.clone(),
+        _ => vi.clone(),
+    }
+}
+
+/// The deadline the plan proposes: the due date, or for overdue items the time allowed
+/// for the severity counted from the evaluation date (a plan never starts overdue).
+pub fn proposed_deadline(report: &ComplianceReport, d: &DebtItem) -> Timestamp {
+    if !d.overdue {
+        return d.due;
+    }
+    let days = report.due_days.get(&d.severity).copied().unwrap_or(30);
+    report
+        .evaluated_at
+        .checked_add(jiff::SignedDuration::from_hours(24 * days))
+        .unwrap_or(d.due)
+}
+
 /// Open debt or waived findings, one row each, with the remediation plan's columns.
 pub fn debt_table<'a>(
     report: &'a ComplianceReport,
@@ -229,9 +267,7 @@ pub fn debt_table<'a>(
     let lang = audience.lang();
     let rows = items.iter().enumerate().map(move |(i, d)| {
         let texts = report.rule_texts.get(&d.rule);
-        let title = texts
-            .map(|t| tr_owned(lang, &t.title_vi, &t.title_en))
-            .unwrap_or_default();
+        let title = texts.map(|t| problem_text(t, lang)).unwrap_or_default();
         let action = texts
             .map(|t| tr_owned(lang, &t.remediation_vi, &t.remediation_en))
             .unwrap_or_default();
@@ -258,7 +294,8 @@ pub fn debt_table<'a>(
             text(d.waiver.clone().unwrap_or_default()),
             Cell::Empty,
             text(action),
-            audience.date(d.due),
+            audience.date(proposed_deadline(report, d)),
+            Cell::Empty,
             text(tr(lang, "Thủ trưởng đơn vị", "Head of the unit")),
             text(tr(
                 lang,
@@ -294,6 +331,11 @@ pub fn change_label(kind: EventKind, lang: Lang) -> &'static str {
         EventKind::Opened => tr(lang, "Mới", "New"),
         EventKind::Fixed => tr(lang, "Đã khắc phục", "Fixed"),
         EventKind::Reopened => tr(lang, "Tái phát", "Reopened"),
+        EventKind::NoLongerEvaluated => tr(
+            lang,
+            "Không còn được đánh giá (không áp dụng)",
+            "No longer evaluated (not applicable)",
+        ),
     }
 }
 
@@ -304,7 +346,8 @@ pub fn changes_table(report: &ComplianceReport, audience: Audience) -> Table<'_>
         .new
         .iter()
         .chain(&report.changes.fixed)
-        .chain(&report.changes.reopened);
+        .chain(&report.changes.reopened)
+        .chain(report.changes.no_longer_evaluated.iter().map(|n| &n.event));
     let rows = all.map(move |e: &Event| {
         vec![
             match audience {
@@ -342,6 +385,13 @@ pub const INDICATOR_COLUMNS: &[Column] = &[
         "Computers in inventory",
     ),
     col("scanned", "Số máy đã quét", "Computers scanned"),
+    col(
+        "denominator",
+        "Mẫu số (theo sổ đăng ký)",
+        "Denominator (register)",
+    ),
+    col("evaluated", "Đã đánh giá", "Evaluated"),
+    col("not_evaluated", "Chưa đánh giá", "Not evaluated"),
     col("coverage_pct", "Độ bao phủ (%)", "Coverage (%)"),
     col("mean_age_days", "Tuổi trung bình (ngày)", "Mean age (days)"),
 ];
@@ -408,14 +458,21 @@ fn indicator_row(
         text(target_text(target_pct, v.count.is_some())),
         opt_pct(v.pct),
         opt_int(v.count),
-        v.meets_target
-            .map(|m| audience.yes_no(m))
-            .unwrap_or(Cell::Empty),
+        match (v.meets_target, audience) {
+            (Some(m), _) => audience.yes_no(m),
+            (None, Audience::People(l)) if v.no_data => text(tr(l, "Không có số liệu", "No data")),
+            (None, Audience::People(l)) => text(tr(l, "Chưa kết luận", "Undecided")),
+            (None, Audience::Machines(_)) if v.no_data => text("no_data"),
+            (None, Audience::Machines(_)) => Cell::Empty,
+        },
         Cell::Int(v.counts.pass as i64),
         Cell::Int(v.counts.fail as i64),
         Cell::Int(v.counts.unknown as i64),
         opt_int(v.inventory),
         opt_int(v.scanned),
+        opt_int(v.denominator),
+        Cell::Int(v.evaluated as i64),
+        opt_int(v.not_evaluated),
         opt_pct(v.coverage_pct),
         opt_pct(v.mean_age_days),
     ]
@@ -440,6 +497,12 @@ pub const UNIT_COLUMNS: &[Column] = &[
     col("overdue", "Quá hạn", "Overdue"),
     col("waived", "Được miễn trừ", "Waived"),
     col("last_scan", "Lần quét gần nhất", "Last scan"),
+    col(
+        "not_reporting",
+        "Chưa gửi kết quả trong kỳ",
+        "Not reporting",
+    ),
+    col("stale", "Số liệu cũ", "Stale data"),
 ];
 
 pub fn units_table(report: &ComplianceReport, audience: Audience) -> Table<'_> {
@@ -459,6 +522,8 @@ pub fn units_table(report: &ComplianceReport, audience: Audience) -> Table<'_> {
             Cell::Int(u.overdue as i64),
             Cell::Int(u.waived as i64),
             u.last_scan.map(|t| audience.date(t)).unwrap_or(Cell::Empty),
+            audience.yes_no(u.not_reporting),
+            audience.yes_no(u.stale),
         ]
     });
     Table::new(UNIT_COLUMNS, rows)

@@ -6,10 +6,12 @@
 //! unit name like `=HYPERLINK(...)` stays inert even after a copy to CSV. Worksheets use
 //! rust_xlsxwriter's constant-memory mode: rows go to a temporary file as written.
 
-use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    DataValidation, DataValidationRule, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook,
+    Worksheet, XlsxError,
+};
 
 use super::compliance::ComplianceReport;
-use super::period::format_date;
 use super::safe;
 use super::tables::{self, Audience, Cell, Table};
 use crate::i18n::{Lang, tr};
@@ -17,23 +19,104 @@ use crate::i18n::{Lang, tr};
 /// Excel's limit on text in one cell.
 const MAX_CELL_CHARS: usize = 32_000;
 
-fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell) -> Result<(), XlsxError> {
+/// Cell formats: dates as real dates shown dd/mm/yyyy, one-decimal numbers (Excel
+/// shows the decimal separator of the reader's locale: "65,0" in Vietnam), wrapped
+/// long texts, and the columns the school fills in.
+struct Formats {
+    header: Format,
+    fill_header: Format,
+    date: Format,
+    decimal: Format,
+    wrap: Format,
+    fill: Format,
+    fill_date: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let fill_color = 0xFFF2B3;
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top)
+                .set_background_color(0xDDE7F0),
+            fill_header: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top)
+                .set_background_color(fill_color),
+            date: Format::new()
+                .set_num_format("dd/mm/yyyy")
+                .set_align(FormatAlign::Top),
+            decimal: Format::new()
+                .set_num_format("0.0")
+                .set_align(FormatAlign::Top),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            fill: Format::new()
+                .set_background_color(fill_color)
+                .set_border(FormatBorder::Thin),
+            fill_date: Format::new()
+                .set_num_format("dd/mm/yyyy")
+                .set_background_color(fill_color)
+                .set_border(FormatBorder::Thin),
+        }
+    }
+}
+
+/// Columns holding long texts: wrapped, and wider.
+const LONG_KEYS: &[&str] = &[
+    "title",
+    "action",
+    "name",
+    "waiver",
+    "deliverable",
+    "unit_name",
+    "scope_name",
+    "target_id",
+];
+
+fn write_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    cell: &Cell,
+    formats: &Formats,
+    wrap: bool,
+) -> Result<(), XlsxError> {
     match cell {
         Cell::Text(s) => {
             let mut s = safe::cell(s);
             if let Some((i, _)) = s.char_indices().nth(MAX_CELL_CHARS) {
                 s.truncate(i);
             }
-            ws.write_string(row, col, s)?;
+            if wrap {
+                ws.write_string_with_format(row, col, s, &formats.wrap)?;
+            } else {
+                ws.write_string(row, col, s)?;
+            }
         }
         Cell::Int(n) => {
             ws.write_number(row, col, *n as f64)?;
         }
         Cell::Num(x) => {
-            ws.write_number(row, col, *x)?;
+            ws.write_number_with_format(row, col, *x, &formats.decimal)?;
+        }
+        Cell::Date(d) => {
+            let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+            ws.write_datetime_with_format(row, col, &dt, &formats.date)?;
         }
         Cell::Empty => {}
     }
+    Ok(())
+}
+
+/// A4 landscape, fitted to the page width, the header row repeated on every page.
+fn print_setup(ws: &mut Worksheet, header_row: u32) -> Result<(), XlsxError> {
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(header_row, header_row)?;
     Ok(())
 }
 
@@ -42,18 +125,48 @@ fn write_table(
     first_row: u32,
     table: Table,
     lang: Lang,
-    header: &Format,
-) -> Result<(), XlsxError> {
+    formats: &Formats,
+) -> Result<u32, XlsxError> {
+    let keys: Vec<&str> = table.columns.iter().map(|c| c.key).collect();
     for (c, column) in table.columns.iter().enumerate() {
+        let fill = tables::FILL_KEYS.contains(&column.key);
+        let header = if fill {
+            &formats.fill_header
+        } else {
+            &formats.header
+        };
         ws.write_string_with_format(first_row, c as u16, column.title(lang), header)?;
-        let width = column.title(lang).chars().count().clamp(8, 40) as f64 + 2.0;
+        let width = if LONG_KEYS.contains(&column.key) {
+            45.0
+        } else if fill {
+            22.0
+        } else {
+            column.title(lang).chars().count().clamp(8, 24) as f64 + 2.0
+        };
         ws.set_column_width(c as u16, width)?;
     }
     let mut rows = 0u32;
     for row in table.rows {
         rows += 1;
         for (c, cell) in row.iter().enumerate() {
-            write_cell(ws, first_row + rows, c as u16, cell)?;
+            let key = keys[c];
+            if tables::FILL_KEYS.contains(&key) && *cell == Cell::Empty {
+                let f = if key == "deadline" {
+                    &formats.fill_date
+                } else {
+                    &formats.fill
+                };
+                ws.write_blank(first_row + rows, c as u16, f)?;
+            } else {
+                write_cell(
+                    ws,
+                    first_row + rows,
+                    c as u16,
+                    cell,
+                    formats,
+                    LONG_KEYS.contains(&key),
+                )?;
+            }
         }
     }
     ws.set_freeze_panes(first_row + 1, 0)?;
@@ -64,6 +177,66 @@ fn write_table(
             first_row + rows,
             table.columns.len() as u16 - 1,
         )?;
+    }
+    print_setup(ws, first_row)?;
+    Ok(rows)
+}
+
+/// Data validation on the plan's fill-in columns: the committed date is a date from
+/// the evaluation day on, and the authority is one of the usual approvers.
+fn plan_validation(
+    ws: &mut Worksheet,
+    report: &ComplianceReport,
+    rows: u32,
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    if rows == 0 {
+        return Ok(());
+    }
+    let col = |key: &str| {
+        tables::PLAN_KEYS
+            .iter()
+            .position(|k| *k == key)
+            .map(|i| i as u16)
+    };
+    let d = report
+        .evaluated_at
+        .to_zoned(super::period::vietnam())
+        .date();
+    let from = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+    if let Some(c) = col("deadline") {
+        let v = DataValidation::new()
+            .allow_date(DataValidationRule::GreaterThanOrEqualTo(from))
+            .set_input_title(tr(lang, "Ngày cam kết", "Committed date"))?
+            .set_input_message(tr(
+                lang,
+                "Ngày đơn vị cam kết hoàn thành (dd/mm/yyyy), không trước ngày đánh giá.",
+                "The date the unit commits to (dd/mm/yyyy), not before the evaluation date.",
+            ))?;
+        ws.add_data_validation(1, c, rows, c, &v)?;
+    }
+    if let Some(c) = col("authority") {
+        let choices = match lang {
+            Lang::Vi => [
+                "Thủ trưởng đơn vị",
+                "Sở Giáo dục và Đào tạo",
+                "UBND xã/phường",
+            ],
+            Lang::En => [
+                "Head of the unit",
+                "Department of Education and Training",
+                "Commune People's Committee",
+            ],
+        };
+        let v = DataValidation::new()
+            .allow_list_strings(&choices)?
+            .set_input_title(tr(lang, "Rõ thẩm quyền", "Authority"))?
+            .set_input_message(tr(
+                lang,
+                "Chọn người phê duyệt, nghiệm thu trong danh sách.",
+                "Pick the approver from the list.",
+            ))?;
+        ws.add_data_validation(1, c, rows, c, &v)?;
     }
     Ok(())
 }
@@ -83,15 +256,15 @@ pub fn sheet_names(lang: Lang) -> [&'static str; 9] {
     ]
 }
 
+fn date_cell(t: jiff::Timestamp) -> Cell {
+    Cell::Date(t.to_zoned(super::period::vietnam()).date())
+}
+
 pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let people = Audience::People(lang);
     let names = sheet_names(lang);
     let mut wb = Workbook::new();
-    let header = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Top)
-        .set_background_color(0xDDE7F0);
+    let formats = Formats::new();
     let bold = Format::new().set_bold();
 
     // Summary: the period, the dates and the headline figures.
@@ -125,17 +298,11 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, XlsxErro
                 tr(lang, "Kỳ báo cáo", "Reporting period"),
                 Cell::Text(report.period.clone()),
             ),
-            (
-                tr(lang, "Từ ngày", "From"),
-                Cell::Text(format_date(report.period_start)),
-            ),
-            (
-                tr(lang, "Đến ngày", "To"),
-                Cell::Text(format_date(report.period_end)),
-            ),
+            (tr(lang, "Từ ngày", "From"), date_cell(report.period_start)),
+            (tr(lang, "Đến ngày", "To"), date_cell(report.period_end)),
             (
                 tr(lang, "Ngày đánh giá", "Evaluation date"),
-                Cell::Text(format_date(report.evaluated_at)),
+                date_cell(report.evaluated_at),
             ),
             (
                 tr(
@@ -143,11 +310,11 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, XlsxErro
                     "Hạn nộp báo cáo về Sở",
                     "Report due at the Department",
                 ),
-                Cell::Text(report.report_due.clone()),
+                Cell::Date(report.report_due_date),
             ),
             (
                 tr(lang, "Thay đổi tính từ", "Changes since"),
-                Cell::Text(format_date(report.since)),
+                date_cell(report.since),
             ),
             (
                 tr(lang, "Số đơn vị", "Units"),
@@ -202,7 +369,7 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, XlsxErro
         ];
         for (i, (label, value)) in lines.iter().enumerate() {
             ws.write_string(2 + i as u32, 0, *label)?;
-            write_cell(ws, 2 + i as u32, 1, value)?;
+            write_cell(ws, 2 + i as u32, 1, value, &formats, false)?;
         }
         let note_row = 3 + lines.len() as u32;
         ws.write_string(
@@ -210,10 +377,11 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, XlsxErro
             0,
             tr(
                 lang,
-                "Kết quả “không xác định” không bao giờ được tính là đạt. Tỷ lệ máy tính được tính trên số máy theo danh mục; xem độ bao phủ bên cạnh.",
-                "“Unknown” results are never counted as passes. Computer shares are over the computers in the inventory; see the coverage beside them.",
+                "Kết quả “không xác định” không bao giờ được tính là đạt. Mẫu số lấy theo sổ đăng ký (máy, website, hệ thống, đơn vị); xem độ bao phủ bên cạnh. Chỉ tiêu không có đối tượng nào được đánh giá ghi “Không có số liệu”.",
+                "“Unknown” results are never counted as passes. Denominators come from the register (machines, websites, systems, units); see the coverage beside them. An indicator with nothing evaluated says “No data”.",
             ),
         )?;
+        print_setup(ws, 0)?;
     }
     let sheets: [(usize, Table); 5] = [
         (1, tables::indicators_table(report, people)),
@@ -231,29 +399,46 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, XlsxErro
     for (i, table) in sheets {
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(names[i])?;
-        write_table(ws, 0, table, lang, &header)?;
+        let rows = write_table(ws, 0, table, lang, &formats)?;
+        if i == 5 {
+            plan_validation(ws, report, rows, lang)?;
+        }
     }
     {
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(names[6])?;
         let waived = tables::debt_table(report, &report.waived, people).select(tables::DETAIL_KEYS);
-        write_table(ws, 0, waived, lang, &header)?;
+        write_table(ws, 0, waived, lang, &formats)?;
     }
     {
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(names[7])?;
-        write_table(ws, 0, tables::changes_table(report, people), lang, &header)?;
+        write_table(ws, 0, tables::changes_table(report, people), lang, &formats)?;
     }
     {
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(names[8])?;
-        ws.write_string_with_format(0, 0, tr(lang, "Tệp", "File"), &header)?;
-        ws.write_string_with_format(0, 1, tr(lang, "Lý do", "Reason"), &header)?;
+        ws.write_string_with_format(0, 0, tr(lang, "Tệp", "File"), &formats.header)?;
+        ws.write_string_with_format(0, 1, tr(lang, "Lý do", "Reason"), &formats.header)?;
         ws.set_column_width(0, 50)?;
         ws.set_column_width(1, 100)?;
         for (r, s) in report.inputs.skipped.iter().enumerate() {
-            write_cell(ws, 1 + r as u32, 0, &Cell::Text(s.path.clone()))?;
-            write_cell(ws, 1 + r as u32, 1, &Cell::Text(s.message.clone()))?;
+            write_cell(
+                ws,
+                1 + r as u32,
+                0,
+                &Cell::Text(s.path.clone()),
+                &formats,
+                false,
+            )?;
+            write_cell(
+                ws,
+                1 + r as u32,
+                1,
+                &Cell::Text(s.message.clone()),
+                &formats,
+                true,
+            )?;
         }
     }
     wb.save_to_buffer()

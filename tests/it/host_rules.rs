@@ -36,7 +36,7 @@ fn evaluate_with(
     doc.target.kind.check_facts(&doc.facts).unwrap();
     let policy =
         khien::policy::load_sources(khien::policy::embedded_sources(), "embedded").unwrap();
-    let result = khien::cli::evaluate(&policy, config, &[doc], Some(at()));
+    let result = khien::engine::evaluate(&policy, config, &[doc], Some(at()));
     result.targets[0]
         .findings
         .iter()

@@ -82,10 +82,21 @@ fn html_report_renders_in_chromium_without_console_errors_and_prints_on_a4() {
     };
     let dir = artifacts();
     let profile = tempfile::tempdir().unwrap();
+    // Real dirt for the first screen: a school's results under a mistyped unit code.
+    let dirt = tempfile::tempdir().unwrap();
+    let typo = dirt.path().join("host-typo.json");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/results/round-3/host-ld-th-004.json"),
+    )
+    .unwrap()
+    .replace("LD-TH-004", "LD-TH-0O4")
+    .replace("ld-th-004-pc", "typo-pc");
+    std::fs::write(&typo, text).unwrap();
+    let typo = typo.to_str().unwrap();
     for (name, args) in [
-        ("report-province", &[][..]),
+        ("report-province", &[typo][..]),
         ("report-unit", &["--unit", "LD-THPT-006"][..]),
-        ("report-province-en", &["--lang", "en"][..]),
+        ("report-province-en", &["--lang", "en", typo][..]),
     ] {
         let html = dir.join(format!("{name}.html"));
         render(args, &html);
@@ -98,6 +109,30 @@ fn html_report_renders_in_chromium_without_console_errors_and_prints_on_a4() {
             assert!(
                 !text.contains(external),
                 "{name}: external resource `{external}`"
+            );
+        }
+        // The first screen answers the director before any table of indicators:
+        // the cards, the 10 worst units, who did not report, the unregistered codes.
+        if !name.contains("unit") {
+            let pos = |needle: &str| {
+                text.find(needle)
+                    .unwrap_or_else(|| panic!("{name}: no `{needle}`"))
+            };
+            let indicators = pos("id=\"chi-tieu\"");
+            for first in [
+                "class=\"cards\"",
+                "id=\"can-quan-tam\"",
+                "id=\"chua-gui\"",
+                "id=\"ngoai-danh-muc\"",
+            ] {
+                assert!(
+                    pos(first) < indicators,
+                    "{name}: `{first}` after the indicators"
+                );
+            }
+            assert!(
+                text.contains("LD-TH-0O4"),
+                "{name}: the mistyped code is named"
             );
         }
         let png = dir.join(format!("{name}.png"));

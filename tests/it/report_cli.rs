@@ -223,7 +223,8 @@ fn indicators_coverage_and_debt_have_the_known_answers() {
     assert_eq!(r["evaluated_at"], "2026-03-31T00:00:00Z");
     assert_eq!(r["report_due"], "05/06/2026");
 
-    // K01: passing hosts ÷ computers in the inventory; the unknown pc3 is not a pass.
+    // K01: passing hosts ÷ computers in the inventory; the unknown pc3 is not a pass
+    // and not evaluated (coverage = evaluated ÷ computers).
     let k01 = indicator(&r, "K01");
     let u1 = unit_value(k01, "U1");
     assert_eq!(
@@ -231,7 +232,7 @@ fn indicators_coverage_and_debt_have_the_known_answers() {
         (Some(2), Some(1))
     );
     assert!(
-        close(&u1["pct"], 50.0) && close(&u1["coverage_pct"], 75.0),
+        close(&u1["pct"], 50.0) && close(&u1["coverage_pct"], 50.0),
         "{u1}"
     );
     let p = &k01["province"];
@@ -239,12 +240,14 @@ fn indicators_coverage_and_debt_have_the_known_answers() {
         (
             p["pass"].as_u64(),
             p["inventory"].as_u64(),
-            p["scanned"].as_u64()
+            p["scanned"].as_u64(),
+            p["denominator"].as_u64(),
+            p["evaluated"].as_u64()
         ),
-        (Some(3), Some(6), Some(4))
+        (Some(3), Some(6), Some(4), Some(6), Some(3))
     );
     assert!(
-        close(&p["pct"], 50.0) && close(&p["coverage_pct"], 400.0 / 6.0),
+        close(&p["pct"], 50.0) && close(&p["coverage_pct"], 50.0),
         "{p}"
     );
     assert_eq!(p["meets_target"], false);
@@ -287,12 +290,23 @@ fn indicators_coverage_and_debt_have_the_known_answers() {
         ),
         (Some(0), Some(2))
     );
-    // K17 over register records of units; U3 is not in the inventory.
+    // Without a register the websites' denominator is what was scanned, and says so.
+    assert_eq!(k16["province"]["denominator_from_register"], false);
+    assert!(k16["province"]["coverage_pct"].is_null());
+    // U3 is not in the inventory: named apart, counted nowhere, so K17 has no data.
     let k17 = indicator(&r, "K17");
-    assert!(close(&k17["province"]["pct"], 0.0));
-    assert!(k17["units"][0]["inventory"].is_null());
+    assert_eq!(k17["province"]["no_data"], true);
+    assert!(k17["province"]["meets_target"].is_null());
+    let unreg = &r["unregistered"][0];
+    assert_eq!(unreg["code"], "U3");
+    assert!(
+        unreg["files"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("register.json")
+    );
 
-    // Debt: four open items, worst first; the waived one apart.
+    // Debt: three open items, worst first; the waived one apart.
     let debt = r["debt"].as_array().unwrap();
     let keys: Vec<(&str, &str, bool, i64)> = debt
         .iter()
@@ -311,11 +325,10 @@ fn indicators_coverage_and_debt_have_the_known_answers() {
             ("U1", "AV2", true, 30),
             ("U2", "W2", true, 30),
             ("U2", "AV3", false, 30),
-            ("U3", "R7", false, 30)
         ]
     );
     assert_eq!(debt[0]["due"], "2026-03-16T00:00:00Z");
-    assert_eq!(r["debt_totals"]["open"], 4);
+    assert_eq!(r["debt_totals"]["open"], 3);
     assert_eq!(r["debt_totals"]["overdue"], 2);
     let k14 = indicator(&r, "K14");
     assert_eq!(k14["province"]["count"], 2);
@@ -329,8 +342,8 @@ fn indicators_coverage_and_debt_have_the_known_answers() {
             .unwrap()
             .contains("shared hosting")
     );
-    // Everything is new in the first report of the period.
-    assert_eq!(r["changes"]["new"].as_array().unwrap().len(), 5);
+    // Everything is new in the first report of the period (U3's failure not counted).
+    assert_eq!(r["changes"]["new"].as_array().unwrap().len(), 4);
 }
 
 #[test]
@@ -560,14 +573,19 @@ fn workbook_reads_back_cell_by_cell() {
     let summary = wb.worksheet_range("Tổng hợp").unwrap();
     assert_eq!(summary.get_value((2, 0)), Some(&s("Kỳ báo cáo")));
     assert_eq!(summary.get_value((2, 1)), Some(&s("2026-H1")));
-    assert_eq!(summary.get_value((5, 1)), Some(&s("31/03/2026")));
-    assert_eq!(summary.get_value((6, 1)), Some(&s("05/06/2026")));
-    assert_eq!(summary.get_value((9, 1)), Some(&Data::Float(4.0)));
+    // Dates are real dates (Excel serial days), not text.
+    let serial = |v: Option<&Data>| match v {
+        Some(Data::DateTime(d)) => d.as_f64(),
+        other => panic!("not a date: {other:?}"),
+    };
+    assert_eq!(serial(summary.get_value((5, 1))), 46112.0); // 31/03/2026
+    assert_eq!(serial(summary.get_value((6, 1))), 46178.0); // 05/06/2026
+    assert_eq!(summary.get_value((9, 1)), Some(&Data::Float(3.0)));
     assert_eq!(summary.get_value((10, 1)), Some(&Data::Float(2.0)));
 
     // Indicators: the province row of K01, then its communes and units.
     let ind = wb.worksheet_range("Chỉ tiêu").unwrap();
-    let row: Vec<Data> = (0..16)
+    let row: Vec<Data> = (0..19)
         .map(|c| ind.get_value((1, c)).cloned().unwrap_or(Data::Empty))
         .collect();
     assert_eq!(row[0], s("K01"));
@@ -581,20 +599,26 @@ fn workbook_reads_back_cell_by_cell() {
     );
     assert_eq!(
         (row[12].clone(), row[13].clone(), row[14].clone()),
-        (Data::Float(6.0), Data::Float(4.0), Data::Float(66.7))
+        (Data::Float(6.0), Data::Float(4.0), Data::Float(6.0))
+    );
+    assert_eq!(
+        (row[15].clone(), row[16].clone(), row[17].clone()),
+        (Data::Float(3.0), Data::Float(3.0), Data::Float(50.0))
     );
 
     // Remediation plan: the 06 rõ columns, blank where the school fills them in.
     let plan = wb.worksheet_range("Kế hoạch khắc phục").unwrap();
-    let headers: Vec<String> = (0..14)
+    let headers: Vec<String> = (0..15)
         .map(|c| plan.get_value((0, c)).unwrap().to_string())
         .collect();
     assert_eq!(
-        &headers[8..],
+        &headers[7..],
         [
+            "Vấn đề cần khắc phục",
             "Rõ người: người thực hiện",
             "Rõ việc: việc cần làm",
-            "Rõ thời gian: hạn hoàn thành",
+            "Hạn đề xuất (theo thời hạn khắc phục)",
+            "Rõ thời gian: ngày đơn vị cam kết hoàn thành",
             "Rõ trách nhiệm: người chịu trách nhiệm",
             "Rõ sản phẩm: kết quả cần nộp",
             "Rõ thẩm quyền: người phê duyệt, nghiệm thu"
@@ -607,8 +631,20 @@ fn workbook_reads_back_cell_by_cell() {
         Data::Empty
     );
     assert_eq!(plan.get_value((1, 9)), Some(&s("Cách khắc phục AV2")));
-    assert_eq!(plan.get_value((1, 10)), Some(&s("16/03/2026")));
-    assert_eq!(plan.height(), 5);
+    // Overdue since 16/03: the proposal is 15 days (high) from the evaluation day, and
+    // the unit's own date is left to fill in, never pre-filled with an overdue date.
+    assert_eq!(serial(plan.get_value((1, 10))), 46127.0); // 15/04/2026
+    for fill in [8, 11, 14] {
+        assert_eq!(
+            plan.get_value((1, fill)).cloned().unwrap_or(Data::Empty),
+            Data::Empty,
+            "column {fill} is the school's to fill"
+        );
+    }
+    assert_eq!(plan.height(), 4);
+    // Debt detail: "open since" is a date.
+    let detail = wb.worksheet_range("Chi tiết nợ").unwrap();
+    assert_eq!(serial(detail.get_value((1, 10))), 46082.0); // 01/03/2026
     let waived = wb.worksheet_range("Miễn trừ").unwrap();
     assert_eq!(waived.get_value((1, 6)), Some(&s("W4")));
 }
@@ -711,8 +747,8 @@ fn example_province_matches_the_result_schema() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/results");
     let mut files = 0;
     for round in ["round-1", "round-2", "round-3"] {
-        khien::register::load_file(&dir.join(round).join("so-dang-ky.toml"), Lang::En)
-            .unwrap_or_else(|e| panic!("{round}: {}", e.render()));
+        khien::register::load_file(&dir.join(round).join("so-dang-ky.toml"))
+            .unwrap_or_else(|e| panic!("{round}: {}", e.render(Lang::En)));
         for entry in std::fs::read_dir(dir.join(round)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "json") {

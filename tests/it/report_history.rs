@@ -54,7 +54,7 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
     let first = report(
         &db,
         &[f.join("round-1"), f.join("round-2")],
-        &["--at", "2026-03-31T00:00:00Z"],
+        &["--at", "2026-03-31T00:00:00Z", "--publish"],
     );
     assert_eq!(first["since_source"], "period_start");
     // A school's own report in between does not move the province's "previous report".
@@ -65,11 +65,19 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
     );
     assert_eq!(unit["since_source"], "period_start");
     let second = report(&db, &[f.join("round-3")], &["--at", "2026-05-31T00:00:00Z"]);
+    // A plain run moves nothing: the same again says the same.
+    let second_again = report(&db, &[], &["--at", "2026-05-31T00:00:00Z"]);
+    assert!(second_again["changes"] == second["changes"]);
     assert_eq!(second["since_source"], "previous_report");
     // "Since the previous report" starts after the newest scan that report saw.
     assert_eq!(second["since"], "2026-03-18T20:00:00Z");
     let ch = &second["changes"];
-    let (new, fixed, reopened) = (len(&ch["new"]), len(&ch["fixed"]), len(&ch["reopened"]));
+    let (new, fixed, reopened, retired) = (
+        len(&ch["new"]),
+        len(&ch["fixed"]),
+        len(&ch["reopened"]),
+        len(&ch["no_longer_evaluated"]),
+    );
     assert!(
         new > 0 && fixed > 0 && reopened > 0,
         "{new} {fixed} {reopened}"
@@ -84,8 +92,11 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
     }
     // Every failing finding (debt and waived) is accounted for by the changes.
     let failing = |r: &Value| len(&r["debt"]) + len(&r["waived"]);
-    assert_eq!(failing(&second), failing(&first) + new + reopened - fixed);
-    // Reopened debt is flagged on the item and dated from its reopening.
+    assert_eq!(
+        failing(&second),
+        failing(&first) + new + reopened - fixed - retired
+    );
+    // Reopened debt is flagged on the item and keeps the age of its first failure.
     let reopened_item = second["debt"]
         .as_array()
         .unwrap()
@@ -93,7 +104,7 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
         .chain(second["waived"].as_array().unwrap())
         .find(|d| d["reopened"] == true)
         .expect("a reopened debt item");
-    assert!(reopened_item["open_since"].as_str().unwrap() > "2026-05-01");
+    assert!(reopened_item["open_since"].as_str().unwrap() < "2026-05-01");
 
     // The same results again: nothing changes in the store or in the report.
     let before = table_counts(&db);
@@ -238,8 +249,7 @@ fn register_gives_coverage_denominators_and_k07_k08() {
         &[f.join("round-1"), f.join("round-2"), f.join("round-3")],
         &["--at", "2026-05-31T00:00:00Z"],
     );
-    let register =
-        khien::register::load_file(&f.join("register.toml"), khien::i18n::Lang::En).unwrap();
+    let register = khien::register::load_file(&f.join("register.toml")).unwrap();
     let computers: u64 = register.units.iter().filter_map(|u| u.computers).sum();
     let indicator = |code: &str| {
         r["indicators"]
@@ -288,4 +298,133 @@ fn register_gives_coverage_denominators_and_k07_k08() {
             .iter()
             .all(|n| n["code"] != "K07" && n["code"] != "K08")
     );
+}
+
+/// A host result of unit U1 (no register: every unit counts) on `day` of March 2026.
+fn av_doc(day: u32, av1: &str, av2: &str) -> Value {
+    let at = format!("2026-03-{day:02}T08:00:00Z");
+    let f = |rule: &str, req: &str, status: &str| {
+        serde_json::json!({
+            "rule": rule, "requirement": req, "severity": "high", "status": status,
+            "title": {"vi": format!("Tiêu đề {rule}"), "en": format!("Title {rule}")},
+            "problem": {"vi": format!("Vấn đề {rule}"), "en": format!("Problem {rule}")},
+            "remediation": {"vi": "Sửa", "en": "Fix"}, "basis": [], "evidence": []
+        })
+    };
+    serde_json::json!({
+        "schema": "khien-result/1",
+        "tool": {"name": "khien", "version": "0.1.0"},
+        "policy": {"id": "khien-default", "version": "test", "origin": "embedded"},
+        "generated_at": at, "evaluated_at": at, "params": {},
+        "unit": {"code": "U1", "name": "Trường A"},
+        "targets": [{"target": {"kind": "host", "id": "pc1"}, "collected_at": at,
+            "findings": [f("HOST-AV-001", "H01", av1), f("HOST-AV-002", "H02", av2)]}],
+        "summary": {"targets": 1, "findings": 2, "by_status": {}, "failing_by_severity": {}}
+    })
+}
+
+fn plain_report(db: &Path, input: Option<&Path>, at: &str, extra: &[&str]) -> Value {
+    let out = khien()
+        .arg("report")
+        .args(input)
+        .arg("--db")
+        .arg(db)
+        .args(["--period", "2026-H1", "--format", "json", "--at", at])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_failure_that_stops_applying_is_not_fixed_and_keeps_its_age_when_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let file = dir.path().join("r.json");
+    // Day 1: signatures stale. Day 10: anti-malware off, so signatures do not apply.
+    std::fs::write(&file, av_doc(1, "pass", "fail").to_string()).unwrap();
+    plain_report(&db, Some(&file), "2026-03-02T00:00:00Z", &[]);
+    std::fs::write(&file, av_doc(10, "fail", "not_applicable").to_string()).unwrap();
+    let r = plain_report(&db, Some(&file), "2026-03-11T00:00:00Z", &[]);
+    let ch = &r["changes"];
+    assert_eq!(len(&ch["fixed"]), 0, "{ch}");
+    let gone = &ch["no_longer_evaluated"];
+    assert_eq!(len(gone), 1);
+    assert_eq!(gone[0]["rule"], "HOST-AV-002");
+    assert_eq!(gone[0]["because"], serde_json::json!(["HOST-AV-001"]));
+    // Day 20: back on, signatures still stale: reopened, aged from day 1.
+    std::fs::write(&file, av_doc(20, "pass", "fail").to_string()).unwrap();
+    let r = plain_report(&db, Some(&file), "2026-03-21T00:00:00Z", &[]);
+    let item = r["debt"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "HOST-AV-002")
+        .unwrap();
+    assert_eq!(item["open_since"], "2026-03-01T08:00:00Z");
+    assert_eq!(item["age_days"], 19);
+    assert_eq!(item["reopened"], true);
+    // High: 15 days from day 1, so overdue.
+    assert_eq!(item["overdue"], true);
+    assert_eq!(len(&r["changes"]["reopened"]), 1);
+    assert_eq!(
+        len(&r["changes"]["fixed"]),
+        1,
+        "HOST-AV-001 was really fixed"
+    );
+    // The problem title, not the desired state, is the debt line.
+    assert_eq!(
+        r["rule_texts"]["HOST-AV-002"]["problem_vi"],
+        "Vấn đề HOST-AV-002"
+    );
+    // The chart starts at March, the first month with data.
+    let first = r["debt_series"][0]["at"].as_str().unwrap();
+    assert!(first.starts_with("2026-03"), "{first}");
+    assert_eq!(len(&r["debt_series"]), 1);
+}
+
+#[test]
+fn only_a_published_report_moves_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let file = dir.path().join("r.json");
+    std::fs::write(&file, av_doc(1, "fail", "fail").to_string()).unwrap();
+    // HTML, then XLSX, then JSON of the same data: the same changes each time.
+    for format in ["html", "xlsx"] {
+        khien()
+            .arg("report")
+            .arg(&file)
+            .arg("--db")
+            .arg(&db)
+            .args(["--period", "2026-H1", "--at", "2026-03-05T00:00:00Z"])
+            .args(["--format", format, "-o"])
+            .arg(dir.path().join(format!("r.{format}")))
+            .assert()
+            .success();
+    }
+    let r = plain_report(&db, None, "2026-03-05T00:00:00Z", &[]);
+    assert_eq!(r["since_source"], "period_start");
+    assert_eq!(len(&r["changes"]["new"]), 2);
+    // Publishing records the baseline; the next report counts from it.
+    plain_report(&db, None, "2026-03-05T00:00:00Z", &["--publish"]);
+    std::fs::write(&file, av_doc(8, "pass", "fail").to_string()).unwrap();
+    let r = plain_report(&db, Some(&file), "2026-03-09T00:00:00Z", &[]);
+    assert_eq!(r["since_source"], "previous_report");
+    assert_eq!(r["since"], "2026-03-01T08:00:00Z");
+    assert_eq!(
+        (len(&r["changes"]["new"]), len(&r["changes"]["fixed"])),
+        (0, 1)
+    );
+    // --publish needs a database.
+    khien()
+        .arg("report")
+        .arg(&file)
+        .args(["--period", "2026-H1", "--publish"])
+        .assert()
+        .failure();
 }

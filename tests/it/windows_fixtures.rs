@@ -38,7 +38,7 @@ fn evaluate_snapshot(snap: &Snapshot, name: &str, processes: &[&str]) -> BTreeMa
         at,
         serde_json::to_value(&facts).unwrap(),
     );
-    let result = khien::cli::evaluate(&policy, &LocalConfig::default(), &[doc], Some(at));
+    let result = khien::engine::evaluate(&policy, &LocalConfig::default(), &[doc], Some(at));
     result.targets[0]
         .findings
         .iter()

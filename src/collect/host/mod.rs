@@ -24,13 +24,13 @@ pub struct HostScanOptions<'a> {
     pub config: &'a LocalConfig,
     /// Used for backups whose configuration sets no maximum age.
     pub default_backup_max_age_days: f64,
-    /// Deadline of each WMI/COM query on Windows (`wmi_query_timeout_seconds`).
+    /// Deadline of each WMI/COM query on Windows (`[limits] wmi_query_seconds`).
     pub query_timeout: std::time::Duration,
 }
 
 /// Collects every host fact. Never fails: what cannot be read is unknown.
 pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
-    platform::set_query_timeout(opts.query_timeout);
+    platform::prepare(opts.query_timeout);
     let os = os_facts();
     let processes = processes();
     let dirs: Vec<PathBuf> = clamav::DATABASE_DIRS.iter().map(PathBuf::from).collect();

@@ -1,0 +1,467 @@
+//! Province numbers the Department can sign (issue 13), end to end on the example
+//! province (`fixtures/results`, round 3) with the dirt real data has: unregistered and
+//! mistyped unit codes, more machines than registered, no results, personal-data
+//! checks all unknown, no website crawl, one website, a failure that stops applying,
+//! and reports run in several formats. Expected figures come from the fixtures:
+//! the register lists 60 computers and 13 public URLs; round 3 has 46 hosts (H01:
+//! 39 pass, 6 fail, 1 unknown) and 12 websites (K16: 3 pass, 8 fail, 1 unknown).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::support::{khien, repo_path};
+
+const AT: &str = "2026-05-31T00:00:00Z";
+
+fn round3() -> PathBuf {
+    repo_path("fixtures/results/round-3")
+}
+
+/// Copies the round-3 result files whose names pass `keep` into `dir`.
+fn stage(dir: &Path, keep: impl Fn(&str) -> bool) {
+    for e in std::fs::read_dir(round3()).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        if name.ends_with(".json") && keep(&name) {
+            std::fs::copy(&p, dir.join(&name)).unwrap();
+        }
+    }
+}
+
+fn read(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(round3().join(name)).unwrap()).unwrap()
+}
+
+fn write(dir: &Path, name: &str, v: &Value) {
+    std::fs::write(dir.join(name), serde_json::to_string(v).unwrap()).unwrap();
+}
+
+/// A result file of another unit code: the document's and every target's.
+fn recode(doc: &mut Value, code: Option<&str>, id_suffix: &str) {
+    match code {
+        Some(c) => doc["unit"]["code"] = json!(c),
+        None => {
+            doc.as_object_mut().unwrap().remove("unit");
+        }
+    }
+    for t in doc["targets"].as_array_mut().unwrap() {
+        match code {
+            Some(c) => t["target"]["unit"]["code"] = json!(c),
+            None => {
+                t["target"].as_object_mut().unwrap().remove("unit");
+            }
+        }
+        let id = format!("{}{id_suffix}", t["target"]["id"].as_str().unwrap());
+        t["target"]["id"] = json!(id);
+    }
+}
+
+fn report(inputs: &[&Path], extra: &[&str]) -> Value {
+    let out = khien()
+        .arg("report")
+        .args(inputs)
+        .arg("--register")
+        .arg(repo_path("fixtures/results/register.toml"))
+        .args(["--period", "2026-H1", "--at", AT, "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn province<'a>(r: &'a Value, code: &str) -> &'a Value {
+    &r["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == code)
+        .unwrap_or_else(|| panic!("no indicator {code}"))["province"]
+}
+
+fn close(v: &Value, expected: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - expected).abs() < 1e-9)
+}
+
+/// Every scope of every indicator: no rate or coverage above 100%, nothing met
+/// without data. Shared with the property test.
+pub fn assert_signable(r: &Value) {
+    for ind in r["indicators"].as_array().unwrap() {
+        let scopes = std::iter::once(&ind["province"])
+            .chain(ind["communes"].as_array().unwrap())
+            .chain(ind["units"].as_array().unwrap());
+        for v in scopes {
+            for key in ["pct", "coverage_pct"] {
+                if let Some(x) = v[key].as_f64() {
+                    assert!(
+                        (0.0..=100.0 + 1e-9).contains(&x),
+                        "{} {key} {x} in {v}",
+                        ind["code"]
+                    );
+                }
+            }
+            if v["no_data"] == true {
+                assert!(
+                    v["meets_target"].is_null(),
+                    "{} met without data",
+                    ind["code"]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_register_gives_every_denominator() {
+    let r = report(&[&round3()], &[]);
+    assert_signable(&r);
+    let k01 = province(&r, "K01");
+    assert_eq!(
+        (
+            k01["pass"].as_u64(),
+            k01["denominator"].as_u64(),
+            k01["evaluated"].as_u64()
+        ),
+        (Some(39), Some(60), Some(45))
+    );
+    assert!(
+        close(&k01["pct"], 65.0) && close(&k01["coverage_pct"], 75.0),
+        "{k01}"
+    );
+    assert_eq!(k01["meets_target"], false);
+    // Websites over the register's 13 public URLs, not over the 12 crawled.
+    let k16 = province(&r, "K16");
+    assert_eq!(
+        (
+            k16["pass"].as_u64(),
+            k16["denominator"].as_u64(),
+            k16["evaluated"].as_u64()
+        ),
+        (Some(3), Some(13), Some(11))
+    );
+    assert!(close(&k16["pct"], 300.0 / 13.0) && close(&k16["coverage_pct"], 1100.0 / 13.0));
+    // Register indicators have coverage too: 14 systems, 14 units.
+    for (code, den) in [("K06", 14), ("K11", 14), ("K17", 14), ("K24", 14)] {
+        let v = province(&r, code);
+        assert_eq!(v["denominator"], den, "{code}: {v}");
+        assert!(close(&v["coverage_pct"], 100.0), "{code}: {v}");
+    }
+    // The Department and one school sent nothing of their own in the period; the
+    // register scan's date is not "their last scan".
+    assert_eq!(r["not_reporting"], json!(["LD-SO", "LD-TH-013"]));
+    let so = r["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == "LD-SO")
+        .unwrap();
+    assert!(so["last_scan"].is_null(), "{so}");
+    assert_eq!(r["unregistered"], json!([]));
+    assert_eq!(r["register_out_of_date"], json!([]));
+    // Every unit is listed, worst first: overdue critical/high items decide.
+    let units = r["units"].as_array().unwrap();
+    assert_eq!(units.len(), 14);
+    let keys: Vec<u64> = units
+        .iter()
+        .map(|u| u["overdue_critical_high"].as_u64().unwrap())
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] >= w[1]), "{keys:?}");
+    assert_eq!(r["worst_units"][0]["code"], units[0]["code"]);
+}
+
+#[test]
+fn unregistered_and_mistyped_codes_are_named_and_never_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    stage(dir.path(), |_| true);
+    let mut typo = read("host-ld-th-004.json");
+    recode(&mut typo, Some("LD-TH-0O4"), "-typo");
+    write(dir.path(), "host-typo.json", &typo);
+    let mut stranger = read("host-ld-thpt-002.json");
+    recode(&mut stranger, Some("TRUONG-LA"), "-x");
+    write(dir.path(), "host-stranger.json", &stranger);
+    let mut nobody = read("web-ld-th-007.json");
+    recode(&mut nobody, None, "");
+    write(dir.path(), "web-nobody.json", &nobody);
+
+    let r = report(&[dir.path()], &[]);
+    assert_signable(&r);
+    // The province's figures are those of the clean round.
+    let k01 = province(&r, "K01");
+    assert_eq!(
+        (k01["pass"].as_u64(), k01["denominator"].as_u64()),
+        (Some(39), Some(60))
+    );
+    assert!(close(&k01["pct"], 65.0) && close(&k01["coverage_pct"], 75.0));
+    let k16 = province(&r, "K16");
+    assert_eq!(
+        (k16["pass"].as_u64(), k16["evaluated"].as_u64()),
+        (Some(3), Some(11))
+    );
+    let unreg = r["unregistered"].as_array().unwrap();
+    let codes: Vec<&str> = unreg.iter().map(|u| u["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["", "LD-TH-0O4", "TRUONG-LA"]);
+    assert_eq!(unreg[1]["did_you_mean"], "LD-TH-004");
+    assert_eq!(unreg[1]["targets"], 4);
+    assert!(
+        unreg[1]["files"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("host-typo.json")
+    );
+    assert!(unreg[2]["did_you_mean"].is_null());
+    assert_eq!(unreg[2]["targets"], 6);
+    assert!(
+        unreg[0]["files"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("web-nobody.json")
+    );
+    // Their findings are in no debt list.
+    for d in r["debt"].as_array().unwrap() {
+        assert!(!["", "LD-TH-0O4", "TRUONG-LA"].contains(&d["unit_code"].as_str().unwrap()));
+    }
+
+    // The first screen names them, with the hint.
+    let html = dir.path().join("r.html");
+    khien()
+        .arg("report")
+        .arg(dir.path())
+        .arg("--register")
+        .arg(repo_path("fixtures/results/register.toml"))
+        .args(["--period", "2026-H1", "--at", AT, "-o"])
+        .arg(&html)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains("có phải LD-TH-004?"));
+    assert!(text.contains("Mã đơn vị không có trong danh mục"));
+    assert!(text.contains("<b>3 (11 đối tượng, không tính)</b>"), "card");
+}
+
+#[test]
+fn more_machines_than_registered_counts_the_larger_number() {
+    let dir = tempfile::tempdir().unwrap();
+    stage(dir.path(), |_| true);
+    // LD-TH-009 registers 4 computers and sends 2 + 4 more (copies of pc01, H01 pass).
+    let mut doc = read("host-ld-th-009.json");
+    let pc01 = doc["targets"][0].clone();
+    for i in 0..4 {
+        let mut t = pc01.clone();
+        t["target"]["id"] = json!(format!("ld-th-009-extra{i}"));
+        doc["targets"].as_array_mut().unwrap().push(t);
+    }
+    write(dir.path(), "host-ld-th-009.json", &doc);
+    let r = report(&[dir.path()], &[]);
+    assert_signable(&r);
+    let k01 = &r["indicators"][0];
+    let unit = k01["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["scope"] == "LD-TH-009")
+        .unwrap();
+    assert_eq!(unit["denominator"], 6);
+    assert!(close(&unit["pct"], 100.0), "{unit}");
+    let p = &k01["province"];
+    assert_eq!(
+        (p["pass"].as_u64(), p["denominator"].as_u64()),
+        (Some(43), Some(62))
+    );
+    assert!(close(&p["pct"], 4300.0 / 62.0));
+    assert_eq!(
+        r["register_out_of_date"],
+        json!([{"code": "LD-TH-009", "name": "Trường Tiểu học Đạm Ri", "what": "computers",
+                "registered": 4, "found": 6}])
+    );
+}
+
+#[test]
+fn no_results_at_all_is_no_data_never_met() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = report(&[dir.path()], &[]);
+    assert_signable(&r);
+    for ind in r["indicators"].as_array().unwrap() {
+        let p = &ind["province"];
+        assert_eq!(p["no_data"], true, "{}: {p}", ind["code"]);
+        assert!(p["meets_target"].is_null(), "{}: {p}", ind["code"]);
+        for c in ind["communes"].as_array().unwrap() {
+            assert!(c["meets_target"].is_null(), "{}: {c}", ind["code"]);
+        }
+    }
+    assert_eq!(r["not_reporting"].as_array().unwrap().len(), 14);
+    let html = dir.path().join("r.html");
+    khien()
+        .arg("report")
+        .arg(dir.path())
+        .arg("--register")
+        .arg(repo_path("fixtures/results/register.toml"))
+        .args(["--period", "2026-H1", "--at", AT, "-o"])
+        .arg(&html)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(!text.contains("class=\"num ok\""), "something shown as met");
+    assert!(text.contains("không có số liệu"));
+    assert!(text.contains("Không có cơ sở dữ liệu lịch sử (--db)"));
+}
+
+/// Sets every H15 finding of a host result to `status`.
+fn h15(doc: &mut Value, status: &str) {
+    for t in doc["targets"].as_array_mut().unwrap() {
+        for f in t["findings"].as_array_mut().unwrap() {
+            if f["requirement"] == "H15" {
+                f["status"] = json!(status);
+            }
+        }
+    }
+}
+
+#[test]
+fn personal_data_unknown_or_not_crawled_is_never_zero_and_met() {
+    // Every personal-data check unknown, no website crawl: no data.
+    let dir = tempfile::tempdir().unwrap();
+    stage(dir.path(), |n| n.starts_with("host-"));
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let p = e.unwrap().path();
+        let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        h15(&mut doc, "unknown");
+        std::fs::write(&p, doc.to_string()).unwrap();
+    }
+    let r = report(&[dir.path()], &[]);
+    let k15 = province(&r, "K15");
+    assert_eq!(
+        (
+            k15["no_data"].as_bool(),
+            k15["count"].as_u64(),
+            k15["evaluated"].as_u64(),
+            k15["unknown"].as_u64()
+        ),
+        (Some(true), Some(0), Some(0), Some(46))
+    );
+    assert!(k15["meets_target"].is_null());
+    // 60 machines and 13 URLs in the register, none evaluated.
+    assert_eq!(k15["not_evaluated"], 73);
+
+    // Every machine passes H15 but no website was crawled: 0 found, not "met".
+    let dir = tempfile::tempdir().unwrap();
+    stage(dir.path(), |n| n.starts_with("host-"));
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let p = e.unwrap().path();
+        let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        h15(&mut doc, "pass");
+        std::fs::write(&p, doc.to_string()).unwrap();
+    }
+    let r = report(&[dir.path()], &[]);
+    let k15 = province(&r, "K15");
+    assert_eq!(
+        (
+            k15["no_data"].as_bool(),
+            k15["count"].as_u64(),
+            k15["evaluated"].as_u64()
+        ),
+        (Some(false), Some(0), Some(46))
+    );
+    // 14 machines not scanned + 13 sites not crawled.
+    assert_eq!(k15["not_evaluated"], 27);
+    assert!(k15["meets_target"].is_null(), "{k15}");
+    assert_signable(&r);
+}
+
+#[test]
+fn one_website_is_one_of_the_registers_thirteen() {
+    let dir = tempfile::tempdir().unwrap();
+    stage(dir.path(), |n| n == "web-ld-th-004.json");
+    let r = report(&[dir.path()], &[]);
+    assert_signable(&r);
+    let k16 = province(&r, "K16");
+    assert_eq!(
+        (k16["pass"].as_u64(), k16["denominator"].as_u64()),
+        (Some(1), Some(13))
+    );
+    assert!(close(&k16["pct"], 100.0 / 13.0) && close(&k16["coverage_pct"], 100.0 / 13.0));
+    assert_eq!(k16["meets_target"], false);
+    // Nothing of the machines: no data, not 0% and not met.
+    let k01 = province(&r, "K01");
+    assert_eq!(k01["no_data"], true);
+    assert!(k01["pct"].is_null() && k01["meets_target"].is_null());
+}
+
+mod property {
+    //! Random subsets of the example province, with random typos in unit codes: no
+    //! rate or coverage above 100%, nothing "met" without data, and a mistyped code
+    //! never reaches a unit row or the debt.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn files() -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(round3())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        v.sort();
+        v
+    }
+
+    proptest! {
+        // Each case runs khien once (about a second in a debug build).
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+        #[test]
+        fn random_subsets_with_typos_stay_signable(
+            keep in prop::collection::vec(any::<bool>(), 25),
+            typos in prop::collection::vec((0usize..25, 0usize..12, prop::sample::select(vec!['0', 'O', '1', 'l', '-', 'X'])), 0..4),
+        ) {
+            let all = files();
+            let dir = tempfile::tempdir().unwrap();
+            let mut mistyped = Vec::new();
+            for (i, name) in all.iter().enumerate() {
+                if !keep.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
+                let mut doc = read(name);
+                for (file, pos, c) in &typos {
+                    if *file != i || doc["unit"]["code"].is_null() {
+                        continue;
+                    }
+                    let code: Vec<char> = doc["unit"]["code"].as_str().unwrap().chars().collect();
+                    let mut new = code.clone();
+                    new[pos % code.len()] = *c;
+                    let new: String = new.into_iter().collect();
+                    let old: String = code.into_iter().collect();
+                    if new != old {
+                        // Target ids change too: another unit's machines, not a rescan.
+                        recode(&mut doc, Some(&new), "-t");
+                        mistyped.push(new);
+                    }
+                }
+                write(dir.path(), name, &doc);
+            }
+            let r = report(&[dir.path()], &[]);
+            assert_signable(&r);
+            let registered: Vec<&str> = r["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["code"].as_str().unwrap())
+                .collect();
+            prop_assert_eq!(registered.len(), 14);
+            for code in &mistyped {
+                if registered.contains(&code.as_str()) {
+                    continue; // a typo that made another registered code
+                }
+                prop_assert!(
+                    r["unregistered"].as_array().unwrap().iter().any(|u| u["code"] == code.as_str()),
+                    "{} not named", code
+                );
+                prop_assert!(r["debt"].as_array().unwrap().iter().all(|d| d["unit_code"] != code.as_str()));
+            }
+        }
+    }
+}
