@@ -55,6 +55,42 @@ struct RawConfig {
     crawl: CrawlConfig,
     #[serde(default)]
     personal_data: Option<Spanned<crate::pdata::PersonalDataConfig>>,
+    #[serde(default)]
+    report: Option<ReportHeading>,
+}
+
+/// The official heading of a report filed with the Province or the Ministry
+/// (`[report]`, optional): issuing body, document number, place and date, signer.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportHeading {
+    /// The governing body above the issuer ("UBND TỈNH LÂM ĐỒNG").
+    #[serde(default)]
+    pub parent_body: Option<String>,
+    /// The issuing body ("SỞ GIÁO DỤC VÀ ĐÀO TẠO").
+    pub issuer: String,
+    /// The document number ("125/BC-SGDĐT").
+    #[serde(default)]
+    pub number: Option<String>,
+    /// Where it is signed ("Lâm Đồng").
+    #[serde(default)]
+    pub place: Option<String>,
+    /// The date on the document (a TOML date); the day of the report when absent.
+    #[serde(default)]
+    pub date: Option<toml::value::Datetime>,
+    /// The signer's title ("KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC").
+    #[serde(default)]
+    pub signer_title: Option<String>,
+    #[serde(default)]
+    pub signer: Option<String>,
+}
+
+impl ReportHeading {
+    /// The document date as a calendar day, when given as one.
+    pub fn day(&self) -> Option<jiff::civil::Date> {
+        let d = self.date.as_ref()?.date?;
+        jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -289,6 +325,8 @@ pub struct LocalConfig {
     pub crawl: CrawlConfig,
     /// Folders to scan for personal data (rule H15) and the scan's limits.
     pub personal_data: crate::pdata::PersonalDataConfig,
+    /// The official heading of filed reports (`[report]`).
+    pub report: Option<ReportHeading>,
     /// Where it was read from, if anywhere.
     pub source: Option<String>,
 }
@@ -330,8 +368,8 @@ impl LocalConfig {
             Err(e) => {
                 diags.toml_error(f, &e, |code| match code {
                     Code::UnknownKey => Localized::new(
-                        "khien.toml gồm các mục [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data] và [send]; xem README.md",
-                        "khien.toml accepts [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data] and [send]; see README.md",
+                        "khien.toml gồm các mục [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] và [report]; xem README.md và docs/report.md",
+                        "khien.toml accepts [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] and [report]; see README.md and docs/report.md",
                     ),
                     _ => Localized::new(
                         "sửa giá trị; xem cấu hình mẫu trong README.md",
@@ -550,6 +588,7 @@ impl LocalConfig {
             limits: raw.limits,
             crawl: raw.crawl,
             personal_data,
+            report: raw.report,
             source: Some(source),
         })
     }

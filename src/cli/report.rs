@@ -228,10 +228,12 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         since_source,
         unit: args.unit.clone(),
         due_days: compliance::due_days(&params),
+        report_deadlines: compliance::report_deadlines(&params),
         inventory: std::sync::Arc::unwrap_or_clone(inventory),
         stale_days: compliance::stale_days(&params),
         unregistered_files,
         persistent_history: persistent,
+        heading: config.report.clone(),
     };
     let inputs = InputsSummary {
         files_read,

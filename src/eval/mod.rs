@@ -63,6 +63,10 @@ impl<'p> Evaluator<'p> {
             days_between(&ts, now, true)
         })
         .expect("days_until is not a standard function");
+        ctx.add_function("last_yearly", move |md: Arc<String>| {
+            last_yearly(&md, now).map(Arc::new)
+        })
+        .expect("last_yearly is not a standard function");
 
         let findings = self
             .policy
@@ -75,6 +79,35 @@ impl<'p> Evaluator<'p> {
             findings,
         }
     }
+}
+
+/// The latest day on or before `now` (Vietnam time) with month and day `MM-DD`, as
+/// `YYYY-MM-DD`: yearly deadlines ("05/6 every year") are policy parameters without a
+/// year. 29 February falls on the 28th in other years.
+fn last_yearly(md: &str, now: Timestamp) -> Result<String, ExecutionError> {
+    let bad = || {
+        ExecutionError::function_error(
+            "last_yearly",
+            format!("`{md}`: expected a month and day as MM-DD, e.g. 06-05"),
+        )
+    };
+    let (m, d) = md.split_once('-').ok_or_else(bad)?;
+    let (m, d): (i8, i8) = (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    let today = now
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)))
+        .date();
+    let on = |year: i16| {
+        jiff::civil::Date::new(year, m, d)
+            .or_else(|_| jiff::civil::Date::new(year, m, d - 1))
+            .map_err(|_| bad())
+    };
+    let this_year = on(today.year())?;
+    let day = if this_year <= today {
+        this_year
+    } else {
+        on(today.year() - 1)?
+    };
+    Ok(day.to_string())
 }
 
 fn days_between(ts: &str, now: Timestamp, until: bool) -> Result<f64, ExecutionError> {

@@ -31,6 +31,10 @@ pub const CUSTOM_FUNCTIONS: &[(&str, &str)] = &[
         "days_until",
         "days_until(ts): days from the evaluation time to `ts` (timestamp or date YYYY-MM-DD; negative when past)",
     ),
+    (
+        "last_yearly",
+        "last_yearly(md): the latest date YYYY-MM-DD on or before the evaluation day (Vietnam) with month-day `md` (MM-DD), for deadlines that recur every year",
+    ),
 ];
 
 /// The functions and methods of CEL's standard library (as implemented by the `cel`

@@ -821,6 +821,7 @@ impl Checker {
                 self.count(&d.valid_certificates, "digital_signatures.valid_certificates");
             if valid_certificates > staff {
                 self.error(
+                    Code::OutOfRange,
                     d.valid_certificates.span(),
                     (
                         format!("`valid_certificates` = {valid_certificates} lớn hơn `staff` = {staff}"),

@@ -45,6 +45,8 @@ pub struct ReportOptions {
     pub unit: Option<String>,
     /// Days allowed to fix a failing finding, per severity (policy parameters).
     pub due_days: BTreeMap<Severity, i64>,
+    /// Month and day of the six-monthly and annual report deadlines.
+    pub report_deadlines: [(i8, i8); 2],
     pub inventory: Inventory,
     /// A unit whose newest result is older than this many days is "stale" (policy
     /// parameter `report_stale_days`).
@@ -54,6 +56,8 @@ pub struct ReportOptions {
     /// True when the history is kept in a database (`--db`): ages and changes then
     /// span every run; otherwise they cover this run's files only.
     pub persistent_history: bool,
+    /// The official heading from `[report]` in khien.toml, for filing.
+    pub heading: Option<crate::config::ReportHeading>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -305,6 +309,8 @@ pub struct ComplianceReport {
     pub stale_days: i64,
     /// False without `--db`: ages and changes cover this run's files only.
     pub persistent_history: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading: Option<crate::config::ReportHeading>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -350,6 +356,22 @@ pub fn due_days(params: &BTreeMap<String, ParamValue>) -> BTreeMap<Severity, i64
             (s, days)
         })
         .collect()
+}
+
+/// The month and day of the six-monthly and annual report deadlines: the policy
+/// parameter `register_report_deadlines` (`["06-05", "12-05"]`), valid every year.
+pub fn report_deadlines(params: &BTreeMap<String, ParamValue>) -> [(i8, i8); 2] {
+    let mut out = [(6, 5), (12, 5)];
+    if let Some(ParamValue::List(list)) = params.get("register_report_deadlines") {
+        for (slot, v) in out.iter_mut().zip(list) {
+            if let Some((m, d)) = v.split_once('-')
+                && let (Ok(m), Ok(d)) = (m.parse(), d.parse())
+            {
+                *slot = (m, d);
+            }
+        }
+    }
+    out
 }
 
 /// Days after which a unit's newest result is stale: the policy parameter
@@ -748,8 +770,12 @@ pub fn build(
         period: opts.period.to_string(),
         period_start: opts.period.start(),
         period_end: opts.period.end(),
-        report_due: opts.period.report_due().strftime("%d/%m/%Y").to_string(),
-        report_due_date: opts.period.report_due(),
+        report_due: opts
+            .period
+            .report_due_on(opts.report_deadlines)
+            .strftime("%d/%m/%Y")
+            .to_string(),
+        report_due_date: opts.period.report_due_on(opts.report_deadlines),
         evaluated_at: opts.at,
         generated_at: Timestamp::now(),
         since: opts.since,
@@ -782,6 +808,7 @@ pub fn build(
         register_out_of_date,
         stale_days: opts.stale_days,
         persistent_history: opts.persistent_history,
+        heading: opts.heading.clone(),
     })
 }
 

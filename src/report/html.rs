@@ -33,6 +33,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .sev-critical, .sev-high { color: #b71c1c; font-weight: bold; } .sev-medium { color: #8a5a00; font-weight: bold; }
 .steps { white-space: pre-wrap; margin: 4px 0 0 0; }
 .fill { min-width: 70px; background: #fff8c4; }
+table.heading td { border: none; text-align: center; width: 50%; } .signature { margin: 24px 0 0 55%; text-align: center; break-inside: avoid; }
 svg.chart { max-width: 100%; height: auto; display: block; margin: 6px 0; }
 section { break-inside: auto; } h2 { break-after: avoid; }
 @media print { body { margin: 0; max-width: none; } .noprint { display: none; } }
@@ -156,6 +157,9 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> String {
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"><title>{}</title><style>{CSS}</style></head><body>",
         esc(&title)
     );
+    if let Some(h) = &report.heading {
+        official_heading(&mut p, h, report);
+    }
     let _ = write!(p.out, "<h1>{}</h1>", esc(&title));
     meta(&mut p, report);
     cards(&mut p, report);
@@ -175,8 +179,68 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> String {
         units(&mut p, report);
     }
     notes(&mut p, report);
+    if let Some(h) = &report.heading {
+        signature(&mut p, h);
+    }
     p.push("</body></html>\n");
     p.out
+}
+
+/// The heading of an official document (Nghị định 30/2020/NĐ-CP): the issuing body and
+/// number on the left, the national motto, place and date on the right.
+fn official_heading(p: &mut Page, h: &crate::config::ReportHeading, r: &ComplianceReport) {
+    let date = h
+        .day()
+        .unwrap_or_else(|| r.generated_at.to_zoned(super::period::vietnam()).date());
+    let dated = match p.lang {
+        Lang::Vi => format!(
+            "{}, ngày {:02} tháng {:02} năm {}",
+            h.place.as_deref().unwrap_or(""),
+            date.day(),
+            date.month(),
+            date.year()
+        ),
+        Lang::En => format!(
+            "{}, {}",
+            h.place.as_deref().unwrap_or(""),
+            date.strftime("%d/%m/%Y")
+        ),
+    };
+    let number = h
+        .number
+        .as_ref()
+        .map(|n| format!("{} {n}", tr(p.lang, "Số:", "No.")))
+        .unwrap_or_default();
+    let _ = write!(
+        p.out,
+        "<table class=\"heading\"><tr><td>{}<br><b>{}</b><br>{}</td><td><b>{}</b><br><b>{}</b><br><i>{}</i></td></tr></table>",
+        esc(h.parent_body.as_deref().unwrap_or("")),
+        esc(&h.issuer),
+        esc(&number),
+        esc(tr(
+            p.lang,
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "SOCIALIST REPUBLIC OF VIETNAM"
+        )),
+        esc(tr(
+            p.lang,
+            "Độc lập - Tự do - Hạnh phúc",
+            "Independence - Freedom - Happiness"
+        )),
+        esc(dated.trim_start_matches(", ")),
+    );
+}
+
+fn signature(p: &mut Page, h: &crate::config::ReportHeading) {
+    if h.signer.is_none() && h.signer_title.is_none() {
+        return;
+    }
+    let _ = write!(
+        p.out,
+        "<div class=\"signature\"><b>{}</b><br><br><br><br><b>{}</b></div>",
+        esc(h.signer_title.as_deref().unwrap_or("")),
+        esc(h.signer.as_deref().unwrap_or("")),
+    );
 }
 
 fn meta(p: &mut Page, r: &ComplianceReport) {

@@ -42,6 +42,8 @@ pub fn html_of_result(doc: &ResultDocument, name: &Path, lang: Lang) -> Result<S
         stale_days: 90,
         unregistered_files: Default::default(),
         persistent_history: false,
+        heading: None,
+        report_deadlines: [(6, 5), (12, 5)],
     };
     let inputs = InputsSummary {
         files_read: 1,

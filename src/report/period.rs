@@ -58,10 +58,17 @@ impl Period {
 
     /// The date the report is due at the Department: 05/6 for the first half, 05/12 otherwise.
     pub fn report_due(self) -> Date {
-        match self {
-            Period::Half { year, half: 1 } => date(year, 6, 5),
-            Period::Half { year, .. } | Period::Year(year) => date(year, 12, 5),
-        }
+        self.report_due_on([(6, 5), (12, 5)])
+    }
+
+    /// The date the report is due, from the yearly (month, day) deadlines of the
+    /// six-monthly and the annual report (policy parameter `register_report_deadlines`).
+    pub fn report_due_on(self, deadlines: [(i8, i8); 2]) -> Date {
+        let (year, (m, d)) = match self {
+            Period::Half { year, half: 1 } => (year, deadlines[0]),
+            Period::Half { year, .. } | Period::Year(year) => (year, deadlines[1]),
+        };
+        Date::new(year, m, d).unwrap_or_else(|_| date(year, m, 28))
     }
 }
 
@@ -118,6 +125,10 @@ mod tests {
         assert_eq!(h1.report_due(), date(2026, 6, 5));
         let y: Period = "2026".parse().unwrap();
         assert_eq!(y.report_due(), date(2026, 12, 5));
+        // Valid every year, and from the policy's month/day.
+        let h1_2031: Period = "2031-H1".parse().unwrap();
+        assert_eq!(h1_2031.report_due(), date(2031, 6, 5));
+        assert_eq!(h1_2031.report_due_on([(6, 10), (12, 5)]), date(2031, 6, 10));
         assert_eq!(y.end().to_string(), "2026-12-31T16:59:59Z");
         assert!("2026-H3".parse::<Period>().is_err());
         assert!("26".parse::<Period>().is_err());

@@ -381,6 +381,41 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> Result<Vec<u8>, XlsxErro
                 "“Unknown” results are never counted as passes. Denominators come from the register (machines, websites, systems, units); see the coverage beside them. An indicator with nothing evaluated says “No data”.",
             ),
         )?;
+        if let Some(h) = &report.heading {
+            let mut row = note_row + 2;
+            let date = h.day().unwrap_or_else(|| {
+                report
+                    .generated_at
+                    .to_zoned(super::period::vietnam())
+                    .date()
+            });
+            let lines = [
+                (
+                    tr(lang, "Cơ quan chủ quản", "Governing body"),
+                    h.parent_body.clone(),
+                ),
+                (
+                    tr(lang, "Cơ quan ban hành", "Issuing body"),
+                    Some(h.issuer.clone()),
+                ),
+                (tr(lang, "Số văn bản", "Document number"), h.number.clone()),
+                (tr(lang, "Địa danh", "Place"), h.place.clone()),
+                (tr(lang, "Người ký", "Signer"), h.signer.clone()),
+                (
+                    tr(lang, "Chức vụ người ký", "Signer's title"),
+                    h.signer_title.clone(),
+                ),
+            ];
+            for (label, value) in lines {
+                if let Some(v) = value {
+                    ws.write_string(row, 0, label)?;
+                    write_cell(ws, row, 1, &Cell::Text(v), &formats, false)?;
+                    row += 1;
+                }
+            }
+            ws.write_string(row, 0, tr(lang, "Ngày văn bản", "Document date"))?;
+            write_cell(ws, row, 1, &Cell::Date(date), &formats, false)?;
+        }
         print_setup(ws, 0)?;
     }
     let sheets: [(usize, Table); 5] = [

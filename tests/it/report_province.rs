@@ -465,3 +465,203 @@ mod property {
         }
     }
 }
+
+#[test]
+fn an_official_heading_from_khien_toml_for_filing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("khien.toml");
+    std::fs::write(
+        &config,
+        r#"[report]
+parent_body = "UBND TỈNH LÂM ĐỒNG"
+issuer = "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+number = "125/BC-SGDĐT"
+place = "Lâm Đồng"
+date = 2026-06-04
+signer_title = "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
+signer = "Nguyễn Văn B"
+"#,
+    )
+    .unwrap();
+    let html = dir.path().join("r.html");
+    khien()
+        .arg("report")
+        .arg(round3())
+        .arg("--register")
+        .arg(repo_path("fixtures/results/register.toml"))
+        .args(["--period", "2026-H1", "--at", AT, "--config"])
+        .arg(&config)
+        .arg("-o")
+        .arg(&html)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&html).unwrap();
+    for expected in [
+        "UBND TỈNH LÂM ĐỒNG",
+        "<b>SỞ GIÁO DỤC VÀ ĐÀO TẠO</b>",
+        "Số: 125/BC-SGDĐT",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Lâm Đồng, ngày 04 tháng 06 năm 2026",
+        "<b>Nguyễn Văn B</b>",
+    ] {
+        assert!(text.contains(expected), "no `{expected}`");
+    }
+    assert!(text.find("Số: 125").unwrap() < text.find("<h1>").unwrap());
+    // A mistyped field is named with the file, never ignored.
+    std::fs::write(&config, "[report]\nissuer = \"SỞ\"\nsigner_name = \"x\"\n").unwrap();
+    let out = khien()
+        .arg("report")
+        .arg(round3())
+        .args(["--period", "2026-H1", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("khien.toml") && err.contains("signer_name"),
+        "{err}"
+    );
+}
+
+/// `khien scan register` of `register` at `at`: the status of REG-RPT-001 per unit.
+fn report_rule(register: &Path, at: &str) -> std::collections::BTreeMap<String, String> {
+    let out = khien()
+        .args(["scan", "register"])
+        .arg(register)
+        .args(["--format", "json", "--at", at])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| {
+            let id = t["target"]["id"].as_str().unwrap().to_string();
+            t["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["rule"] == "REG-RPT-001")
+                .map(move |f| (id.clone(), f["status"].as_str().unwrap().to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn report_deadlines_recur_every_year_and_before_means_the_day_before() {
+    let example = repo_path("fixtures/register/lam-dong.toml");
+    // 2026: the school that sent its six-monthly report on 04/6 is on time.
+    let y2026 = report_rule(&example, "2026-11-23T08:00:00+07:00");
+    assert_eq!(y2026["unit:THCS-LTV-01"], "pass");
+    assert_eq!(y2026["unit:TH-HB-01"], "pass");
+    assert_eq!(y2026["unit:THPT-BL-01"], "fail");
+    // "Before 05/6" is 04/6 at the latest: sent on 05/6 is late.
+    let dir = tempfile::tempdir().unwrap();
+    let late = dir.path().join("late.toml");
+    let text = std::fs::read_to_string(&example)
+        .unwrap()
+        .replace("submitted = 2026-06-04", "submitted = 2026-06-05");
+    std::fs::write(&late, text).unwrap();
+    assert_eq!(
+        report_rule(&late, "2026-11-23T08:00:00+07:00")["unit:THCS-LTV-01"],
+        "fail"
+    );
+    // The same deadline in 2031, with no 2031 report recorded: due again.
+    let y2031 = report_rule(&example, "2031-06-06T08:00:00+07:00");
+    assert_eq!(y2031["unit:TH-HB-01"], "fail");
+    // On the deadline day itself nothing is due yet (and 05/12/2025 is before the
+    // plan's first year, register_report_deadlines_from).
+    let on_the_day = report_rule(&example, "2026-06-05T08:00:00+07:00");
+    assert_eq!(on_the_day["unit:THPT-BL-01"], "pass");
+}
+
+#[test]
+fn stale_data_follows_the_policy_parameter() {
+    // Round 3 was scanned 18–21/05/2026; at 30/09/2026 that is 132 days or more.
+    let run = |extra: &[&str]| {
+        let out = khien()
+            .arg("report")
+            .arg(round3())
+            .arg("--register")
+            .arg(repo_path("fixtures/results/register.toml"))
+            .args([
+                "--period",
+                "2026",
+                "--at",
+                "2026-09-30T00:00:00Z",
+                "--format",
+                "json",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let r = run(&[]);
+    assert_eq!(r["stale_days"], 90);
+    // Every unit that sent results is stale; the two that sent none are "not reporting".
+    assert_eq!(r["stale"].as_array().unwrap().len(), 12);
+    assert_eq!(r["not_reporting"], json!(["LD-SO", "LD-TH-013"]));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("khien.toml");
+    std::fs::write(&config, "[params]\nreport_stale_days = 150\n").unwrap();
+    let r = run(&["--config", config.to_str().unwrap()]);
+    assert_eq!(r["stale_days"], 150);
+    // 30/09 − 150 days = 03/05: none of the May scans is older.
+    assert_eq!(r["stale"], json!([]));
+}
+
+#[test]
+fn k18_comes_from_the_registers_incidents() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |period: &str, at: &str| {
+        let out = khien()
+            .arg("report")
+            .arg(dir.path())
+            .arg("--register")
+            .arg(repo_path("fixtures/register/lam-dong.toml"))
+            .args(["--period", period, "--at", at, "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    // Two incidents in 2026: the Department's reported after 1 h 40, THPT-BL-01's after
+    // three days (late).
+    let r = run("2026", "2026-11-30T00:00:00Z");
+    let k18 = province(&r, "K18");
+    assert_eq!(
+        (
+            k18["pass"].as_u64(),
+            k18["fail"].as_u64(),
+            k18["denominator"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
+    assert!(close(&k18["pct"], 50.0));
+    assert_eq!(k18["meets_target"], false);
+    // None in the first half: no data, not 100%.
+    let r = run("2026-H1", "2026-06-30T00:00:00Z");
+    let k18 = province(&r, "K18");
+    assert_eq!(k18["no_data"], true);
+    assert!(k18["meets_target"].is_null());
+    // What is still not measured says what data would measure it.
+    let codes: Vec<&str> = r["not_measured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["K09", "K19", "K20", "K21–K22", "K23", "K25"]);
+}
