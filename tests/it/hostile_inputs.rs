@@ -52,6 +52,6 @@ fn oversized_configuration_and_policy_are_refused_with_their_limit() {
     // Valid TOML all along (comments), larger than any cap it meets here.
     let line = format!("# {}\n", "x".repeat(1000));
     std::fs::write(&big, line.repeat(17 * 1024)).unwrap();
-    refused(&["scan", "host", "--config"], &big, "larger than 4 MB");
-    refused(&["rules", "check"], &big, "larger than 16 MB");
+    refused(&["scan", "host", "--config"], &big, "larger than 1 MB");
+    refused(&["rules", "check"], &big, "larger than 8 MB");
 }
