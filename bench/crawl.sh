@@ -5,7 +5,7 @@
 # the scan without and with the crawl, and crawl throughput = URLs fetched by the
 # crawl / wall time of the whole scan with the crawl (the crawl runs beside the other
 # checks, so this is a lower bound of its own rate). No pause between requests
-# (pdata_crawl_delay_ms = 0); once with the default per-IP rate limit (20 new
+# ([crawl] delay_ms = 0); once with the default per-IP rate limit (20 new
 # requests/s) and once without it (--per-ip-rate 0), which shows khien's own cost.
 #
 #   bench/crawl.sh            # RUNS=5 by default; the median is printed
@@ -21,7 +21,7 @@ server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 while [ ! -s "$work/site.txt" ]; do sleep 0.2; done
 read -r url total <"$work/site.txt"
-printf '[params]\npdata_crawl_delay_ms = 0\npdata_crawl_max_urls = 1000\n' >"$work/khien.toml"
+printf '[crawl]\ndelay_ms = 0\nmax_urls = 1000\n' >"$work/khien.toml"
 
 run() { # label extra-args...
   local label=$1; shift

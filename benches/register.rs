@@ -71,7 +71,7 @@ fn main() {
     let at: Timestamp = "2026-11-23T01:00:00Z".parse().unwrap();
 
     let t = Instant::now();
-    let reg = register::parse(SourceFile::new("bench.toml", text.clone()), Lang::Vi)
+    let reg = register::parse(SourceFile::new("bench.toml", text.clone()))
         .expect("the synthetic register loads");
     let parse = t.elapsed();
 
@@ -80,7 +80,7 @@ fn main() {
     let facts = t.elapsed();
 
     let t = Instant::now();
-    let result = khien::cli::evaluate(&policy, &config, &docs, Some(at));
+    let result = khien::engine::evaluate(&policy, &config, &docs, Some(at));
     let eval = t.elapsed();
 
     let t = Instant::now();

@@ -57,6 +57,7 @@ struct RuleSpec {
     kind: TargetKind,
     severity: Severity,
     title: Localized,
+    problem: Localized,
     remediation: Localized,
     basis: Vec<Basis>,
 }
@@ -80,6 +81,7 @@ fn catalogue(policy: &Policy) -> Vec<RuleSpec> {
             kind: r.target,
             severity: r.severity,
             title: r.title.clone(),
+            problem: r.problem.clone(),
             remediation: r.remediation.clone(),
             basis: r.basis.clone(),
         })
@@ -104,6 +106,7 @@ fn finding(spec: &RuleSpec, status: Status) -> Finding {
         severity: spec.severity,
         status,
         title: spec.title.clone(),
+        problem: Some(spec.problem.clone()),
         remediation: spec.remediation.clone(),
         basis: spec.basis.clone(),
         unknown_facts,
@@ -537,13 +540,17 @@ fn province(out: &Path, policy: &Policy) {
             .date();
         let register_path = out.join(format!("round-{}/so-dang-ky.toml", round + 1));
         std::fs::write(&register_path, register_toml(&as_of.to_string())).expect("write register");
-        let register = khien::register::load_file(&register_path, khien::i18n::Lang::En)
-            .unwrap_or_else(|e| panic!("the generated register loads: {}", e.render()));
+        let register = khien::register::load_file(&register_path).unwrap_or_else(|e| {
+            panic!(
+                "the generated register loads: {}",
+                e.render(khien::i18n::Lang::En)
+            )
+        });
         if round + 1 == ROUNDS.len() {
             std::fs::copy(&register_path, out.join("register.toml")).expect("copy register");
         }
         let docs = khien::register::facts::fact_documents(&register, base);
-        let mut reg = khien::cli::evaluate(policy, &Default::default(), &docs, Some(base));
+        let mut reg = khien::engine::evaluate(policy, &Default::default(), &docs, Some(base));
         // The same files on every run: the document is dated by the round, not the clock.
         reg.generated_at = base;
         write_json(
@@ -573,6 +580,11 @@ fn bench(out: &Path, files: u64, per_file: u64) {
             title: Localized::new(
                 format!("Kiểm tra số {k}: cấu hình an toàn của máy trạm"),
                 format!("Check {k}: workstation security configuration"),
+            ),
+            // Real results carry the failing-state title too (as large as the title).
+            problem: Localized::new(
+                format!("Kiểm tra số {k}: cấu hình máy trạm chưa an toàn"),
+                format!("Check {k}: the workstation configuration is unsafe"),
             ),
             remediation: Localized::new(
                 "Mở công cụ quản trị, kiểm tra cấu hình theo hướng dẫn của Sở, bật chính sách an toàn, khởi động lại dịch vụ và quét lại bằng khien để xác nhận kết quả đạt. ".repeat(2),

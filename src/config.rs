@@ -1,10 +1,14 @@
 //! The school's local configuration, `khien.toml`: who runs the scan (unit), which
-//! backups protect which data, parameter overrides and walk limits.
+//! backups protect which data, parameter overrides, and the limits of collectors
+//! (`[limits]`, `[crawl]`, checked to be finite and in range when loaded; see
+//! [`crate::settings`]).
 //!
 //! ```toml
 //! [unit]
 //! code = "THPT-BL-01"
 //! name = "Trường THPT Bảo Lộc"
+//!
+//! role = "staff"        # server, staff or lab; [machine] role overrides it
 //!
 //! [params]
 //! max_signature_age_days = 5
@@ -23,8 +27,13 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
+use crate::diagnostic::Code;
 use crate::facts::UnitRef;
+use crate::i18n::Localized;
 use crate::policy::{Diagnostics, ParamValue, Policy, SourceFile};
+
+/// The largest khien.toml read: a configuration is a few kilobytes.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// The name khien looks for beside the executable and in the working folder.
 pub const DEFAULT_FILE_NAME: &str = "khien.toml";
@@ -33,13 +42,17 @@ pub const DEFAULT_FILE_NAME: &str = "khien.toml";
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
-    unit: Option<UnitRef>,
+    unit: Option<RawUnit>,
+    #[serde(default)]
+    machine: Option<RawMachine>,
     #[serde(default)]
     params: BTreeMap<Spanned<String>, Spanned<ParamValue>>,
     #[serde(default)]
     backup: Vec<BackupLocation>,
     #[serde(default)]
     limits: WalkLimits,
+    #[serde(default)]
+    crawl: CrawlConfig,
     #[serde(default)]
     personal_data: Option<Spanned<crate::pdata::PersonalDataConfig>>,
     #[serde(default)]
@@ -80,6 +93,49 @@ impl ReportHeading {
     }
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUnit {
+    code: String,
+    #[serde(default)]
+    name: String,
+    /// The role of the unit's machines unless `[machine] role` says otherwise.
+    #[serde(default)]
+    role: Option<MachineRole>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMachine {
+    #[serde(default)]
+    role: Option<MachineRole>,
+}
+
+/// What a machine is used for (requirements.md's tiers): rules and severities may
+/// depend on it, e.g. disk encryption (H14) is asked of staff machines and of
+/// machines holding personal data, not of classroom lab PCs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MachineRole {
+    /// A server (file, web, database) of the unit.
+    Server,
+    /// A teacher's or an administrator's computer (the default).
+    #[default]
+    Staff,
+    /// A classroom or lab computer shared by pupils.
+    Lab,
+}
+
+impl MachineRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MachineRole::Server => "server",
+            MachineRole::Staff => "staff",
+            MachineRole::Lab => "lab",
+        }
+    }
+}
+
 /// A backup location to check.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,7 +158,8 @@ fn default_pattern() -> String {
     "*".to_string()
 }
 
-/// Bounds on file-system walks, so a scan never runs away on a huge disk.
+/// Bounds on file-system walks and local queries, so a scan never runs away on a
+/// huge disk or a hung service (`[limits]`).
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WalkLimits {
@@ -112,6 +169,10 @@ pub struct WalkLimits {
     /// Seconds spent per backup location before stopping.
     #[serde(default = "default_max_seconds")]
     pub max_seconds: f64,
+    /// Windows: longest wait for one WMI query; past it that fact is unknown
+    /// (timed out) and the scan still finishes.
+    #[serde(default = "default_wmi_query_seconds")]
+    pub wmi_query_seconds: f64,
 }
 
 fn default_max_files() -> u64 {
@@ -120,13 +181,134 @@ fn default_max_files() -> u64 {
 fn default_max_seconds() -> f64 {
     20.0
 }
+fn default_wmi_query_seconds() -> f64 {
+    crate::collect::host::platform::bounded::DEFAULT_TIMEOUT.as_secs_f64()
+}
 
 impl Default for WalkLimits {
     fn default() -> Self {
         WalkLimits {
             max_files: default_max_files(),
             max_seconds: default_max_seconds(),
+            wmi_query_seconds: default_wmi_query_seconds(),
         }
+    }
+}
+
+impl WalkLimits {
+    /// The deadline of one WMI query (validated at load: finite, 1 s to 1 h).
+    pub fn query_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.wmi_query_seconds)
+    }
+
+    /// The walk deadline per backup location (validated at load).
+    pub fn walk_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.max_seconds)
+    }
+}
+
+/// Bounds of the website crawl for personal data (`[crawl]`, rule W11).
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrawlConfig {
+    /// Link depth from the start page.
+    #[serde(default = "crawl_defaults::max_depth")]
+    pub max_depth: u32,
+    /// URLs fetched from one site, pages and documents together.
+    #[serde(default = "crawl_defaults::max_urls")]
+    pub max_urls: u64,
+    /// Pause between two requests to the same site.
+    #[serde(default = "crawl_defaults::delay_ms")]
+    pub delay_ms: u64,
+    /// Time for crawling one site, apart from its other checks.
+    #[serde(default = "crawl_defaults::max_seconds")]
+    pub max_seconds: u64,
+    /// Most data read from one page or document.
+    #[serde(default = "crawl_defaults::max_document_mb")]
+    pub max_document_mb: u64,
+}
+
+mod crawl_defaults {
+    use crate::pdata::crawl::CrawlLimits;
+    pub fn max_depth() -> u32 {
+        CrawlLimits::default().max_depth
+    }
+    pub fn max_urls() -> u64 {
+        CrawlLimits::default().max_urls as u64
+    }
+    pub fn delay_ms() -> u64 {
+        CrawlLimits::default().delay.as_millis() as u64
+    }
+    pub fn max_seconds() -> u64 {
+        CrawlLimits::default().time_budget.as_secs()
+    }
+    pub fn max_document_mb() -> u64 {
+        (CrawlLimits::default().max_response_bytes / (1024 * 1024)) as u64
+    }
+}
+
+impl Default for CrawlConfig {
+    fn default() -> Self {
+        CrawlConfig {
+            max_depth: crawl_defaults::max_depth(),
+            max_urls: crawl_defaults::max_urls(),
+            delay_ms: crawl_defaults::delay_ms(),
+            max_seconds: crawl_defaults::max_seconds(),
+            max_document_mb: crawl_defaults::max_document_mb(),
+        }
+    }
+}
+
+impl CrawlConfig {
+    /// The crawl's limits (values validated at load).
+    pub fn limits(&self) -> crate::pdata::crawl::CrawlLimits {
+        use std::time::Duration;
+        crate::pdata::crawl::CrawlLimits {
+            max_depth: self.max_depth,
+            max_urls: self.max_urls as usize,
+            delay: Duration::from_millis(self.delay_ms),
+            time_budget: Duration::from_secs(self.max_seconds),
+            max_response_bytes: (self.max_document_mb as usize).saturating_mul(1024 * 1024),
+            ..crate::pdata::crawl::CrawlLimits::default()
+        }
+    }
+}
+
+/// A number of the configuration checked against its allowed range.
+struct RangeCheck {
+    path: [&'static str; 2],
+    value: f64,
+    min: f64,
+    max: f64,
+    /// Whether the minimum itself is allowed (else the value must exceed it).
+    min_inclusive: bool,
+}
+
+impl RangeCheck {
+    fn new(path: [&'static str; 2], value: f64, min: f64, max: f64) -> Self {
+        RangeCheck {
+            path,
+            value,
+            min,
+            max,
+            min_inclusive: true,
+        }
+    }
+    fn above(path: [&'static str; 2], value: f64, min: f64, max: f64) -> Self {
+        RangeCheck {
+            min_inclusive: false,
+            ..RangeCheck::new(path, value, min, max)
+        }
+    }
+    fn ok(&self) -> bool {
+        let v = self.value;
+        v.is_finite()
+            && (if self.min_inclusive {
+                v >= self.min
+            } else {
+                v > self.min
+            })
+            && v <= self.max
     }
 }
 
@@ -134,9 +316,13 @@ impl Default for WalkLimits {
 #[derive(Clone, Debug, Default)]
 pub struct LocalConfig {
     pub unit: Option<UnitRef>,
+    /// `[machine] role`, else `[unit] role`, else staff.
+    pub role: MachineRole,
     pub params: BTreeMap<String, ParamValue>,
     pub backups: Vec<BackupLocation>,
     pub limits: WalkLimits,
+    /// Bounds of the website crawl (`scan web --crawl-personal-data`).
+    pub crawl: CrawlConfig,
     /// Folders to scan for personal data (rule H15) and the scan's limits.
     pub personal_data: crate::pdata::PersonalDataConfig,
     /// The official heading of filed reports (`[report]`).
@@ -150,15 +336,22 @@ impl LocalConfig {
     pub fn load(path: &Path, policy: &Policy) -> Result<LocalConfig, Diagnostics> {
         let mut diags = Diagnostics::default();
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::register::read_bounded(path, MAX_CONFIG_BYTES) {
             Ok(t) => t,
             Err(e) => {
                 let f = diags.add_file(SourceFile::new(name, ""));
                 diags.error(
+                    Code::FileUnreadable,
                     f,
                     0..0,
-                    format!("cannot read the configuration: {e}"),
-                    Some("check the path given to --config".into()),
+                    Localized::new(
+                        format!("không đọc được tệp cấu hình: {e}"),
+                        format!("cannot read the configuration: {e}"),
+                    ),
+                    Some(Localized::new(
+                        "kiểm tra đường dẫn đưa cho --config (một tệp khien.toml)",
+                        "check the path given to --config (a khien.toml file)",
+                    )),
                 );
                 return Err(diags);
             }
@@ -173,38 +366,60 @@ impl LocalConfig {
         let raw: RawConfig = match toml::from_str(&diags.files[f].text) {
             Ok(r) => r,
             Err(e) => {
-                let message = e.message().trim().to_string();
-                let help = if message.contains("unknown field") {
-                    "khien.toml accepts [unit], [params], [[backup]], [limits], [personal_data] and [report]; see README.md and docs/report.md"
-                } else {
-                    "fix the value; see the example configuration in README.md"
-                };
-                diags.error(f, e.span().unwrap_or(0..0), message, Some(help.into()));
+                diags.toml_error(f, &e, |code| match code {
+                    Code::UnknownKey => Localized::new(
+                        "khien.toml gồm các mục [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] và [report]; xem README.md và docs/report.md",
+                        "khien.toml accepts [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] and [report]; see README.md and docs/report.md",
+                    ),
+                    _ => Localized::new(
+                        "sửa giá trị; xem cấu hình mẫu trong README.md",
+                        "fix the value; see the example configuration in README.md",
+                    ),
+                });
                 return Err(diags);
             }
         };
         let mut params = BTreeMap::new();
         for (name, value) in raw.params {
             match policy.params.get(name.get_ref()) {
-                None => diags.error(
-                    f,
-                    name.span(),
-                    format!("the policy has no parameter `{}`", name.get_ref()),
-                    Some(format!(
-                        "parameters: {}",
-                        policy.params.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )),
-                ),
+                None => {
+                    let names = policy.params.keys().cloned().collect::<Vec<_>>().join(", ");
+                    diags.error(
+                        Code::UnknownReference,
+                        f,
+                        name.span(),
+                        Localized::new(
+                            format!("bộ quy tắc không có tham số `{}`", name.get_ref()),
+                            format!("the policy has no parameter `{}`", name.get_ref()),
+                        ),
+                        Some(Localized::new(
+                            format!("các tham số: {names}"),
+                            format!("parameters: {names}"),
+                        )),
+                    )
+                }
                 Some(decl) if !decl.default.same_type(value.get_ref()) => diags.error(
+                    Code::WrongType,
                     f,
                     value.span(),
-                    format!(
-                        "`{}` must be of type {}, not {}",
-                        name.get_ref(),
-                        decl.default.type_name(),
-                        value.get_ref().type_name()
+                    Localized::new(
+                        format!(
+                            "`{}` phải có kiểu {}, không phải {}",
+                            name.get_ref(),
+                            decl.default.type_name(),
+                            value.get_ref().type_name()
+                        ),
+                        format!(
+                            "`{}` must be of type {}, not {}",
+                            name.get_ref(),
+                            decl.default.type_name(),
+                            value.get_ref().type_name()
+                        ),
                     ),
-                    Some(format!("the policy's default is {}", decl.default)),
+                    Some(Localized::new(
+                        format!("giá trị mặc định của bộ quy tắc là {}", decl.default),
+                        format!("the policy's default is {}", decl.default),
+                    )),
                 ),
                 Some(decl) => {
                     params.insert(
@@ -215,14 +430,123 @@ impl LocalConfig {
             }
         }
         for b in &raw.backup {
-            if b.max_age_days.is_some_and(|d| d.is_nan() || d <= 0.0) {
+            if b.max_age_days
+                .is_some_and(|d| !(d.is_finite() && d > 0.0 && d <= 36_500.0))
+            {
                 diags.error(
+                    Code::OutOfRange,
                     f,
                     0..0,
-                    format!("backup `{}`: max_age_days must be more than 0", b.name),
-                    Some("give the number of days, e.g. max_age_days = 7".into()),
+                    Localized::new(
+                        format!("bản sao lưu `{}`: max_age_days phải là số ngày lớn hơn 0 (tối đa 36500)", b.name),
+                        format!("backup `{}`: max_age_days must be a number of days above 0 (at most 36500)", b.name),
+                    ),
+                    Some(Localized::new(
+                        "ghi số ngày, ví dụ max_age_days = 7",
+                        "give the number of days, e.g. max_age_days = 7",
+                    )),
                 );
             }
+        }
+        let text = &diags.files[f].text;
+        let pd = raw.personal_data.as_ref().map(|p| p.get_ref());
+        let checks = [
+            RangeCheck::new(
+                ["limits", "max_files"],
+                raw.limits.max_files as f64,
+                1.0,
+                1e9,
+            ),
+            RangeCheck::above(
+                ["limits", "max_seconds"],
+                raw.limits.max_seconds,
+                0.0,
+                86_400.0,
+            ),
+            RangeCheck::new(
+                ["limits", "wmi_query_seconds"],
+                raw.limits.wmi_query_seconds,
+                1.0,
+                3_600.0,
+            ),
+            RangeCheck::new(
+                ["crawl", "max_depth"],
+                raw.crawl.max_depth as f64,
+                0.0,
+                100.0,
+            ),
+            RangeCheck::new(["crawl", "max_urls"], raw.crawl.max_urls as f64, 1.0, 1e6),
+            RangeCheck::new(
+                ["crawl", "delay_ms"],
+                raw.crawl.delay_ms as f64,
+                0.0,
+                60_000.0,
+            ),
+            RangeCheck::new(
+                ["crawl", "max_seconds"],
+                raw.crawl.max_seconds as f64,
+                1.0,
+                86_400.0,
+            ),
+            RangeCheck::new(
+                ["crawl", "max_document_mb"],
+                raw.crawl.max_document_mb as f64,
+                1.0,
+                4_096.0,
+            ),
+        ]
+        .into_iter()
+        .chain(pd.into_iter().flat_map(|p| {
+            [
+                RangeCheck::above(
+                    ["personal_data", "max_file_mb"],
+                    p.max_file_mb,
+                    0.0,
+                    4_096.0,
+                ),
+                RangeCheck::above(
+                    ["personal_data", "max_seconds_per_file"],
+                    p.max_seconds_per_file,
+                    0.0,
+                    3_600.0,
+                ),
+                RangeCheck::above(
+                    ["personal_data", "max_seconds"],
+                    p.max_seconds,
+                    0.0,
+                    86_400.0,
+                ),
+            ]
+        }));
+        let mut range_errors = Vec::new();
+        for c in checks {
+            if !c.ok() {
+                let span = crate::policy::toml_value_span(text, &c.path).unwrap_or(0..0);
+                let (bound_vi, bound_en) = if c.min_inclusive {
+                    ("từ", "from")
+                } else {
+                    ("lớn hơn", "above")
+                };
+                let (section, key, v, min, max) = (c.path[0], c.path[1], c.value, c.min, c.max);
+                range_errors.push((
+                    span,
+                    Localized::new(
+                        format!(
+                            "[{section}] {key} = {v}: phải là một số {bound_vi} {min} đến {max}"
+                        ),
+                        format!(
+                            "[{section}] {key} = {v}: must be a number {bound_en} {min} to {max}"
+                        ),
+                    ),
+                    Localized::new(
+                        format!("ghi một số {bound_vi} {min} đến {max}"),
+                        format!("give a number {bound_en} {min} to {max}"),
+                    ),
+                ));
+            }
+        }
+        for (span, message, help) in range_errors {
+            diags.error(Code::OutOfRange, f, span, message, Some(help));
         }
         let (personal_data, pd_span) = match raw.personal_data {
             Some(s) => (s.get_ref().clone(), s.span()),
@@ -230,23 +554,66 @@ impl LocalConfig {
         };
         for (field, problem) in personal_data.problems() {
             diags.error(
+                Code::InvalidValue,
                 f,
                 pd_span.clone(),
-                format!("[personal_data] {field}: {problem}"),
-                Some("see docs/pdata.md for the [personal_data] section".into()),
+                Localized::new(
+                    format!("[personal_data] {field}: {problem}"),
+                    format!("[personal_data] {field}: {problem}"),
+                ),
+                Some(Localized::new(
+                    "xem mục [personal_data] trong docs/pdata.md",
+                    "see docs/pdata.md for the [personal_data] section",
+                )),
             );
         }
         if !diags.is_empty() {
+            // In the order they appear in the file, as the user reads it.
+            diags.errors.sort_by_key(|d| (d.file, d.span.start));
             return Err(diags);
         }
+        let role = raw
+            .machine
+            .and_then(|m| m.role)
+            .or(raw.unit.as_ref().and_then(|u| u.role))
+            .unwrap_or_default();
         Ok(LocalConfig {
-            unit: raw.unit,
+            unit: raw.unit.map(|u| UnitRef {
+                code: u.code,
+                name: u.name,
+            }),
+            role,
             params,
             backups: raw.backup,
             limits: raw.limits,
+            crawl: raw.crawl,
             personal_data,
             report: raw.report,
             source: Some(source),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<LocalConfig, Diagnostics> {
+        let policy =
+            crate::policy::load_sources(crate::policy::embedded_sources(), "embedded").unwrap();
+        LocalConfig::parse(SourceFile::new("khien.toml", text), &policy)
+    }
+
+    #[test]
+    fn machine_role_overrides_the_units_and_defaults_to_staff() {
+        assert_eq!(parse("").unwrap().role, MachineRole::Staff);
+        let c = parse("[unit]\ncode = \"THPT-BL-01\"\nrole = \"lab\"\n").unwrap();
+        assert_eq!(c.role, MachineRole::Lab);
+        assert_eq!(c.unit.unwrap().code, "THPT-BL-01");
+        let c =
+            parse("[unit]\ncode = \"X\"\nrole = \"lab\"\n[machine]\nrole = \"server\"\n").unwrap();
+        assert_eq!(c.role, MachineRole::Server);
+        let e = parse("[machine]\nrole = \"teacher\"\n").unwrap_err();
+        assert!(format!("{e:?}").contains("teacher"), "{e:?}");
     }
 }

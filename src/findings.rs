@@ -82,6 +82,10 @@ pub struct Finding {
     pub severity: Severity,
     pub status: Status,
     pub title: Localized,
+    /// The failing state as a problem to fix ("The Guest account is enabled"); results
+    /// written before policy 2026.12 have none, so readers fall back to `title`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Localized>,
     pub remediation: Localized,
     pub basis: Vec<Basis>,
     /// For `unknown`: the facts that could not be read and why.
@@ -161,19 +165,24 @@ pub struct ResultDocument {
 
 impl Summary {
     pub fn of(targets: &[TargetResult]) -> Summary {
-        let mut s = Summary {
-            targets: targets.len() as u64,
-            ..Summary::default()
-        };
-        for f in targets.iter().flat_map(|t| &t.findings) {
-            s.findings += 1;
-            *s.by_status.entry(f.status).or_default() += 1;
-            if f.status == Status::Fail {
-                *s.failing_by_severity.entry(f.severity).or_default() += 1;
-                s.worst_failing = s.worst_failing.max(Some(f.severity));
-            }
+        let mut s = Summary::default();
+        for t in targets {
+            s.add(t);
         }
         s
+    }
+
+    /// Counts one more target (results that stream are summed as they come).
+    pub fn add(&mut self, target: &TargetResult) {
+        self.targets += 1;
+        for f in &target.findings {
+            self.findings += 1;
+            *self.by_status.entry(f.status).or_default() += 1;
+            if f.status == Status::Fail {
+                *self.failing_by_severity.entry(f.severity).or_default() += 1;
+                self.worst_failing = self.worst_failing.max(Some(f.severity));
+            }
+        }
     }
 }
 

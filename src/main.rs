@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Documents from shares and websites are parsed in confined child processes.
+    khien::pdata::isolate::use_this_executable();
     // Windows, started from Explorer: scan at once (see `khien::cli::windows`).
     if khien::cli::windows::double_click_requested() {
         return khien::cli::windows::double_click();

@@ -1,6 +1,7 @@
 //! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
+mod mail;
 mod pdata;
 mod register;
 
@@ -20,16 +21,16 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use jiff::Timestamp;
 
-use crate::collect::host::{self, HostScanOptions};
+use crate::collect::host;
 use crate::config::{self, LocalConfig};
-use crate::eval::Evaluator;
+use crate::engine::{self, Engine, ResultWriter};
 use crate::facts::{FACTS_SCHEMA, FactDocument};
-use crate::findings::{
-    PolicyInfo, RESULT_SCHEMA, ResultDocument, Status, Summary, TargetResult, ToolInfo,
-};
+use crate::findings::ResultDocument;
 use crate::i18n::{Lang, tr};
+use crate::output::{self, OutputError};
 use crate::policy::{self, Diagnostics, Policy, Severity};
-use crate::report::{self, Format};
+use crate::report::Format;
+use crate::settings::Settings;
 
 /// Exit code when a finding fails at or above `--fail-on`.
 pub const EXIT_FAILING: u8 = 1;
@@ -47,11 +48,21 @@ pub struct Cli {
     /// Language of messages and reports: vi (default) or en.
     #[arg(long, global = true, env = "KHIEN_LANG", default_value = "vi")]
     pub lang: Lang,
+    /// How errors in input files are shown: for people (with the quoted line) or as
+    /// JSON on standard error, for tools.
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
     /// Policy files or folders to use instead of the embedded default policy.
     #[arg(long, global = true, value_name = "PATH")]
     pub policy: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -73,6 +84,10 @@ pub enum Command {
 
     /// Compliance-debt report from result documents (HTML, XLSX, CSV, JSON).
     Report(report_cmd::ReportArgs),
+    /// Internal: parses one document from standard input in a confined child process
+    /// (started by khien itself, see `pdata::isolate`).
+    #[command(name = "__extract", hide = true)]
+    Extract(crate::pdata::isolate::ExtractArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -84,6 +99,8 @@ pub enum ScanCommand {
 
     /// Scan websites over the network (TLS, redirects, headers, exposed files, CMS).
     Web(web::WebArgs),
+    /// Check mail domains (MX, SPF, DMARC, DKIM, STARTTLS; EHLO/STARTTLS/QUIT only).
+    Mail(mail::MailArgs),
 }
 
 #[derive(Args, Debug)]
@@ -135,12 +152,30 @@ pub struct EvalArgs {
     pub out: OutputArgs,
 }
 
-/// An error that ends the command with exit code 2.
-pub struct BadInput(pub String);
+/// An error that ends the command with exit code 2: a message, or the diagnostics
+/// of input files, rendered in the user's language (or as JSON) at the end.
+pub enum BadInput {
+    Message(String),
+    Diagnostics(Diagnostics),
+}
+
+impl BadInput {
+    pub fn message(text: String) -> Self {
+        BadInput::Message(text)
+    }
+
+    /// The error as text for people, in `lang`.
+    pub fn render(self, lang: Lang) -> String {
+        match self {
+            BadInput::Diagnostics(d) => d.render(lang),
+            BadInput::Message(m) => m,
+        }
+    }
+}
 
 impl From<Diagnostics> for BadInput {
     fn from(d: Diagnostics) -> Self {
-        BadInput(d.render())
+        BadInput::Diagnostics(d)
     }
 }
 
@@ -150,6 +185,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Scan(ScanCommand::Host(args)) => scan_host(&cli, args),
         Command::Scan(ScanCommand::Web(args)) => web::scan_web(&cli, args),
+        Command::Scan(ScanCommand::Mail(args)) => mail::scan_mail(&cli, args),
         Command::Eval(args) => eval(&cli, args),
         Command::Rules(cmd) => rules::run(&cli, cmd),
         Command::Scan(ScanCommand::Register(args)) => register::scan(&cli, args),
@@ -157,11 +193,23 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Pdata(cmd) => pdata::run(&cli, cmd),
 
         Command::Report(args) => report_cmd::run(&cli, args),
+        Command::Extract(args) => Ok(crate::pdata::isolate::child_main(args)),
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(BadInput(msg)) => {
+        Err(bad) => {
             let mut err = anstream::stderr();
+            if cli.message_format == MessageFormat::Json {
+                let json = match &bad {
+                    BadInput::Diagnostics(d) => d.to_json(lang),
+                    BadInput::Message(m) => serde_json::json!({
+                        "diagnostics": [{ "code": null, "level": "error", "message": m }]
+                    }),
+                };
+                let _ = writeln!(err, "{json}");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+            let msg = bad.render(lang);
             let _ = write!(err, "{msg}");
             if !msg.ends_with('\n') {
                 let _ = writeln!(err);
@@ -214,53 +262,11 @@ pub(crate) fn load_config(
     }
 }
 
-fn default_backup_age(policy: &Policy, config: &LocalConfig) -> f64 {
-    match policy
-        .param_values(&config.params)
-        .get("default_backup_max_age_days")
-    {
-        Some(policy::ParamValue::Float(f)) => *f,
-        Some(policy::ParamValue::Integer(i)) => *i as f64,
-        _ => 7.0,
-    }
-}
-
-/// `wmi_query_timeout_seconds`: how long one WMI/COM query may take on Windows.
-/// Values below one second are raised to one second.
-fn query_timeout(policy: &Policy, config: &LocalConfig) -> std::time::Duration {
-    let secs = match policy
-        .param_values(&config.params)
-        .get("wmi_query_timeout_seconds")
-    {
-        Some(policy::ParamValue::Float(f)) => *f,
-        Some(policy::ParamValue::Integer(i)) => *i as f64,
-        _ => host::platform::bounded::DEFAULT_TIMEOUT.as_secs_f64(),
-    };
-    std::time::Duration::from_secs_f64(if secs.is_finite() {
-        secs.clamp(1.0, 3600.0)
-    } else {
-        20.0
-    })
-}
-
-/// Collects this machine's facts into a fact document.
-pub(crate) fn collect_host_document(policy: &Policy, config: &LocalConfig) -> FactDocument {
-    let opts = HostScanOptions {
-        config,
-        default_backup_max_age_days: default_backup_age(policy, config),
-        query_timeout: query_timeout(policy, config),
-    };
-    let collected_at = Timestamp::now();
-    let (target, facts) = host::collect(&opts);
-    let facts = serde_json::to_value(&facts).expect("host facts serialize");
-    FactDocument::new(target, collected_at, facts)
-}
-
 fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
     let policy = load_policy(cli)?;
     let config = load_config(args.config.as_deref(), &policy)?;
     if args.raw_out.is_some() && !cfg!(windows) {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 cli.lang,
                 "--raw-out chỉ dùng trên Windows (trên Linux, dữ kiện được đọc từ các tệp trong /etc, /proc, /var).",
@@ -269,38 +275,38 @@ fn scan_host(cli: &Cli, args: &HostArgs) -> Result<u8, BadInput> {
             .to_string(),
         ));
     }
-    let doc = collect_host_document(&policy, &config);
+    let settings = Settings::new(&policy, &config);
+    let doc = engine::collect_host(&settings, &config);
     if let Some(path) = &args.facts_out {
-        write_json(path, &doc)?;
+        output::write_json(path, &doc).map_err(BadInput::from)?;
     }
     if let (Some(path), Some(raw)) = (&args.raw_out, host::platform::raw_readings()) {
-        write_json(path, &raw)?;
+        output::write_json(path, &raw).map_err(BadInput::from)?;
     }
-    let result = evaluate(&policy, &config, &[doc], None);
-    emit_with(cli.lang, &args.out, &result, Some(&policy))
-}
-
-/// Writes `value` as pretty JSON to `path`, whole or not at all.
-fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), BadInput> {
-    let json = serde_json::to_string_pretty(value).expect("khien's documents serialize") + "\n";
-    report::write_atomically(path, json.as_bytes())
-        .map_err(|e| BadInput(format!("{}: {e}", path.display())))
+    let waivers = load_waivers(&args.out, Some(&policy))?;
+    let result = Engine::new(&policy, &config)
+        .with_waivers(waivers.as_ref())
+        .evaluate(&[doc], None);
+    emit(cli.lang, &args.out, result)
 }
 
 fn eval(cli: &Cli, args: &EvalArgs) -> Result<u8, BadInput> {
     let policy = load_policy(cli)?;
     let config = load_config(args.config.as_deref(), &policy)?;
     let doc = read_fact_document(&args.facts, cli.lang)?;
-    let result = evaluate(&policy, &config, &[doc], args.at);
-    emit_with(cli.lang, &args.out, &result, Some(&policy))
+    let waivers = load_waivers(&args.out, Some(&policy))?;
+    let result = Engine::new(&policy, &config)
+        .with_waivers(waivers.as_ref())
+        .evaluate(&[doc], args.at);
+    emit(cli.lang, &args.out, result)
 }
 
 /// Reads and checks a fact document; errors name the file and the position.
 pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadInput> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BadInput::message(format!("{}: {e}", path.display())))?;
     let doc: FactDocument = serde_json::from_str(&text).map_err(|e| {
-        BadInput(format!(
+        BadInput::message(format!(
             "{}:{}:{}: {} {e}\n{}",
             path.display(),
             e.line(),
@@ -318,7 +324,7 @@ pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadIn
         ))
     })?;
     if doc.schema != FACTS_SCHEMA {
-        return Err(BadInput(format!(
+        return Err(BadInput::message(format!(
             "{}: {} `{}` ({} `{FACTS_SCHEMA}`)",
             path.display(),
             tr(
@@ -331,7 +337,7 @@ pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadIn
         )));
     }
     doc.target.kind.check_facts(&doc.facts).map_err(|e| {
-        BadInput(format!(
+        BadInput::message(format!(
             "{}: {} {e}",
             path.display(),
             tr(
@@ -344,99 +350,28 @@ pub fn read_fact_document(path: &Path, lang: Lang) -> Result<FactDocument, BadIn
     Ok(doc)
 }
 
-/// Evaluates fact documents into a result document. `at` overrides the evaluation
-/// time, which is otherwise each document's collection time.
-pub fn evaluate(
-    policy: &Policy,
-    config: &LocalConfig,
-    docs: &[FactDocument],
-    at: Option<Timestamp>,
-) -> ResultDocument {
-    let params = policy.param_values(&config.params);
-    let targets: Vec<TargetResult> = docs
-        .iter()
-        .map(|doc| {
-            let now = at.unwrap_or(doc.collected_at);
-            Evaluator::new(policy, params.clone(), now).evaluate(
-                &doc.target,
-                doc.collected_at,
-                &doc.facts,
-            )
-        })
-        .collect();
-    // Without --at each target is judged as of its own collection; the document
-    // states the latest of those times.
-    let evaluated_at = at
-        .or_else(|| docs.iter().map(|d| d.collected_at).max())
-        .unwrap_or_else(Timestamp::now);
-    let unit = config
-        .unit
-        .clone()
-        .or_else(|| docs.iter().find_map(|d| d.target.unit.clone()));
-    ResultDocument {
-        schema: RESULT_SCHEMA.to_string(),
-        tool: ToolInfo {
-            name: "khien".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        policy: PolicyInfo {
-            id: policy.header.id.clone(),
-            version: policy.header.version.clone(),
-            origin: policy.origin.clone(),
-        },
-        unit,
-        generated_at: Timestamp::now(),
-        evaluated_at,
-        params,
-        summary: Summary::of(&targets),
-        targets,
-    }
-}
-
-fn emit(lang: Lang, out: &OutputArgs, doc: &ResultDocument) -> Result<u8, BadInput> {
-    emit_with(lang, out, doc, None)
-}
-
-/// Like [`emit`], applying `--waivers` first (checked against `policy` when given:
-/// a waiver naming a rule the policy lacks is an error). Waivers are judged at the
-/// document's evaluation time.
-fn emit_with(
-    lang: Lang,
+/// `--waivers FILE`, checked against `policy` when given (a waiver naming a rule
+/// the policy lacks is an error).
+fn load_waivers(
     out: &OutputArgs,
-    doc: &ResultDocument,
     policy: Option<&Policy>,
-) -> Result<u8, BadInput> {
-    let waived;
-    let doc = match &out.waivers {
-        Some(path) => {
-            let set = crate::waiver::load_file(path, policy, lang)?;
-            let mut copy = doc.clone();
-            set.apply(&mut copy, doc.evaluated_at);
-            waived = copy;
-            &waived
-        }
-        None => doc,
-    };
-    let text = match out.format {
-        Format::Json => report::to_json(doc),
-        Format::Text => report::text::render(doc, lang),
-    };
-    match &out.output {
-        Some(path) => {
-            // Files never carry terminal colours.
-            let plain = anstream::adapter::strip_str(&text).to_string();
-            report::write_atomically(path, plain.as_bytes())
-                .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
-        }
-        None => {
-            let mut stdout = anstream::stdout();
-            let _ = stdout.write_all(text.as_bytes());
-        }
+) -> Result<Option<crate::waiver::WaiverSet>, BadInput> {
+    out.waivers
+        .as_deref()
+        .map(|path| crate::waiver::load_file(path, policy).map_err(BadInput::from))
+        .transpose()
+}
+
+/// Writes a result document as `--format` and `-o` say; the exit code follows
+/// `--fail-on`. Waivers, if any, were applied by the engine.
+fn emit(lang: Lang, out: &OutputArgs, doc: ResultDocument) -> Result<u8, BadInput> {
+    let outcome =
+        ResultWriter::write_document(out.output.as_deref(), out.format, lang, doc, out.fail_on)?;
+    Ok(if outcome.failing { EXIT_FAILING } else { 0 })
+}
+
+impl From<OutputError> for BadInput {
+    fn from(e: OutputError) -> Self {
+        BadInput::message(e.to_string())
     }
-    let failing = doc
-        .targets
-        .iter()
-        .flat_map(|t| &t.findings)
-        .any(|f| f.status == Status::Fail && f.severity >= out.fail_on);
-    Ok(if failing { EXIT_FAILING } else { 0 })
 }

@@ -5,7 +5,6 @@
 //! distinct IDs.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -16,7 +15,6 @@ use crate::facts::pdata::ScannedFolder;
 use crate::i18n::{Lang, tr};
 use crate::pdata::{self, PersonalDataConfig, scan};
 use crate::policy::ParamValue;
-use crate::report;
 
 #[derive(Subcommand, Debug)]
 pub enum PdataCommand {
@@ -63,7 +61,7 @@ fn scan_folders(cli: &Cli, args: &PdataScanArgs) -> Result<u8, BadInput> {
     let lang = cli.lang;
     for f in &args.folders {
         if !f.is_dir() {
-            return Err(BadInput(format!(
+            return Err(BadInput::message(format!(
                 "{}: {}",
                 f.display(),
                 tr(
@@ -75,7 +73,7 @@ fn scan_folders(cli: &Cli, args: &PdataScanArgs) -> Result<u8, BadInput> {
         }
     }
     if !(args.max_file_mb.is_finite() && args.max_file_mb > 0.0) {
-        return Err(BadInput(format!(
+        return Err(BadInput::message(format!(
             "--max-file-mb {}: {}",
             args.max_file_mb,
             tr(lang, "phải lớn hơn 0", "must be more than 0")
@@ -128,13 +126,7 @@ fn scan_folders(cli: &Cli, args: &PdataScanArgs) -> Result<u8, BadInput> {
         }
         PdataFormat::Text => render(&folders, min_ids, lang),
     };
-    match &args.output {
-        Some(path) => report::write_atomically(path, text.as_bytes())
-            .map_err(|e| BadInput(format!("{}: {e}", path.display())))?,
-        None => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-        }
-    }
+    crate::output::write_text(args.output.as_deref(), &text)?;
     let found = folders
         .iter()
         .flat_map(|f| &f.files)

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use jiff::Timestamp;
 
-use super::{BadInput, Cli, OutputArgs, emit_with, evaluate, load_config, load_policy};
+use super::{BadInput, Cli, OutputArgs, emit, load_config, load_policy, load_waivers};
+use crate::engine::Engine;
 use crate::register;
 
 #[derive(Args, Debug)]
@@ -29,11 +30,14 @@ pub fn scan(cli: &Cli, args: &RegisterArgs) -> Result<u8, BadInput> {
     let policy = load_policy(cli)?;
     let config = load_config(args.config.as_deref(), &policy)?;
     // Nothing is evaluated from a register that does not load.
-    let register = register::load_file(&args.file, cli.lang)?;
+    let register = register::load_file(&args.file)?;
     let at = args.at.unwrap_or_else(Timestamp::now);
     let docs = register::facts::fact_documents(&register, at);
-    let mut result = evaluate(&policy, &config, &docs, Some(at));
+    let waivers = load_waivers(&args.out, Some(&policy))?;
+    let mut result = Engine::new(&policy, &config)
+        .with_waivers(waivers.as_ref())
+        .evaluate(&docs, Some(at));
     // Each target names its own unit; the document's unit is the one running khien.
     result.unit = config.unit.clone();
-    emit_with(cli.lang, &args.out, &result, Some(&policy))
+    emit(cli.lang, &args.out, result)
 }

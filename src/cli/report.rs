@@ -18,11 +18,12 @@ use jiff::Timestamp;
 use super::{BadInput, Cli, load_config, load_policy};
 use crate::history::{HistoryStore, ReportRun, SqliteStore};
 use crate::i18n::{Lang, tr};
+use crate::output::Output;
 use crate::report::compliance::{self, InputsSummary, ReportOptions, SinceSource};
 use crate::report::input::{self, InputError};
 use crate::report::inventory::Inventory;
 use crate::report::period::Period;
-use crate::report::{AtomicFile, delimited, html, xlsx};
+use crate::report::{delimited, html, xlsx};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -83,7 +84,7 @@ pub struct ReportArgs {
 }
 
 fn history_error(path: &Path, e: impl std::fmt::Display) -> BadInput {
-    BadInput(format!("{}: {e}", path.display()))
+    BadInput::message(format!("{}: {e}", path.display()))
 }
 
 pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
@@ -92,17 +93,17 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
     let config = load_config(args.config.as_deref(), &policy)?;
     let params = policy.param_values(&config.params);
     let mut inventory = match &args.register {
-        Some(p) => Inventory::from_register(&crate::register::load_file(p, lang)?),
+        Some(p) => Inventory::from_register(&crate::register::load_file(p)?),
         None => Inventory::default(),
     };
     if let Some(p) = &args.inventory {
-        inventory.extend(Inventory::load(p, lang).map_err(BadInput)?);
+        inventory.extend(Inventory::load(p, lang).map_err(BadInput::message)?);
     }
     let at = args
         .at
         .unwrap_or_else(|| Timestamp::now().min(args.period.end()));
     if at < args.period.start() {
-        return Err(BadInput(format!(
+        return Err(BadInput::message(format!(
             "--at {at}: {} {}",
             tr(
                 lang,
@@ -113,7 +114,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         )));
     }
     if args.format == ReportFormat::Xlsx && args.output.is_none() {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 lang,
                 "--format xlsx cần --output TỆP.xlsx",
@@ -130,7 +131,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         .cloned()
         .partition(|p| p.is_file() && input::is_sqlite_file(p));
     if db_inputs.len() + usize::from(args.db.is_some()) > 1 {
-        return Err(BadInput(
+        return Err(BadInput::message(
             tr(
                 lang,
                 "chỉ dùng được một cơ sở dữ liệu lịch sử (--db hoặc một tệp đầu vào)",
@@ -147,7 +148,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
                 .prefix("khien-report-")
                 .suffix(".db")
                 .tempfile()
-                .map_err(|e| BadInput(format!("{e}")))?;
+                .map_err(|e| BadInput::message(format!("{e}")))?;
             let p = tmp.path().to_path_buf();
             _scratch = tmp;
             (p, false)
@@ -257,20 +258,15 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
 
     // Written as it is rendered: the JSON and CSV of a large province are never held
     // in memory whole.
-    match &args.output {
-        Some(path) => {
-            let mut file = AtomicFile::create(path).map_err(|e| history_error(path, e))?;
-            write_report(&report, args.format, lang, &mut file)
-                .and_then(|()| file.commit().map_err(|e| e.to_string()))
-                .map_err(|e| history_error(path, e))?;
-        }
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = write_report(&report, args.format, lang, &mut out)
-                .and_then(|()| out.flush().map_err(|e| e.to_string()));
-        }
+    // A full disk or `> /dev/full` is an error; a closed pipe (`| head`) is not.
+    let mut out = Output::open(args.output.as_deref())?;
+    {
+        let mut buffered = std::io::BufWriter::new(&mut out);
+        write_report(&report, args.format, lang, &mut buffered)
+            .and_then(|()| buffered.flush().map_err(|e| e.to_string()))
+            .map_err(|e| history_error(args.output.as_deref().unwrap_or(Path::new("-")), e))?;
     }
+    out.finish()?;
     if args.publish {
         let data_until = store
             .data_until()

@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use super::{BadInput, Cli, load_policy};
 use crate::facts::{FactShape, TargetKind};
-use crate::i18n::tr;
+use crate::i18n::{Lang, tr};
 use crate::policy;
 
 #[derive(Subcommand, Debug)]
@@ -31,6 +31,15 @@ pub enum RulesCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Write the rule catalogue: OUT/rules.md (Vietnamese) and OUT/rules.en.md.
+    Doc {
+        /// Folder of worked examples, one CODE.json per rule (see fixtures/rules/README.md).
+        #[arg(long, default_value = "fixtures/rules")]
+        examples: PathBuf,
+        /// Folder the two files are written to.
+        #[arg(long, default_value = "docs")]
+        out: PathBuf,
+    },
 }
 
 pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
@@ -49,10 +58,10 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
             for r in &policy.rules {
                 let _ = writeln!(
                     out,
-                    "{:<14} {:<9} {:<8} {}",
+                    "{:<14} {:<9} {:<13} {}",
                     r.code,
                     r.target.to_string(),
-                    r.severity.as_str(),
+                    r.severity.label().get(lang),
                     r.title.get(lang)
                 );
             }
@@ -60,7 +69,7 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
         RulesCommand::Show { code } => {
             let policy = load_policy(cli)?;
             let Some(r) = policy.rule(code) else {
-                return Err(BadInput(format!(
+                return Err(BadInput::message(format!(
                     "{} `{code}`; {}",
                     tr(lang, "không có quy tắc", "no rule"),
                     tr(
@@ -82,6 +91,12 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
             if let Some(req) = &r.requirement {
                 let _ = writeln!(out, "{}: {req}", tr(lang, "Yêu cầu", "Requirement"));
             }
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                tr(lang, "Khi không đạt", "When it fails"),
+                r.problem.get(lang)
+            );
             let _ = writeln!(
                 out,
                 "\n{}:\n  {}",
@@ -129,6 +144,26 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
             let width = facts.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
             for (path, description) in facts {
                 let _ = writeln!(out, "{path:<width$}  {description}");
+            }
+        }
+        RulesCommand::Doc { examples, out: dir } => {
+            let policy = load_policy(cli)?;
+            let examples = policy::examples::load_dir(examples).map_err(BadInput::message)?;
+            for (file, doc_lang) in [("rules.md", Lang::Vi), ("rules.en.md", Lang::En)] {
+                let path = dir.join(file);
+                let text = policy::catalogue::render(&policy, &examples, doc_lang);
+                std::fs::write(&path, text).map_err(|e| {
+                    BadInput::message(format!(
+                        "{}: {e}; {}",
+                        path.display(),
+                        tr(
+                            lang,
+                            "chọn thư mục ghi được bằng --out",
+                            "choose a writable folder with --out"
+                        )
+                    ))
+                })?;
+                let _ = writeln!(out, "{} {}", tr(lang, "Đã ghi", "Wrote"), path.display());
             }
         }
         RulesCommand::Check { paths } => {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use jiff::Timestamp;
 
-use super::{BadInput, Cli, EXIT_BAD_INPUT, OutputArgs, emit, load_policy};
+use super::{BadInput, Cli, EXIT_BAD_INPUT, OutputArgs, emit, load_policy, load_waivers};
 use crate::findings::ResultDocument;
 use crate::i18n::tr;
 use crate::register::today_in_vietnam;
@@ -44,9 +44,9 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
     match cmd {
         WaiversCommand::Check { file, at, register } => {
             let policy = load_policy(cli)?;
-            let set = waiver::load_file(file, Some(&policy), lang)?;
+            let set = waiver::load_file(file, Some(&policy))?;
             let register = match register {
-                Some(path) => Some(crate::register::load_file(path, lang)?),
+                Some(path) => Some(crate::register::load_file(path)?),
                 None => None,
             };
             let mut unmatched = 0;
@@ -99,9 +99,9 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
             out,
         } => {
             let text = std::fs::read_to_string(result)
-                .map_err(|e| BadInput(format!("{}: {e}", result.display())))?;
+                .map_err(|e| BadInput::message(format!("{}: {e}", result.display())))?;
             let doc: ResultDocument = serde_json::from_str(&text).map_err(|e| {
-                BadInput(format!(
+                BadInput::message(format!(
                     "{}:{}:{}: {} {e}",
                     result.display(),
                     e.line(),
@@ -113,12 +113,17 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
                     )
                 ))
             })?;
-            let doc = if *without_waivers {
+            let mut doc = if *without_waivers {
                 waiver::without_waivers(&doc)
             } else {
                 doc
             };
-            emit(lang, out, &doc)
+            // Waivers given with --waivers apply as of the result's evaluation.
+            if let Some(set) = load_waivers(out, None)? {
+                let at = doc.evaluated_at;
+                set.apply(&mut doc, at);
+            }
+            emit(lang, out, doc)
         }
     }
 }

@@ -14,10 +14,12 @@ use std::process::ExitCode;
 
 use jiff::Timestamp;
 
-use super::{BadInput, collect_host_document, evaluate, load_config};
+use super::{BadInput, load_config};
+use crate::engine::{self, Engine};
 use crate::i18n::{Lang, tr};
 use crate::policy;
 use crate::report;
+use crate::settings::Settings;
 
 /// Whether khien was started by a double click: no arguments and a console that
 /// no other program shares (Explorer opened it for khien alone), or
@@ -151,8 +153,8 @@ pub fn double_click() -> ExitCode {
             }
             w.exit_code
         }
-        Err(BadInput(msg)) => {
-            let _ = writeln!(anstream::stderr(), "{msg}");
+        Err(bad) => {
+            let _ = writeln!(anstream::stderr(), "{}", bad.render(lang));
             super::EXIT_BAD_INPUT
         }
     };
@@ -176,16 +178,16 @@ pub fn scan_into(folder: &Path, lang: Lang) -> Result<Written, BadInput> {
     let policy = policy::load_sources(policy::embedded_sources(), "embedded")?;
     let beside = folder.join(crate::config::DEFAULT_FILE_NAME);
     let config = load_config(beside.is_file().then_some(beside.as_path()), &policy)?;
-    let doc = collect_host_document(&policy, &config);
+    let doc = engine::collect_host(&Settings::new(&policy, &config), &config);
     let stem = output_file_stem(
         doc.target.unit.as_ref().map(|u| u.code.as_str()),
         &doc.target.id,
         doc.collected_at,
     );
-    let result = evaluate(&policy, &config, &[doc], None);
+    let result = Engine::new(&policy, &config).evaluate(&[doc], None);
     let path = folder.join(format!("{stem}.json"));
     report::write_atomically(&path, report::to_json(&result).as_bytes())
-        .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+        .map_err(|e| BadInput::message(format!("{}: {e}", path.display())))?;
     let html_path = folder.join(format!("{stem}.html"));
     let html = report::machine::html_of_result(&result, &path, lang).and_then(|html| {
         report::write_atomically(&html_path, html.as_bytes())

@@ -4,4 +4,5 @@
 //! [`host::platform`], the one seam between khien and the operating system.
 
 pub mod host;
+pub mod mail;
 pub mod web;

@@ -195,6 +195,7 @@ fn evaluate_rule(
         severity: rule.severity,
         status,
         title: rule.title.clone(),
+        problem: Some(rule.problem.clone()),
         remediation: rule.remediation.clone(),
         basis: rule.basis.clone(),
         unknown_facts,

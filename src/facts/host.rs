@@ -24,6 +24,15 @@ pub struct HostFacts {
     pub antivirus: AntivirusFacts,
     /// One entry per backup location declared in the local configuration.
     pub backups: Vec<BackupFacts>,
+    /// Backups set up on the machine without being declared (File History,
+    /// Timeshift, scheduled rsync/borg/restic jobs, backup agents): one exists,
+    /// its age is not judged.
+    #[serde(default = "not_collected::<Vec<DiscoveredBackup>>")]
+    pub discovered_backups: Fact<Vec<DiscoveredBackup>>,
+    /// What the machine is for, from `khien.toml` (`[machine] role`, else `[unit]
+    /// role`): `server`, `staff` (the default) or `lab`. Rules may depend on it.
+    #[serde(default = "default_role")]
+    pub role: String,
     // Configuration facts (issue 3), see `posture`.
     pub lifecycle: LifecycleFacts,
     pub updates: UpdateFacts,
@@ -134,6 +143,23 @@ pub struct ClamAvDatabase {
     pub built_at: Fact<Timestamp>,
 }
 
+fn default_role() -> String {
+    "staff".into()
+}
+
+/// A backup found set up on the machine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DiscoveredBackup {
+    /// `File History`, `Timeshift`, `rsync`, `Veeam Agent for Windows`...
+    pub tool: String,
+    /// Where it was seen: a settings file, a scheduled job, a service or process,
+    /// or the Windows user whose File History it is.
+    pub location: String,
+    /// When its settings or job last changed, where it has a file.
+    #[schemars(with = "Fact<String>")]
+    pub last_changed_at: Fact<Timestamp>,
+}
+
 /// What khien found at one declared backup location.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BackupFacts {
@@ -155,4 +181,17 @@ pub struct BackupFacts {
     pub newest_modified_at: Fact<Timestamp>,
     /// The backup sits on the same physical disk as some data it protects.
     pub same_disk_as_data: Fact<bool>,
+}
+
+/// Why a file could not be read, as a reason code: a permission error means
+/// "run as administrator", which reports group and say in the user's language.
+pub fn io_reason(e: &std::io::Error) -> super::ReasonCode {
+    use super::ReasonCode;
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => ReasonCode::NeedsAdmin,
+        std::io::ErrorKind::NotFound => ReasonCode::NotConfigured,
+        std::io::ErrorKind::InvalidData => ReasonCode::Unparsable,
+        std::io::ErrorKind::TimedOut => ReasonCode::Timeout,
+        _ => ReasonCode::Error,
+    }
 }

@@ -9,6 +9,7 @@
 //! with `--facts-out`) and evaluating (`khien eval`) can run on different machines.
 
 pub mod host;
+pub mod mail;
 pub mod register;
 
 pub mod pdata;
@@ -221,6 +222,7 @@ pub enum TargetKind {
     Host,
     Web,
     Register,
+    Mail,
 }
 
 impl TargetKind {
@@ -230,11 +232,17 @@ impl TargetKind {
             TargetKind::Host => "host",
             TargetKind::Web => "web",
             TargetKind::Register => "register",
+            TargetKind::Mail => "mail",
         }
     }
 
     pub fn all() -> &'static [TargetKind] {
-        &[TargetKind::Host, TargetKind::Web, TargetKind::Register]
+        &[
+            TargetKind::Host,
+            TargetKind::Web,
+            TargetKind::Register,
+            TargetKind::Mail,
+        ]
     }
 
     /// The JSON Schema of this kind's facts, used to reject rules that name
@@ -244,6 +252,7 @@ impl TargetKind {
             TargetKind::Host => schemars::schema_for!(host::HostFacts),
             TargetKind::Register => schemars::schema_for!(register::RegisterFacts),
             TargetKind::Web => schemars::schema_for!(web::WebFacts),
+            TargetKind::Mail => schemars::schema_for!(mail::MailFacts),
         };
         schema.to_value()
     }
@@ -259,6 +268,7 @@ impl TargetKind {
             TargetKind::Host => typed::<host::HostFacts>(facts),
             TargetKind::Web => typed::<web::WebFacts>(facts),
             TargetKind::Register => typed::<register::RegisterFacts>(facts),
+            TargetKind::Mail => typed::<mail::MailFacts>(facts),
         }
     }
 }

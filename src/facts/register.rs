@@ -46,8 +46,24 @@ pub struct UnitFacts {
     pub reports: Vec<ReportFacts>,
     /// Security incidents the unit logged.
     pub incidents: Vec<IncidentFacts>,
+    /// Official-use digital signatures of the unit's managers and teachers; `null` when
+    /// not recorded or its attestation expired.
+    pub digital_signatures: Option<DigitalSignaturesFacts>,
+    /// The rules on managing, using and sharing the sector database (quy chế quản lý,
+    /// khai thác, sử dụng CSDL ngành); `null` when not recorded or expired.
+    pub database_rules: Option<RecordFacts>,
     /// Names of attestations of this unit that expired at the evaluation time.
     pub expired: Vec<String>,
+}
+
+/// Official-use digital signature certificates (chữ ký số chuyên dùng công vụ).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DigitalSignaturesFacts {
+    /// Managers and teachers of the unit.
+    pub staff: u64,
+    /// Of them, holders of a valid certificate.
+    pub valid_certificates: u64,
+    pub attestation: AttestationFacts,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -126,6 +142,11 @@ pub struct SystemFacts {
     /// The security-level approval; `null` when none is recorded or its attestation expired.
     pub approval: Option<ApprovalFacts>,
     pub records: RecordsFacts,
+    /// What it is for: `management`, `portal`, `public_service`, `lms` (learning
+    /// management), `learning_materials`, `online_testing`, `school_health` or `other`.
+    pub kind: String,
+    /// Personal-data governance; `null` when not recorded or its attestation expired.
+    pub data_governance: Option<DataGovernanceFacts>,
     /// Names of attestations of this system that expired at the evaluation time.
     pub expired: Vec<String>,
     /// What a web scan saw at the system's URLs; `null` when no web scan was linked.
@@ -159,7 +180,7 @@ pub struct ApprovalFacts {
     pub decision_date: String,
     pub approver: String,
     /// `don_vi_chuyen_trach` (the security unit), `chu_quan` (the owner),
-    /// `bo_cong_an` or `thu_tuong`.
+    /// `bo_cong_an` or `thu_tuong` (the Prime Minister: level 5 under NĐ 85/2016 only).
     pub approver_role: String,
     /// The legal regime of the approval: `nd85` (NĐ 85/2016) or `nd331` (NĐ 331/2026).
     pub regime: String,
@@ -202,6 +223,30 @@ pub struct BackupCopiesFacts {
     pub copies: Fact<u64>,
     pub media: Fact<u64>,
     pub offsite: Fact<bool>,
+}
+
+/// A system's personal-data governance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DataGovernanceFacts {
+    /// Data-protection impact assessment: `filed`, `exempt` or `none`.
+    pub impact_assessment: String,
+    /// The filed assessment's reference, or the legal basis of the exemption.
+    pub impact_assessment_basis: String,
+    /// The person in charge of personal-data protection; empty when none is named.
+    pub protection_contact: String,
+    /// Data the system shares with other systems.
+    pub sharing: Vec<DataSharingFacts>,
+    pub attestation: AttestationFacts,
+}
+
+/// Data shared with another system.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DataSharingFacts {
+    /// Who receives it, e.g. `IOC tỉnh Lâm Đồng`.
+    pub recipient: String,
+    pub data: String,
+    /// The legal basis; empty when the register gives none.
+    pub legal_basis: String,
 }
 
 /// One registered URL and whether it answered the web scan.

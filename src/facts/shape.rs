@@ -140,10 +140,13 @@ impl<'a> FactShape<'a> {
                 })
         })
         .unwrap_or("")
-        .lines()
+        // The first paragraph, whole: a first line alone is often cut mid-sentence.
+        .split("\n\n")
         .next()
         .unwrap_or("")
-        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
     }
 
     fn describe_into(&self, prefix: &str, out: &mut Vec<(String, String)>, depth: usize) {

@@ -35,6 +35,11 @@ pub struct SiteFacts {
     pub http_url: String,
     /// The IP address connected to (after DNS or `--resolve`).
     pub address: Fact<String>,
+    /// TCP connections opened for this site (TLS probes and HTTP; the
+    /// personal-data crawl not counted).
+    pub connections: u64,
+    /// HTTP requests sent for this site (the crawl not counted).
+    pub requests: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -82,11 +87,18 @@ pub struct CertificateInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Verification {
     pub valid: bool,
-    /// `ok`, `expired`, `not_yet_valid`, `wrong_name`, `self_signed`,
-    /// `unknown_issuer`, `incomplete_chain`, `bad_signature`, `revoked` or `other`.
+    /// `ok`, `expired` (the leaf), `intermediate_expired`, `not_yet_valid`,
+    /// `wrong_name`, `self_signed`, `unknown_issuer`, `incomplete_chain`,
+    /// `weak_key` (RSA under 2048 bits, EC under 256), `weak_signature` (SHA-1,
+    /// MD5), `bad_signature`, `revoked` or `other`.
     pub reason: String,
-    /// rustls' error text, empty when valid.
+    /// What is wrong, naming the certificate at fault; empty when valid.
     pub detail: String,
+    /// The certificate at fault, by its place in the chain sent (0 = leaf);
+    /// -1 when valid or when no single certificate is to blame.
+    pub failing_index: i64,
+    /// Subject of the certificate at fault, empty when none.
+    pub failing_subject: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -117,6 +129,10 @@ pub struct HttpFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RedirectChain {
+    /// Port 80 refused the connection: the site serves nothing over plain HTTP,
+    /// so nothing is exposed there and no redirect is needed (the redirect
+    /// rules are not applicable). A port that does not answer at all stays unknown.
+    pub port_closed: bool,
     pub hops: Vec<RedirectHop>,
     /// Status of the first response (301, 308, 200...).
     pub first_status: u64,
@@ -140,7 +156,11 @@ pub struct RedirectHop {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HomePage {
+    /// Where the page checks ran: the page `/` lands on after redirects on the
+    /// same host (`/` → `/vi/`).
     pub url: String,
+    /// The address asked for when `/` redirected, else empty.
+    pub redirected_from: String,
     pub status: u64,
     pub https: bool,
     pub hsts: Hsts,
@@ -160,10 +180,24 @@ pub struct HomePage {
     pub x_generator: String,
     /// `<meta name="generator">` content.
     pub generator: String,
+    /// Every product version the headers and generator disclose, read by the same
+    /// parser that names the products of `software` (so "Drupal 7" is a version
+    /// for both rules).
+    pub disclosed_versions: Vec<DisclosedVersion>,
     /// Active content loaded or posted over plain HTTP from an HTTPS page.
     pub mixed_content: Vec<MixedContent>,
     /// The body was longer than the read cap; only its start was examined.
     pub body_truncated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DisclosedVersion {
+    /// Where: `Server`, `X-Powered-By`, `meta generator`...
+    pub source: String,
+    /// Lower-case product name, e.g. `apache`, `php`, `drupal`.
+    pub product: String,
+    /// e.g. `2.4.41`, `7`.
+    pub version: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

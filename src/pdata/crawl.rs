@@ -12,7 +12,7 @@
 //! complete: `complete` is then unknown, so rule W11 can fail on what was found but
 //! never passes on a partial crawl.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use schemars::JsonSchema;
@@ -22,7 +22,6 @@ use url::Url;
 use super::detect::{detect, redact_numbers};
 use super::extract::{self, ExtractLimits, Extracted};
 use crate::facts::{Fact, ReasonCode};
-use crate::policy::ParamValue;
 
 /// One HTTP response, as the fetcher hands it over.
 #[derive(Clone, Debug)]
@@ -74,32 +73,6 @@ impl Default for CrawlLimits {
             max_response_bytes: 50 * 1024 * 1024,
             min_ids_listed: 1,
             extract: ExtractLimits::default(),
-        }
-    }
-}
-
-impl CrawlLimits {
-    /// The limits from the policy's `pdata_crawl_*` parameters (as
-    /// `Policy::param_values` gives them); defaults where absent.
-    pub fn from_params(params: &BTreeMap<String, ParamValue>) -> Self {
-        let int = |name: &str| match params.get(name) {
-            Some(ParamValue::Integer(i)) => Some((*i).max(0) as u64),
-            Some(ParamValue::Float(f)) if *f >= 0.0 => Some(*f as u64),
-            _ => None,
-        };
-        let d = CrawlLimits::default();
-        CrawlLimits {
-            max_depth: int("pdata_crawl_max_depth").map_or(d.max_depth, |v| v as u32),
-            max_urls: int("pdata_crawl_max_urls").map_or(d.max_urls, |v| v as usize),
-            delay: int("pdata_crawl_delay_ms").map_or(d.delay, Duration::from_millis),
-            time_budget: int("pdata_crawl_max_seconds")
-                .map_or(d.time_budget, |s| Duration::from_secs(s.max(1))),
-            max_response_bytes: int("pdata_crawl_max_document_mb")
-                .map_or(d.max_response_bytes, |mb| {
-                    (mb.max(1) as usize).saturating_mul(1024 * 1024)
-                }),
-            min_ids_listed: 1,
-            extract: d.extract,
         }
     }
 }
@@ -576,13 +549,19 @@ mod tests {
     }
 
     #[test]
-    fn limits_come_from_the_default_policy() {
+    fn limits_come_from_the_crawl_section_of_khien_toml() {
         let policy =
             crate::policy::load_sources(crate::policy::embedded_sources(), "embedded").unwrap();
-        let limits = CrawlLimits::from_params(&policy.param_values(&BTreeMap::new()));
-        assert_eq!(limits.max_depth, 3);
-        assert_eq!(limits.max_urls, 500);
-        assert_eq!(limits.delay, Duration::from_millis(250));
+        let file = crate::policy::SourceFile::new(
+            "khien.toml",
+            "[crawl]\nmax_depth = 2\nmax_urls = 40\ndelay_ms = 0\n",
+        );
+        let config = crate::config::LocalConfig::parse(file, &policy).unwrap();
+        let limits = config.crawl.limits();
+        assert_eq!(limits.max_depth, 2);
+        assert_eq!(limits.max_urls, 40);
+        assert_eq!(limits.delay, Duration::ZERO);
+        // Not given: the defaults.
         assert_eq!(limits.time_budget, Duration::from_secs(600));
         assert_eq!(limits.max_response_bytes, 50 * 1024 * 1024);
     }

@@ -29,6 +29,9 @@ pub struct ExtractLimits {
     pub max_text_bytes: usize,
     /// Wall-clock time for one file's extraction.
     pub max_duration: Duration,
+    /// Memory (address space) of the child process parsing one document (see
+    /// [`super::isolate`]).
+    pub max_memory_bytes: u64,
 }
 
 impl Default for ExtractLimits {
@@ -37,6 +40,9 @@ impl Default for ExtractLimits {
             max_file_bytes: 50 * 1024 * 1024,
             max_text_bytes: 64 * 1024 * 1024,
             max_duration: Duration::from_secs(20),
+            // Two documents are parsed at once on a school PC of 4 GB; a 50 MB
+            // spreadsheet needs a few hundred MB in calamine.
+            max_memory_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -92,7 +98,25 @@ pub fn extract_file(path: &Path, limits: ExtractLimits) -> Extracted {
 
 /// Extracts the text of a document given as bytes, `ext` naming its format (as
 /// the file extension would). Used for files and for downloaded documents.
+///
+/// Office documents and PDF are parsed in a child process with memory and time
+/// limits when the executable enables it (see [`super::isolate`]); plain text and
+/// CSV, read by khien's own bounded code, are not.
 pub fn extract_bytes(ext: &str, bytes: Vec<u8>, limits: ExtractLimits) -> Extracted {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Extracted::TooLarge;
+    }
+    if matches!(ext, "xlsx" | "xlsm" | "xls" | "ods" | "docx" | "pdf")
+        && let Some(outcome) = super::isolate::extract_in_child(ext, &bytes, limits)
+    {
+        return outcome;
+    }
+    extract_bytes_in_process(ext, bytes, limits)
+}
+
+/// [`extract_bytes`] in this process: the parsers run on a guarded thread, which
+/// contains panics and slow parsers but not a stack overflow or a memory blow-up.
+pub fn extract_bytes_in_process(ext: &str, bytes: Vec<u8>, limits: ExtractLimits) -> Extracted {
     if bytes.len() as u64 > limits.max_file_bytes {
         return Extracted::TooLarge;
     }
@@ -276,8 +300,10 @@ fn spreadsheet_text(bytes: &[u8], limits: ExtractLimits) -> Extracted {
             Some(Err(e)) if e.to_string().to_ascii_lowercase().contains("password") => {
                 return Extracted::Protected;
             }
-            // One unreadable sheet does not hide the others.
-            _ => continue,
+            // A damaged sheet (truncated, or shorter than its entry declares) may
+            // hold IDs that cannot be read: the file is unreadable, not clean.
+            Some(Err(e)) => return Extracted::Failed(format!("sheet {}: {e}", i + 1)),
+            None => continue,
         };
         for row in range.rows() {
             push_row(&mut out, row.iter().map(cell_text));
@@ -415,6 +441,19 @@ fn wordml_text(xml: &[u8], out: &mut String, max: usize) -> Result<(), quick_xml
 }
 
 fn pdf_text(bytes: &[u8], limits: ExtractLimits) -> Extracted {
+    let encrypted = || bytes.windows(8).any(|w| w == b"/Encrypt");
+    // Damage that pdf-extract passes over in silence (a page tree that loops, a
+    // page whose content stream did not parse) would read as "no IDs": refuse it.
+    match pdf_extract::Document::load_mem(bytes) {
+        Ok(doc) if !doc.is_encrypted() => {
+            if let Err(why) = pdf_damage(&doc) {
+                return Extracted::Failed(format!("PDF: {why}"));
+            }
+        }
+        Ok(_) => {}
+        Err(_) if encrypted() => return Extracted::Protected,
+        Err(e) => return Extracted::Failed(format!("PDF: {e}")),
+    }
     match pdf_extract::extract_text_from_mem(bytes) {
         Ok(mut text) => {
             if text.len() > limits.max_text_bytes {
@@ -427,14 +466,87 @@ fn pdf_text(bytes: &[u8], limits: ExtractLimits) -> Extracted {
             Extracted::Text(text)
         }
         Err(e) => {
-            let encrypted = bytes.windows(8).any(|w| w == b"/Encrypt");
-            if encrypted {
+            if encrypted() {
                 Extracted::Protected
             } else {
                 Extracted::Failed(format!("PDF: {e}"))
             }
         }
     }
+}
+
+/// Walks the page tree from the catalog: a node met twice (a cycle), a tree with
+/// no page, or a page whose content is not a parsed stream is damage.
+fn pdf_damage(doc: &pdf_extract::Document) -> Result<(), String> {
+    use pdf_extract::Object;
+    use std::collections::HashSet;
+
+    let root = doc
+        .catalog()
+        .and_then(|c| c.get(b"Pages"))
+        .and_then(Object::as_reference)
+        .map_err(|e| format!("no page tree ({e})"))?;
+    let mut seen = HashSet::new();
+    let mut todo = vec![root];
+    let mut pages = 0usize;
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id) {
+            return Err(format!("the page tree loops (object {} {})", id.0, id.1));
+        }
+        let node = doc
+            .get_dictionary(id)
+            .map_err(|_| format!("page tree object {} {} is missing or damaged", id.0, id.1))?;
+        match node.get(b"Type").and_then(Object::as_name) {
+            Ok(b"Pages") => {
+                let kids = node
+                    .get(b"Kids")
+                    .and_then(Object::as_array)
+                    .map_err(|_| format!("page tree node {} {} has no /Kids", id.0, id.1))?;
+                for kid in kids {
+                    todo.push(kid.as_reference().map_err(|_| {
+                        format!(
+                            "page tree node {} {} has a kid that is not a reference",
+                            id.0, id.1
+                        )
+                    })?);
+                }
+            }
+            _ => {
+                pages += 1;
+                for content in doc.get_page_contents(id) {
+                    let damaged = |why: &str| {
+                        Err(format!(
+                            "page {pages}: content stream {} {} {why}",
+                            content.0, content.1
+                        ))
+                    };
+                    let Some(Object::Stream(stream)) = doc.objects.get(&content) else {
+                        return damaged("is missing or damaged");
+                    };
+                    // A /Length that names no number (itself, say) leaves the
+                    // stream empty after parsing: its text would silently vanish.
+                    let length = match stream.dict.get(b"Length") {
+                        Ok(Object::Reference(r)) => {
+                            doc.get_object(*r).ok().and_then(|o| o.as_i64().ok())
+                        }
+                        Ok(o) => o.as_i64().ok(),
+                        Err(_) => None,
+                    };
+                    match length {
+                        None => return damaged("has no valid /Length"),
+                        Some(n) if n > 0 && stream.content.is_empty() => {
+                            return damaged("declares data it does not hold");
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+    }
+    if pages == 0 {
+        return Err("the page tree holds no page".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

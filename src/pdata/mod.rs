@@ -3,6 +3,7 @@
 //!
 //! - [`detect`]: finds and validates ID numbers in text, masks them.
 //! - [`extract`]: the text of spreadsheets, Word documents, PDF, CSV and plain text.
+//! - [`isolate`]: those parsers run in a child process with memory and time limits.
 //! - [`shares`]: the host's Samba and NFS shares and who can read them.
 //! - [`scan`]: walks folders on both cores and builds the host facts.
 //! - [`crawl`]: a polite same-host crawl of a website over a [`crawl::PageFetcher`].
@@ -12,6 +13,7 @@
 pub mod crawl;
 pub mod detect;
 pub mod extract;
+pub mod isolate;
 pub mod scan;
 pub mod shares;
 

@@ -12,11 +12,32 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::diagnostic::{Diagnostics, SourceFile};
 use super::expr::{ExprEnv, ExprError};
 use super::{Basis, ParamDecl, Policy, PolicyHeader, Rule, Severity};
+use crate::diagnostic::{Code, Diagnostics, SourceFile};
 use crate::facts::TargetKind;
 use crate::i18n::Localized;
+
+/// The largest policy file read: the Department's whole policy is about 200 KB.
+pub const MAX_POLICY_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Records an error with its text and help in (Vietnamese, English).
+fn err(
+    diags: &mut Diagnostics,
+    code: Code,
+    file: usize,
+    span: Range<usize>,
+    message: (String, String),
+    help: (&str, &str),
+) {
+    diags.error(
+        code,
+        file,
+        span,
+        Localized::new(message.0, message.1),
+        Some(Localized::new(help.0, help.1)),
+    );
+}
 
 /// The policy files compiled into the binary: `(name, text)`.
 pub fn embedded_sources() -> Vec<SourceFile> {
@@ -49,23 +70,39 @@ pub fn load_paths(paths: &[impl AsRef<Path>]) -> Result<Policy, Diagnostics> {
         };
         if files.is_empty() {
             let f = diags.add_file(SourceFile::new(path.display().to_string(), ""));
-            diags.error(
+            err(
+                &mut diags,
+                Code::FileUnreadable,
                 f,
                 0..0,
-                "no policy files (*.toml) in this folder",
-                Some("point --policy at a .toml file or a folder of them".into()),
+                (
+                    "thư mục không có tệp bộ quy tắc (*.toml)".into(),
+                    "no policy files (*.toml) in this folder".into(),
+                ),
+                (
+                    "chỉ --policy tới một tệp .toml hoặc thư mục chứa chúng",
+                    "point --policy at a .toml file or a folder of them",
+                ),
             );
         }
         for file in files {
-            match std::fs::read_to_string(&file) {
+            match crate::register::read_bounded(&file, MAX_POLICY_FILE_BYTES) {
                 Ok(text) => sources.push(SourceFile::new(file.display().to_string(), text)),
                 Err(e) => {
                     let f = diags.add_file(SourceFile::new(file.display().to_string(), ""));
-                    diags.error(
+                    err(
+                        &mut diags,
+                        Code::FileUnreadable,
                         f,
                         0..0,
-                        format!("cannot read policy file: {e}"),
-                        Some("check the path and that the file is UTF-8 text".into()),
+                        (
+                            format!("không đọc được tệp bộ quy tắc: {e}"),
+                            format!("cannot read policy file: {e}"),
+                        ),
+                        (
+                            "kiểm tra đường dẫn và tệp là văn bản UTF-8",
+                            "check the path and that the file is UTF-8 text",
+                        ),
                     );
                 }
             }
@@ -93,6 +130,7 @@ struct RawRule {
     #[serde(default)]
     requirement: Option<String>,
     title: Localized,
+    problem: Localized,
     rationale: Localized,
     remediation: Localized,
     basis: Vec<Basis>,
@@ -124,11 +162,20 @@ fn load_into(
         let (table, errors) = DeTable::parse_recoverable(&text);
         if !errors.is_empty() {
             for e in errors {
-                diags.error(
+                let m = e.message().trim();
+                err(
+                    &mut diags,
+                    Code::TomlSyntax,
                     file,
                     e.span().unwrap_or(0..0),
-                    format!("TOML syntax: {}", e.message().trim()),
-                    Some("fix the TOML syntax; see https://toml.io".into()),
+                    (
+                        format!("lỗi cú pháp TOML: {m}"),
+                        format!("TOML syntax: {m}"),
+                    ),
+                    (
+                        "sửa cú pháp TOML (xem https://toml.io)",
+                        "fix the TOML syntax; see https://toml.io",
+                    ),
                 );
             }
             continue;
@@ -143,13 +190,21 @@ fn load_into(
                         deserialize::<PolicyHeader>(&mut diags, file, value, "[policy]")
                     {
                         if let Some((_, _, first)) = &header {
-                            diags.error(
+                            err(
+                                &mut diags,
+                                Code::PolicyInvalid,
                                 file,
                                 span,
-                                format!("a second [policy] header (the first is `{}`)", first.id),
-                                Some(
-                                    "keep exactly one [policy] table across the policy's files"
-                                        .into(),
+                                (
+                                    format!("bảng [policy] thứ hai (bảng đầu là `{}`)", first.id),
+                                    format!(
+                                        "a second [policy] header (the first is `{}`)",
+                                        first.id
+                                    ),
+                                ),
+                                (
+                                    "giữ đúng một bảng [policy] trong các tệp của bộ quy tắc",
+                                    "keep exactly one [policy] table across the policy's files",
                                 ),
                             );
                         } else {
@@ -171,21 +226,34 @@ fn load_into(
                                 }
                             }
                         }
-                        _ => diags.error(
+                        _ => err(
+                            &mut diags,
+                            Code::WrongType,
                             file,
                             span,
-                            "`rule` must be an array of tables",
-                            Some("write each rule as a [[rule]] table".into()),
+                            (
+                                "`rule` phải là mảng bảng".into(),
+                                "`rule` must be an array of tables".into(),
+                            ),
+                            (
+                                "viết mỗi quy tắc là một bảng [[rule]]",
+                                "write each rule as a [[rule]] table",
+                            ),
                         ),
                     }
                 }
-                other => diags.error(
+                other => err(
+                    &mut diags,
+                    Code::UnknownKey,
                     file,
                     key_span,
-                    format!("unknown top-level key `{other}`"),
-                    Some(
-                        "a policy file may contain [policy], [params.NAME] and [[rule]] tables"
-                            .into(),
+                    (
+                        format!("khóa `{other}` không có trong định dạng bộ quy tắc"),
+                        format!("unknown top-level key `{other}`"),
+                    ),
+                    (
+                        "tệp bộ quy tắc chỉ gồm các bảng [policy], [params.TÊN] và [[rule]]",
+                        "a policy file may contain [policy], [params.NAME] and [[rule]] tables",
                     ),
                 ),
             }
@@ -198,11 +266,19 @@ fn load_into(
             if diags.files.is_empty() {
                 diags.add_file(SourceFile::new(origin.clone(), ""));
             }
-            diags.error(
+            err(
+                &mut diags,
+                Code::PolicyInvalid,
                 0,
                 0..0,
-                "the policy has no [policy] header",
-                Some("add a [policy] table with id, version and title.vi/title.en".into()),
+                (
+                    "bộ quy tắc không có bảng [policy]".into(),
+                    "the policy has no [policy] header".into(),
+                ),
+                (
+                    "thêm bảng [policy] với id, version và title.vi/title.en",
+                    "add a [policy] table with id, version and title.vi/title.en",
+                ),
             );
             None
         }
@@ -240,17 +316,29 @@ fn deserialize<T: for<'de> Deserialize<'de>>(
         Ok(v) => Some(v),
         Err(e) => {
             let message = e.message().trim().to_string();
-            let help = if message.contains("unknown field") {
-                format!("remove or rename the key; see the fields {what} accepts in README.md")
-            } else if message.contains("missing field") {
-                format!("add the missing key to this {what}")
-            } else {
-                format!("fix the value's type or spelling in this {what}")
+            let code = Code::of_toml_error(&e);
+            let help = match code {
+                Code::UnknownKey => Localized::new(
+                    format!("xóa hoặc sửa tên khóa; xem các khóa {what} nhận trong README.md"),
+                    format!("remove or rename the key; see the fields {what} accepts in README.md"),
+                ),
+                Code::MissingKey => Localized::new(
+                    format!("bổ sung khóa còn thiếu vào {what} này"),
+                    format!("add the missing key to this {what}"),
+                ),
+                _ => Localized::new(
+                    format!("sửa kiểu hoặc chính tả của giá trị trong {what} này"),
+                    format!("fix the value's type or spelling in this {what}"),
+                ),
             };
             diags.error(
+                code,
                 file,
                 e.span().unwrap_or(span),
-                format!("in {what}: {message}"),
+                Localized::new(
+                    format!("trong {what}: {message}"),
+                    format!("in {what}: {message}"),
+                ),
                 Some(help),
             );
             None
@@ -266,11 +354,16 @@ fn load_params(
 ) {
     let span = value.span();
     let DeValue::Table(table) = value.into_inner() else {
-        diags.error(
+        err(
+            diags,
+            Code::WrongType,
             file,
             span,
-            "`params` must be a table",
-            Some("write [params.NAME] tables".into()),
+            (
+                "`params` phải là một bảng".into(),
+                "`params` must be a table".into(),
+            ),
+            ("viết các bảng [params.TÊN]", "write [params.NAME] tables"),
         );
         return;
     };
@@ -278,13 +371,18 @@ fn load_params(
         let name_span = name.span();
         let name = name.into_inner().to_string();
         if !is_identifier(&name) {
-            diags.error(
+            err(
+                diags,
+                Code::InvalidValue,
                 file,
                 name_span,
-                format!("parameter name `{name}` is not an ASCII snake_case identifier"),
-                Some(
-                    "use lowercase ASCII letters, digits and `_`, e.g. max_signature_age_days"
-                        .into(),
+                (
+                    format!("tên tham số `{name}` không phải dạng snake_case ASCII"),
+                    format!("parameter name `{name}` is not an ASCII snake_case identifier"),
+                ),
+                (
+                    "dùng chữ thường ASCII, chữ số và `_`, ví dụ max_signature_age_days",
+                    "use lowercase ASCII letters, digits and `_`, e.g. max_signature_age_days",
                 ),
             );
             continue;
@@ -294,11 +392,19 @@ fn load_params(
             continue;
         };
         if params.contains_key(&name) {
-            diags.error(
+            err(
+                diags,
+                Code::Duplicate,
                 file,
                 name_span,
-                format!("parameter `{name}` is declared twice"),
-                Some("declare each parameter once across the policy's files".into()),
+                (
+                    format!("tham số `{name}` được khai báo hai lần"),
+                    format!("parameter `{name}` is declared twice"),
+                ),
+                (
+                    "khai báo mỗi tham số một lần trong các tệp của bộ quy tắc",
+                    "declare each parameter once across the policy's files",
+                ),
             );
             continue;
         }
@@ -337,49 +443,80 @@ fn compile_rule(
     let PendingRule { file, span, raw } = p;
     let errors_before = diags.errors.len();
     let code = raw.code.get_ref().clone();
-    let location = diags.location(&super::Diagnostic {
-        file,
-        span: span.clone(),
-        message: String::new(),
-        help: None,
-    });
+    let location = {
+        let source = &diags.files[file];
+        let (line, col) = source.line_col(span.start);
+        format!("{}:{line}:{col}", source.name)
+    };
     if !is_rule_code(&code) {
-        diags.error(
+        err(
+            diags,
+            Code::InvalidValue,
             file,
             raw.code.span(),
-            format!("rule code `{code}` is not of the form AREA-TOPIC-NNN"),
-            Some("use uppercase ASCII and a three-digit number, e.g. HOST-AV-001".into()),
+            (
+                format!("mã quy tắc `{code}` không có dạng LĨNHVỰC-CHỦĐỀ-NNN"),
+                format!("rule code `{code}` is not of the form AREA-TOPIC-NNN"),
+            ),
+            (
+                "dùng chữ in hoa ASCII và ba chữ số, ví dụ HOST-AV-001",
+                "use uppercase ASCII and a three-digit number, e.g. HOST-AV-001",
+            ),
         );
     } else if let Some(first) = seen.get(&code) {
-        diags.error(
+        err(
+            diags,
+            Code::Duplicate,
             file,
             raw.code.span(),
-            format!("duplicate rule code `{code}` (first defined at {first})"),
-            Some("rule codes are stable and never reused: give this rule a new code".into()),
+            (
+                format!("mã quy tắc `{code}` bị trùng (đã định nghĩa ở {first})"),
+                format!("duplicate rule code `{code}` (first defined at {first})"),
+            ),
+            (
+                "mã quy tắc ổn định và không bao giờ dùng lại: đặt mã mới cho quy tắc này",
+                "rule codes are stable and never reused: give this rule a new code",
+            ),
         );
     } else {
         seen.insert(code.clone(), location.clone());
     }
     for (what, text) in [
         ("title", &raw.title),
+        ("problem", &raw.problem),
         ("rationale", &raw.rationale),
         ("remediation", &raw.remediation),
     ] {
         if text.vi.trim().is_empty() || text.en.trim().is_empty() {
             diags.error(
+                Code::RuleIncomplete,
                 file,
                 span.clone(),
-                format!("rule `{code}` has an empty {what} in Vietnamese or English"),
-                Some(format!("write both {what}.vi and {what}.en")),
+                Localized::new(
+                    format!("quy tắc `{code}` có {what} trống ở tiếng Việt hoặc tiếng Anh"),
+                    format!("rule `{code}` has an empty {what} in Vietnamese or English"),
+                ),
+                Some(Localized::new(
+                    format!("viết cả {what}.vi và {what}.en"),
+                    format!("write both {what}.vi and {what}.en"),
+                )),
             );
         }
     }
     if raw.basis.is_empty() {
-        diags.error(
+        err(
+            diags,
+            Code::RuleIncomplete,
             file,
             span.clone(),
-            format!("rule `{code}` cites no basis"),
-            Some("add basis = [{ plan = \"KH-CĐS-2026-2030\", section = \"III.4.a\" }]".into()),
+            (
+                format!("quy tắc `{code}` không nêu căn cứ"),
+                format!("rule `{code}` cites no basis"),
+            ),
+            (
+                "thêm basis = [{ plan = \"KH-CĐS-2026-2030\", section = \"III.4.a\" }]",
+                "add basis = [{ plan = \"KH-CĐS-2026-2030\", section = \"III.4.a\" }]",
+            ),
         );
     }
 
@@ -403,11 +540,19 @@ fn compile_rule(
             Ok(c) if c.fact_paths.len() == 1 && !path.get_ref().contains(['(', ' ']) => {
                 evidence.push(path.get_ref().clone())
             }
-            Ok(_) => diags.error(
+            Ok(_) => err(
+                diags,
+                Code::ConditionInvalid,
                 file,
                 path.span(),
-                format!("evidence `{}` is not a fact path", path.get_ref()),
-                Some("write a path such as host.antivirus.clamav".into()),
+                (
+                    format!("evidence `{}` không phải đường dẫn dữ kiện", path.get_ref()),
+                    format!("evidence `{}` is not a fact path", path.get_ref()),
+                ),
+                (
+                    "ghi một đường dẫn như host.antivirus.clamav",
+                    "write a path such as host.antivirus.clamav",
+                ),
             ),
             Err(errors) => report_expr_errors(diags, file, path, errors),
         }
@@ -430,6 +575,7 @@ fn compile_rule(
         severity: raw.severity,
         requirement: raw.requirement,
         title: raw.title,
+        problem: raw.problem,
         rationale: raw.rationale,
         remediation: raw.remediation,
         basis: raw.basis,
@@ -469,7 +615,15 @@ fn report_expr_errors(
     for e in errors {
         let start = expr_offset_in_file(&text, s.span(), s.get_ref(), e.offset);
         let end = (start + 1).min(text.len()).max(start);
-        diags.error(file, start..end, e.message, e.help);
+        // The condition checker speaks English only: its messages name CEL terms
+        // and fact paths, which read the same in both languages.
+        diags.error(
+            Code::ConditionInvalid,
+            file,
+            start..end,
+            Localized::new(e.message.clone(), e.message),
+            e.help.map(|h| Localized::new(h.clone(), h)),
+        );
     }
 }
 

@@ -6,7 +6,8 @@
 //! fact it names is checked against the fact model (see [`crate::facts`]), so a typo
 //! is a load error with a file position, never a silent failure at scan time.
 
-mod diagnostic;
+pub mod catalogue;
+pub mod examples;
 mod expr;
 mod load;
 mod params;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use diagnostic::{Diagnostic, Diagnostics, SourceFile};
+pub use crate::diagnostic::{Code, Diagnostic, Diagnostics, SourceFile, toml_value_span};
 pub use expr::{Condition, ExprEnv};
 pub use load::{embedded_sources, load_paths, load_sources};
 pub use params::{ParamDecl, ParamValue};
@@ -121,7 +122,7 @@ impl FromStr for Severity {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Basis {
-    /// Short name of the plan, e.g. `KH-CĐS-2026-2030` (see `shared/plans/README.md`).
+    /// Short name of the plan, e.g. `KH-CĐS-2026-2030` (see `docs/basis.md`).
     pub plan: String,
     /// Section as numbered in the plan, e.g. `III.4.a`.
     pub section: String,
@@ -147,9 +148,13 @@ pub struct Rule {
     pub code: String,
     pub target: TargetKind,
     pub severity: Severity,
-    /// The requirement in `shared/requirements.md` it implements, e.g. `H01`.
+    /// The requirement in `docs/basis.md` it implements, e.g. `H01`.
     pub requirement: Option<String>,
+    /// The desired state, e.g. "The Guest account is disabled".
     pub title: Localized,
+    /// The failing state, the problem to fix, e.g. "The Guest account is enabled": used
+    /// wherever a finding is a task (debt lists, the school's to-do, the remediation plan).
+    pub problem: Localized,
     pub rationale: Localized,
     pub remediation: Localized,
     pub basis: Vec<Basis>,

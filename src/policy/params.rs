@@ -45,6 +45,25 @@ impl ParamValue {
         )
     }
 
+    /// The value as a number, for an integer or a float parameter: the one place
+    /// where an integer stands for a float when Rust code reads a parameter.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            ParamValue::Integer(i) => Some(*i as f64),
+            ParamValue::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The value as a whole number (a float parameter is truncated).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            ParamValue::Integer(i) => Some(*i),
+            ParamValue::Float(f) if f.is_finite() => Some(*f as i64),
+            _ => None,
+        }
+    }
+
     /// Brings an override to the default's type (an integer given for a float).
     pub fn coerce_like(self, default: &ParamValue) -> ParamValue {
         match (default, self) {

@@ -10,9 +10,9 @@ use jiff::civil::Date;
 
 use super::{Attestation, Register, System, Unit, format_date, today_in_vietnam};
 use crate::facts::register::{
-    ApprovalFacts, AttestationFacts, BackupCopiesFacts, FocalPointFacts, HostingFacts,
-    IncidentFacts, PersonalDataFacts, RecordFacts, RecordsFacts, RegisterFacts, ReportFacts,
-    SystemFacts, UnitFacts, UrlCheckFacts,
+    ApprovalFacts, AttestationFacts, BackupCopiesFacts, DataGovernanceFacts, DataSharingFacts,
+    DigitalSignaturesFacts, FocalPointFacts, HostingFacts, IncidentFacts, PersonalDataFacts,
+    RecordFacts, RecordsFacts, RegisterFacts, ReportFacts, SystemFacts, UnitFacts, UrlCheckFacts,
 };
 use crate::facts::{Fact, FactDocument, ReasonCode, TargetIdentity, TargetKind, UnitRef};
 
@@ -118,6 +118,25 @@ fn unit_facts(u: &Unit, day: Date) -> UnitFacts {
         }),
         None => None,
     };
+    let digital_signatures = match &u.digital_signatures {
+        Some(d) if d.attestation.on > day => None,
+        Some(d) if !d.attestation.in_force(day) => {
+            expired.push("digital_signatures".to_string());
+            None
+        }
+        Some(d) => Some(DigitalSignaturesFacts {
+            staff: d.staff,
+            valid_certificates: d.valid_certificates,
+            attestation: attestation(&d.attestation),
+        }),
+        None => None,
+    };
+    let database_rules = record_facts(
+        "database_rules",
+        u.database_rules.as_ref(),
+        day,
+        &mut expired,
+    );
     UnitFacts {
         code: u.code.clone(),
         name: u.name.clone(),
@@ -163,8 +182,39 @@ fn unit_facts(u: &Unit, day: Date) -> UnitFacts {
                 })
                 .collect()
         },
+        digital_signatures,
+        database_rules,
         expired,
     }
+}
+
+/// A record as it stands on `day`: `None` when not recorded, not yet made, or its
+/// attestation expired (then its name goes to `expired`).
+fn record_facts(
+    name: &str,
+    r: Option<&super::Record>,
+    day: Date,
+    expired: &mut Vec<String>,
+) -> Option<RecordFacts> {
+    let r = r?;
+    if r.date > day {
+        return None;
+    }
+    if !r.attestation.in_force(day) {
+        expired.push(name.to_string());
+        return None;
+    }
+    Some(RecordFacts {
+        date: format_date(r.date),
+        document_no: r.document_no.clone(),
+        result: r.result.clone(),
+        backup: r.backup.as_ref().map(|b| BackupCopiesFacts {
+            copies: stated(b.copies, "number of backup copies (copies)"),
+            media: stated(b.media, "number of kinds of backup media (media)"),
+            offsite: stated(b.offsite, "whether a copy is kept off site (offsite)"),
+        }),
+        attestation: attestation(&r.attestation),
+    })
 }
 
 /// A value the register may leave out: unknown (not recorded) when it does.
@@ -209,27 +259,8 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
         }),
         None => None,
     };
-    let mut record = |name: &str, r: Option<&super::Record>| -> Option<RecordFacts> {
-        let r = r?;
-        if r.date > day {
-            return None;
-        }
-        if !r.attestation.in_force(day) {
-            expired.push(name.to_string());
-            return None;
-        }
-        Some(RecordFacts {
-            date: format_date(r.date),
-            document_no: r.document_no.clone(),
-            result: r.result.clone(),
-            backup: r.backup.as_ref().map(|b| BackupCopiesFacts {
-                copies: stated(b.copies, "number of backup copies (copies)"),
-                media: stated(b.media, "number of kinds of backup media (media)"),
-                offsite: stated(b.offsite, "whether a copy is kept off site (offsite)"),
-            }),
-            attestation: attestation(&r.attestation),
-        })
-    };
+    let mut record =
+        |name: &str, r: Option<&super::Record>| record_facts(name, r, day, &mut expired);
     let rec = &s.records;
     let records = RecordsFacts {
         security_policy: record("security_policy", rec.security_policy.as_ref()),
@@ -280,6 +311,30 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
         },
         approval,
         records,
+        kind: s.kind.clone(),
+        data_governance: match &s.data_governance {
+            Some(g) if g.attestation.on > day => None,
+            Some(g) if !g.attestation.in_force(day) => {
+                expired.push("data_governance".to_string());
+                None
+            }
+            Some(g) => Some(DataGovernanceFacts {
+                impact_assessment: g.impact_assessment.clone(),
+                impact_assessment_basis: g.impact_assessment_basis.clone(),
+                protection_contact: g.protection_contact.clone(),
+                sharing: g
+                    .sharing
+                    .iter()
+                    .map(|x| DataSharingFacts {
+                        recipient: x.recipient.clone(),
+                        data: x.data.clone(),
+                        legal_basis: x.legal_basis.clone(),
+                    })
+                    .collect(),
+                attestation: attestation(&g.attestation),
+            }),
+            None => None,
+        },
         expired,
         web,
     }
@@ -288,7 +343,6 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
     use crate::policy::SourceFile;
 
     const REGISTER: &str = r#"
@@ -325,7 +379,7 @@ expires = 2026-06-30
 "#;
 
     fn facts_at(at: &str) -> Vec<serde_json::Value> {
-        let r = crate::register::parse(SourceFile::new("r.toml", REGISTER), Lang::En).unwrap();
+        let r = crate::register::parse(SourceFile::new("r.toml", REGISTER)).unwrap();
         fact_documents(&r, at.parse().unwrap())
             .into_iter()
             .map(|d| d.facts)

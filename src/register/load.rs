@@ -15,11 +15,14 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{
-    APPROVER_ROLES, Approval, Attestation, BackupCopies, FocalPoint, HOSTING_KINDS, Hosting,
-    Incident, PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report,
+    APPROVER_ROLES, Approval, Attestation, BackupCopies, DataGovernance, DataSharing,
+    DigitalSignatures, FocalPoint, HOSTING_KINDS, Hosting, IMPACT_ASSESSMENTS, Incident,
+    PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_KINDS,
     SYSTEM_STATUSES, System, UNIT_TYPES, Unit, parse_date, parse_instant,
 };
+use crate::diagnostic::Code;
 use crate::i18n::Lang;
+use crate::i18n::Localized;
 use crate::policy::{Diagnostics, SourceFile};
 
 /// The largest register read: a province's register is a few megabytes; anything
@@ -43,45 +46,43 @@ pub(crate) fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
 }
 
 /// Reads and checks a register file.
-pub fn load_file(path: &Path, lang: Lang) -> Result<Register, Diagnostics> {
+pub fn load_file(path: &Path) -> Result<Register, Diagnostics> {
     let name = path.display().to_string();
     match read_bounded(path, MAX_REGISTER_BYTES) {
-        Ok(text) => parse(SourceFile::new(name, text), lang),
+        Ok(text) => parse(SourceFile::new(name, text)),
         Err(e) => {
             let mut diags = Diagnostics::default();
             let f = diags.add_file(SourceFile::new(name, ""));
-            let (msg, help) = pick(
-                lang,
-                (
+            diags.error(
+                Code::FileUnreadable,
+                f,
+                0..0,
+                Localized::new(
                     format!("không đọc được sổ đăng ký: {e}"),
-                    "kiểm tra đường dẫn tệp sổ đăng ký".into(),
-                ),
-                (
                     format!("cannot read the register: {e}"),
-                    "check the register's path".into(),
                 ),
+                Some(Localized::new(
+                    "kiểm tra đường dẫn tệp sổ đăng ký",
+                    "check the register's path",
+                )),
             );
-            diags.error(f, 0..0, msg, Some(help));
             Err(diags)
         }
     }
 }
 
 /// Parses and checks a register held in memory.
-pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
+pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
     let mut diags = Diagnostics::default();
     let source = file.name.clone();
     let f = diags.add_file(file);
     let text = diags.files[f].text.clone();
-    let mut cx = Checker {
-        diags,
-        file: f,
-        lang,
-    };
+    let mut cx = Checker { diags, file: f };
     let (table, errors) = DeTable::parse_recoverable(&text);
     if !errors.is_empty() {
         for e in errors {
             cx.error(
+                Code::TomlSyntax,
                 e.span().unwrap_or(0..0),
                 (
                     format!("lỗi cú pháp TOML: {}", e.message().trim()),
@@ -125,6 +126,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
                 }
             }
             other => cx.error(
+                Code::UnknownKey,
                 key_span,
                 (
                     format!("khóa `{other}` không có trong định dạng sổ đăng ký"),
@@ -146,6 +148,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
         if let Some(first) = first_unit.get(&code) {
             let (line, _) = cx.diags.files[f].line_col(first.start);
             cx.error(
+                Code::Duplicate,
                 raw.code.span(),
                 (
                     format!("mã đơn vị `{code}` bị trùng (đã khai báo ở dòng {line})"),
@@ -171,6 +174,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
         if let Some(first) = first_system.get(&id) {
             let (line, _) = cx.diags.files[f].line_col(first.start);
             cx.error(
+                Code::Duplicate,
                 raw.id.span(),
                 (
                     format!("mã hệ thống `{id}` bị trùng (đã khai báo ở dòng {line})"),
@@ -190,6 +194,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
             let mut known = known;
             known.sort_unstable();
             cx.error(
+                Code::UnknownReference,
                 raw.unit.span(),
                 (
                     format!("hệ thống `{id}` thuộc đơn vị `{unit}` không có trong sổ"),
@@ -211,6 +216,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
             let key = super::web::normalize_url(url.get_ref());
             match key {
                 None => cx.error(
+                    Code::InvalidValue,
                     url.span(),
                     (
                         format!(
@@ -227,6 +233,7 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
                 Some(key) => {
                     if let Some(owner) = first_url.get(&key).filter(|o| **o != id) {
                         cx.error(
+                            Code::Duplicate,
                             url.span(),
                             (
                                 format!("địa chỉ `{}` đã thuộc hệ thống `{owner}`", url.get_ref()),
@@ -260,13 +267,6 @@ pub fn parse(file: SourceFile, lang: Lang) -> Result<Register, Diagnostics> {
         units,
         systems,
     })
-}
-
-fn pick<T>(lang: Lang, vi: T, en: T) -> T {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
 }
 
 /// A date as TOML writes it (`2026-04-30`) or as a string (`"30/04/2026"`).
@@ -303,6 +303,47 @@ struct RawUnit {
     reports: Vec<RawReport>,
     #[serde(default, rename = "incident")]
     incidents: Vec<RawIncident>,
+    mail_domain: Option<Spanned<String>>,
+    #[serde(default)]
+    dkim_selectors: Vec<String>,
+    digital_signatures: Option<RawDigitalSignatures>,
+    database_rules: Option<RawRecord>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDigitalSignatures {
+    staff: Spanned<i64>,
+    valid_certificates: Spanned<i64>,
+    attested_by: String,
+    attested_on: SpannedDate,
+    evidence: String,
+    expires: SpannedDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDataGovernance {
+    impact_assessment: Spanned<String>,
+    #[serde(default)]
+    impact_assessment_basis: String,
+    #[serde(default)]
+    protection_contact: String,
+    #[serde(default)]
+    sharing: Vec<RawSharing>,
+    attested_by: String,
+    attested_on: SpannedDate,
+    evidence: String,
+    expires: SpannedDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSharing {
+    recipient: String,
+    data: String,
+    #[serde(default)]
+    legal_basis: String,
 }
 
 #[derive(Deserialize)]
@@ -354,6 +395,7 @@ struct RawSystem {
     unit: Spanned<String>,
     owner: String,
     operator: String,
+    kind: Option<Spanned<String>>,
     #[serde(default)]
     urls: Vec<Spanned<String>>,
     hosting: RawHosting,
@@ -371,6 +413,7 @@ struct RawSystem {
     approval: Option<RawApproval>,
     #[serde(default)]
     records: RawRecords,
+    data_governance: Option<RawDataGovernance>,
 }
 
 #[derive(Deserialize)]
@@ -439,7 +482,6 @@ struct RawRecord {
 struct Checker {
     diags: Diagnostics,
     file: usize,
-    lang: Lang,
 }
 
 /// A placeholder for a value that failed its check: never returned, since any error
@@ -447,9 +489,21 @@ struct Checker {
 const NO_DATE: Date = Date::constant(1970, 1, 1);
 
 impl Checker {
-    fn error(&mut self, span: Range<usize>, vi: (String, String), en: (String, String)) {
-        let (msg, help) = pick(self.lang, vi, en);
-        self.diags.error(self.file, span, msg, Some(help));
+    /// Both languages are kept; the one shown is chosen when the errors are rendered.
+    fn error(
+        &mut self,
+        code: Code,
+        span: Range<usize>,
+        vi: (String, String),
+        en: (String, String),
+    ) {
+        self.diags.error(
+            code,
+            self.file,
+            span,
+            Localized::new(vi.0, en.0),
+            Some(Localized::new(vi.1, en.1)),
+        );
     }
 
     fn array<'a>(&mut self, value: Spanned<DeValue<'a>>, key: &str) -> Vec<Spanned<DeValue<'a>>> {
@@ -458,6 +512,7 @@ impl Checker {
             DeValue::Array(items) => items.into_iter().collect(),
             _ => {
                 self.error(
+                    Code::WrongType,
                     span,
                     (
                         format!("`{key}` phải là một mảng bảng"),
@@ -483,14 +538,15 @@ impl Checker {
             Ok(v) => Some(v),
             Err(e) => {
                 let message = e.message().trim().to_string();
-                let (vi_help, en_help) = if message.contains("unknown field") {
+                let code = Code::of_toml_error(&e);
+                let (vi_help, en_help) = if code == Code::UnknownKey {
                     (
                         format!("xóa hoặc sửa tên khóa; các khóa {what} nhận xem docs/register.md"),
                         format!(
                             "remove or rename the key; see the keys {what} accepts in docs/register.md"
                         ),
                     )
-                } else if message.contains("missing field") {
+                } else if code == Code::MissingKey {
                     (
                         format!("bổ sung khóa còn thiếu vào {what} này"),
                         format!("add the missing key to this {what}"),
@@ -502,6 +558,7 @@ impl Checker {
                     )
                 };
                 self.error(
+                    code,
                     e.span().unwrap_or(span),
                     (format!("trong {what}: {message}"), vi_help),
                     (format!("in {what}: {message}"), en_help),
@@ -519,6 +576,7 @@ impl Checker {
                 .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
         if !ok {
             self.error(
+                Code::InvalidValue,
                 code.span(),
                 (
                     format!("mã `{c}` không hợp lệ"),
@@ -539,6 +597,7 @@ impl Checker {
         let v = value.get_ref().trim();
         if !allowed.contains(&v) {
             self.error(
+                Code::InvalidValue,
                 value.span(),
                 (
                     format!("`{field}` = `{v}` không hợp lệ"),
@@ -554,14 +613,13 @@ impl Checker {
     }
 
     fn date(&mut self, value: &SpannedDate, field: &str) -> Date {
-        let parsed = match value.get_ref() {
-            DateInput::Text(t) => parse_date(t).map_err(|e| e.text(self.lang)),
+        // Why the date is wrong, in (Vietnamese, English).
+        let parsed: Result<Date, (String, String)> = match value.get_ref() {
+            DateInput::Text(t) => parse_date(t).map_err(|e| (e.text(Lang::Vi), e.text(Lang::En))),
             DateInput::Toml(dt) => match (dt.date, dt.time) {
-                (Some(d), None) => {
-                    Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|e| e.to_string())
-                }
-                _ => Err(pick(
-                    self.lang,
+                (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8)
+                    .map_err(|e| (e.to_string(), e.to_string())),
+                _ => Err((
                     format!("`{dt}` có giờ, cần một ngày"),
                     format!("`{dt}` is a time, not a date"),
                 )),
@@ -569,15 +627,16 @@ impl Checker {
         };
         match parsed {
             Ok(d) => d,
-            Err(why) => {
+            Err((why_vi, why_en)) => {
                 self.error(
+                    Code::InvalidDate,
                     value.span(),
                     (
-                        format!("`{field}`: ngày không hợp lệ: {why}"),
+                        format!("`{field}`: ngày không hợp lệ: {why_vi}"),
                         "ghi ngày dạng 2026-04-30 hoặc \"30/04/2026\"".into(),
                     ),
                     (
-                        format!("`{field}`: invalid date: {why}"),
+                        format!("`{field}`: invalid date: {why_en}"),
                         "write the date as 2026-04-30 or \"30/04/2026\"".into(),
                     ),
                 );
@@ -586,10 +645,42 @@ impl Checker {
         }
     }
 
+    /// A mail domain: host-name labels, at least two of them.
+    fn mail_domain(&mut self, value: &Spanned<String>) -> Option<String> {
+        let d = value
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        if crate::collect::mail::valid_domain(&d) {
+            return Some(d);
+        }
+        self.error(
+            Code::InvalidValue,
+            value.span(),
+            (
+                format!(
+                    "`mail_domain` = \"{}\" không phải tên miền",
+                    value.get_ref()
+                ),
+                "ghi tên miền thư, ví dụ thpt-bl.edu.vn (không có @, không có http://)".into(),
+            ),
+            (
+                format!(
+                    "`mail_domain` = \"{}\" is not a domain name",
+                    value.get_ref()
+                ),
+                "give the mail domain, e.g. thpt-bl.edu.vn (no @, no http://)".into(),
+            ),
+        );
+        None
+    }
+
     fn count(&mut self, value: &Spanned<i64>, field: &str) -> u64 {
         let v = *value.get_ref();
         if v < 0 {
             self.error(
+                Code::OutOfRange,
                 value.span(),
                 (
                     format!("`{field}` không được âm ({v})"),
@@ -608,6 +699,7 @@ impl Checker {
         let v = *value.get_ref();
         if !(1..=5).contains(&v) {
             self.error(
+                Code::OutOfRange,
                 value.span(),
                 (
                     format!("`{field}` = {v}: cấp độ phải từ 1 đến 5"),
@@ -633,6 +725,7 @@ impl Checker {
         let expires_date = self.date(expires, "expires");
         if expires_date < on_date && expires_date != NO_DATE {
             self.error(
+                Code::InvalidDate,
                 expires.span(),
                 (
                     "ngày hết hạn (`expires`) trước ngày xác nhận (`attested_on`)".into(),
@@ -647,6 +740,7 @@ impl Checker {
         for (field, text) in [("attested_by", &by), ("evidence", &evidence)] {
             if text.trim().is_empty() {
                 self.error(
+                    Code::MissingKey,
                     expires.span(),
                     (
                         format!("xác nhận thiếu `{field}`"),
@@ -720,6 +814,32 @@ impl Checker {
                 personal_data_breach: i.personal_data_breach,
             })
             .collect();
+        let mail_domain = raw.mail_domain.as_ref().and_then(|d| self.mail_domain(d));
+        let digital_signatures = raw.digital_signatures.map(|d| {
+            let staff = self.count(&d.staff, "digital_signatures.staff");
+            let valid_certificates =
+                self.count(&d.valid_certificates, "digital_signatures.valid_certificates");
+            if valid_certificates > staff {
+                self.error(
+                    Code::OutOfRange,
+                    d.valid_certificates.span(),
+                    (
+                        format!("`valid_certificates` = {valid_certificates} lớn hơn `staff` = {staff}"),
+                        "ghi số cán bộ quản lý, giáo viên (staff) và số người trong đó có chứng thư số còn hiệu lực".into(),
+                    ),
+                    (
+                        format!("`valid_certificates` = {valid_certificates} is more than `staff` = {staff}"),
+                        "give the number of managers and teachers (staff) and how many of them hold a valid certificate".into(),
+                    ),
+                );
+            }
+            DigitalSignatures {
+                staff,
+                valid_certificates,
+                attestation: self.attestation(d.attested_by, &d.attested_on, d.evidence, &d.expires),
+            }
+        });
+        let database_rules = self.record(raw.database_rules, "database_rules");
         Unit {
             code,
             name: raw.name,
@@ -729,6 +849,10 @@ impl Checker {
             focal_point,
             reports,
             incidents,
+            mail_domain,
+            dkim_selectors: raw.dkim_selectors,
+            digital_signatures,
+            database_rules,
         }
     }
 
@@ -743,6 +867,7 @@ impl Checker {
             Ok(t) => t,
             Err(why) => {
                 self.error(
+                    Code::InvalidDate,
                     value.span(),
                     (
                         format!("`{field}`: thời điểm không hợp lệ: {}", why.text(Lang::Vi)),
@@ -774,6 +899,7 @@ impl Checker {
             ];
             for (key, span) in spans.into_iter().flatten() {
                 self.error(
+                    Code::UnknownKey,
                     span,
                     (
                         format!("`{key}` chỉ dùng trong [system.records.backup_plan]"),
@@ -798,6 +924,29 @@ impl Checker {
 
     fn system(&mut self, raw: RawSystem, id: String, unit: String) -> System {
         let status = self.one_of(&raw.status, SYSTEM_STATUSES, "status");
+        let kind = match &raw.kind {
+            Some(k) => self.one_of(k, SYSTEM_KINDS, "kind"),
+            None => "other".to_string(),
+        };
+        let data_governance = raw.data_governance.map(|g| DataGovernance {
+            impact_assessment: self.one_of(
+                &g.impact_assessment,
+                IMPACT_ASSESSMENTS,
+                "data_governance.impact_assessment",
+            ),
+            impact_assessment_basis: g.impact_assessment_basis,
+            protection_contact: g.protection_contact,
+            sharing: g
+                .sharing
+                .into_iter()
+                .map(|s| DataSharing {
+                    recipient: s.recipient,
+                    data: s.data,
+                    legal_basis: s.legal_basis,
+                })
+                .collect(),
+            attestation: self.attestation(g.attested_by, &g.attested_on, g.evidence, &g.expires),
+        });
         let reach = match &raw.reach {
             Some(r) => self.one_of(r, REACHES, "reach"),
             None => "unit".to_string(),
@@ -810,6 +959,7 @@ impl Checker {
                     let v = c.get_ref().trim().to_ascii_uppercase();
                     if v.len() != 2 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
                         self.error(
+                            Code::InvalidValue,
                             c.span(),
                             (
                                 format!("`hosting.country` = `{v}` không phải mã quốc gia"),
@@ -862,6 +1012,7 @@ impl Checker {
             unit,
             owner: raw.owner,
             operator: raw.operator,
+            kind,
             urls: raw.urls.into_iter().map(Spanned::into_inner).collect(),
             hosting,
             status,
@@ -881,6 +1032,7 @@ impl Checker {
             },
             approval,
             records,
+            data_governance,
         }
     }
 }
@@ -925,7 +1077,7 @@ expires = 2027-01-10
 "#;
 
     fn load(text: &str) -> Result<Register, Diagnostics> {
-        parse(SourceFile::new("sổ.toml", text), Lang::En)
+        parse(SourceFile::new("sổ.toml", text))
     }
 
     #[test]
@@ -981,7 +1133,7 @@ personal_data = { categories = ["hoc_sinh"], subjects = -5 }
             assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
         }
         assert_eq!(diags.errors.len(), 7, "{text}");
-        assert!(text.contains("sổ.toml:20:11: `go_live`"), "{text}");
+        assert!(text.contains("sổ.toml:20:11: [K203] `go_live`"), "{text}");
         let lines: Vec<usize> = diags
             .errors
             .iter()
@@ -1003,5 +1155,26 @@ personal_data = { categories = ["hoc_sinh"], subjects = -5 }
         let diags = load(&GOOD.replace("decision_date = 2025-03-01", "decision_date = 2025-02-30"))
             .unwrap_err();
         assert!(!diags.is_empty());
+    }
+
+    #[test]
+    fn mail_domains_are_read_and_checked() {
+        let text = GOOD.replace(
+            "computers = 10",
+            "computers = 10\nmail_domain = \"THPT-BL.edu.vn.\"\ndkim_selectors = [\"s1\", \"google\"]",
+        );
+        let r = load(&text).unwrap();
+        assert_eq!(r.units[0].mail_domain.as_deref(), Some("thpt-bl.edu.vn"));
+        assert_eq!(r.units[0].dkim_selectors, ["s1", "google"]);
+        let diags = load(&GOOD.replace(
+            "computers = 10",
+            "computers = 10\nmail_domain = \"admin@thpt-bl.edu.vn\"",
+        ))
+        .unwrap_err();
+        let text = diags.to_string();
+        assert!(
+            text.contains("mail_domain") && text.contains("sổ.toml:10"),
+            "{text}"
+        );
     }
 }

@@ -43,6 +43,22 @@ pub const HOSTING_KINDS: &[&str] = &["on_premises", "cloud", "vendor_service"];
 pub const REACHES: &[&str] = &["unit", "province"];
 pub const APPROVER_ROLES: &[&str] = &["don_vi_chuyen_trach", "chu_quan", "bo_cong_an", "thu_tuong"];
 pub const REGIMES: &[&str] = &["nd85", "nd331"];
+/// What a system is for. The kind tells which personal data it must declare (see
+/// `docs/register.md` and rule REG-PD-003): an LMS or an online-testing system holds
+/// pupils' data, a school-health system holds health data (sensitive personal data).
+pub const SYSTEM_KINDS: &[&str] = &[
+    "management",
+    "portal",
+    "public_service",
+    "lms",
+    "learning_materials",
+    "online_testing",
+    "school_health",
+    "other",
+];
+/// Data-protection impact assessment (Luật 91/2025 Đ21): filed, exempt (with the legal
+/// basis recorded) or not done.
+pub const IMPACT_ASSESSMENTS: &[&str] = &["filed", "exempt", "none"];
 pub const RESULTS: &[&str] = &["success", "failure"];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +72,48 @@ pub struct Unit {
     pub focal_point: Option<FocalPoint>,
     pub reports: Vec<Report>,
     pub incidents: Vec<Incident>,
+    /// The unit's mail domain (`khien scan mail --register`), lower case.
+    pub mail_domain: Option<String>,
+    /// DKIM selectors the unit's mail is signed with.
+    pub dkim_selectors: Vec<String>,
+    /// Official-use digital signatures of the unit's managers and teachers (R10).
+    pub digital_signatures: Option<DigitalSignatures>,
+    /// The rules on managing, using and sharing the sector database (the Department's).
+    pub database_rules: Option<Record>,
+}
+
+/// How many of a unit's managers and teachers hold a valid official-use digital
+/// signature certificate (chữ ký số chuyên dùng công vụ, KH-CĐS-2026-2030 III.3.a).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DigitalSignatures {
+    /// Managers and teachers of the unit.
+    pub staff: u64,
+    /// Of them, holders of a certificate valid on the attestation day.
+    pub valid_certificates: u64,
+    pub attestation: Attestation,
+}
+
+/// A system's personal-data governance (R12): impact assessment, the person in charge
+/// of personal-data protection, and what it shares with whom on what legal basis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataGovernance {
+    /// One of [`IMPACT_ASSESSMENTS`].
+    pub impact_assessment: String,
+    /// The filed assessment's reference, or the legal basis of the exemption.
+    pub impact_assessment_basis: String,
+    pub protection_contact: String,
+    pub sharing: Vec<DataSharing>,
+    pub attestation: Attestation,
+}
+
+/// Data a system passes to another system (the provincial IOC, the shared data
+/// warehouse, the Ministry's database...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataSharing {
+    pub recipient: String,
+    pub data: String,
+    /// The legal basis of the sharing; empty when the register gives none.
+    pub legal_basis: String,
 }
 
 /// A security incident the unit logged, and when it was reported.
@@ -117,6 +175,8 @@ pub struct System {
     pub unit: String,
     pub owner: String,
     pub operator: String,
+    /// One of [`SYSTEM_KINDS`].
+    pub kind: String,
     pub urls: Vec<String>,
     pub hosting: Hosting,
     /// One of [`SYSTEM_STATUSES`].
@@ -131,6 +191,7 @@ pub struct System {
     pub personal_data: PersonalData,
     pub approval: Option<Approval>,
     pub records: Records,
+    pub data_governance: Option<DataGovernance>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

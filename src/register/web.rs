@@ -262,7 +262,6 @@ mod tests {
 mod link_tests {
     use super::*;
     use crate::findings::Status;
-    use crate::i18n::Lang;
     use crate::policy::{self, SourceFile};
 
     const REGISTER: &str = r#"
@@ -306,7 +305,7 @@ personal_data = { categories = [] }
 "#;
 
     fn register() -> Register {
-        crate::register::parse(SourceFile::new("r.toml", REGISTER), Lang::En).unwrap()
+        crate::register::parse(SourceFile::new("r.toml", REGISTER)).unwrap()
     }
 
     #[test]

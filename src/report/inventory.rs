@@ -204,7 +204,6 @@ mod tests {
     fn the_register_gives_the_units_and_a_csv_row_overrides_it() {
         let register = crate::register::load_file(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/register/lam-dong.toml"),
-            Lang::En,
         )
         .unwrap();
         let mut inv = Inventory::from_register(&register);
@@ -239,7 +238,6 @@ mod tests {
     fn a_mistyped_code_finds_the_registered_one() {
         let register = crate::register::load_file(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/results/register.toml"),
-            Lang::En,
         )
         .unwrap();
         let inv = Inventory::from_register(&register);

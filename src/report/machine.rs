@@ -70,7 +70,7 @@ mod tests {
         );
         let facts: FactDocument =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        crate::cli::evaluate(&policy, &LocalConfig::default(), &[facts], None)
+        crate::engine::evaluate(&policy, &LocalConfig::default(), &[facts], None)
     }
 
     #[test]
@@ -91,8 +91,10 @@ mod tests {
                 "{} missing",
                 f.rule
             );
+            // A failing finding is listed as the problem to fix.
+            let shown = f.problem.as_ref().unwrap_or(&f.title);
             assert!(
-                html.contains(&super::super::safe::html(&f.title.vi)),
+                html.contains(&super::super::safe::html(&shown.vi)),
                 "{}",
                 f.rule
             );

@@ -9,7 +9,9 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{Waiver, WaiverSet};
+use crate::diagnostic::Code;
 use crate::i18n::Lang;
+use crate::i18n::Localized;
 use crate::policy::{Diagnostics, Policy, SourceFile};
 use crate::register::parse_date;
 
@@ -43,60 +45,54 @@ impl DateInput {
 }
 
 /// Reads and checks a waivers file. With a policy, each waiver's rule must exist in it.
-pub fn load_file(
-    path: &Path,
-    policy: Option<&Policy>,
-    lang: Lang,
-) -> Result<WaiverSet, Diagnostics> {
+pub fn load_file(path: &Path, policy: Option<&Policy>) -> Result<WaiverSet, Diagnostics> {
     let name = path.display().to_string();
     match crate::register::read_bounded(path, crate::register::MAX_REGISTER_BYTES) {
-        Ok(text) => parse(SourceFile::new(name, text), policy, lang),
+        Ok(text) => parse(SourceFile::new(name, text), policy),
         Err(e) => {
             let mut diags = Diagnostics::default();
             let f = diags.add_file(SourceFile::new(name, ""));
-            let (m, h) = pick(
-                lang,
-                (
+            diags.error(
+                Code::FileUnreadable,
+                f,
+                0..0,
+                Localized::new(
                     format!("không đọc được tệp miễn trừ: {e}"),
-                    "kiểm tra đường dẫn đưa cho --waivers",
-                ),
-                (
                     format!("cannot read the waivers file: {e}"),
-                    "check the path given to --waivers",
                 ),
+                Some(Localized::new(
+                    "kiểm tra đường dẫn đưa cho --waivers",
+                    "check the path given to --waivers",
+                )),
             );
-            diags.error(f, 0..0, m, Some(h.into()));
             Err(diags)
         }
     }
 }
 
-fn pick<T>(lang: Lang, vi: T, en: T) -> T {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
-
-pub fn parse(
-    file: SourceFile,
-    policy: Option<&Policy>,
-    lang: Lang,
-) -> Result<WaiverSet, Diagnostics> {
+pub fn parse(file: SourceFile, policy: Option<&Policy>) -> Result<WaiverSet, Diagnostics> {
     let mut diags = Diagnostics::default();
     let source = file.name.clone();
     let f = diags.add_file(file);
     let text = diags.files[f].text.clone();
-    let err = |diags: &mut Diagnostics, span, vi: (String, String), en: (String, String)| {
-        let (m, h) = pick(lang, vi, en);
-        diags.error(f, span, m, Some(h));
-    };
+    // Both languages are kept; the one shown is chosen when the errors are rendered.
+    let err =
+        |diags: &mut Diagnostics, code: Code, span, vi: (String, String), en: (String, String)| {
+            diags.error(
+                code,
+                f,
+                span,
+                Localized::new(vi.0, en.0),
+                Some(Localized::new(vi.1, en.1)),
+            );
+        };
     let (table, errors) = DeTable::parse_recoverable(&text);
     if !errors.is_empty() {
         for e in errors {
             let msg = e.message().trim().to_string();
             err(
                 &mut diags,
+                Code::TomlSyntax,
                 e.span().unwrap_or(0..0),
                 (
                     format!("lỗi cú pháp TOML: {msg}"),
@@ -116,6 +112,7 @@ pub fn parse(
             let k = key.get_ref().to_string();
             err(
                 &mut diags,
+                Code::UnknownKey,
                 key.span(),
                 (
                     format!("khóa `{k}` không có trong tệp miễn trừ"),
@@ -132,6 +129,7 @@ pub fn parse(
         let DeValue::Array(items) = value.into_inner() else {
             err(
                 &mut diags,
+                Code::WrongType,
                 span,
                 (
                     "`waiver` phải là mảng bảng".into(),
@@ -152,6 +150,7 @@ pub fn parse(
                     let msg = e.message().trim().to_string();
                     err(
                         &mut diags,
+                        Code::of_toml_error(&e),
                         e.span().unwrap_or(span),
                         (format!("trong [[waiver]]: {msg}"), "các khóa: id, rule, unit, target, justification, approved_by, approved_on, expires".into()),
                         (format!("in [[waiver]]: {msg}"), "keys: id, rule, unit, target, justification, approved_by, approved_on, expires".into()),
@@ -168,6 +167,7 @@ pub fn parse(
         if let Some(line) = seen.get(&id) {
             err(
                 &mut diags,
+                Code::Duplicate,
                 raw.id.span(),
                 (
                     format!("mã miễn trừ `{id}` bị trùng (dòng {line})"),
@@ -187,6 +187,7 @@ pub fn parse(
         {
             err(
                 &mut diags,
+                Code::UnknownReference,
                 raw.rule.span(),
                 (
                     format!("bộ quy tắc không có quy tắc `{rule}`"),
@@ -201,6 +202,7 @@ pub fn parse(
         if raw.unit.is_none() && raw.target.is_none() {
             err(
                 &mut diags,
+                Code::MissingKey,
                 span.clone(),
                 (format!("miễn trừ `{id}` không nêu `unit` hoặc `target`"), "ghi đơn vị (unit) hoặc đối tượng (target) được miễn trừ; không miễn trừ cho toàn ngành".into()),
                 (format!("waiver `{id}` names neither `unit` nor `target`"), "name the unit or the target it covers; a waiver never covers the whole sector".into()),
@@ -213,6 +215,7 @@ pub fn parse(
             if value.get_ref().trim().is_empty() {
                 err(
                     &mut diags,
+                    Code::MissingKey,
                     value.span(),
                     (
                         format!("`{field}` không được để trống"),
@@ -232,6 +235,7 @@ pub fn parse(
             Err(why) => {
                 err(
                     diags,
+                    Code::InvalidDate,
                     d.span(),
                     (
                         format!("`{field}`: ngày không hợp lệ: {}", why.text(Lang::Vi)),
@@ -251,6 +255,7 @@ pub fn parse(
             if e < a {
                 err(
                     &mut diags,
+                    Code::InvalidDate,
                     raw.expires.span(),
                     (
                         "ngày hết hạn trước ngày phê duyệt".into(),
@@ -305,13 +310,16 @@ approved_by = "Giám đốc Sở"
 approved_on = "31/02/2026"
 expires = 2026-01-01
 "#;
-        let d = parse(SourceFile::new("w.toml", text), None, Lang::En).unwrap_err();
+        let d = parse(SourceFile::new("w.toml", text), None).unwrap_err();
         let s = d.to_string();
-        assert!(s.contains("w.toml:12:6: duplicate waiver id `MT-1`"), "{s}");
+        assert!(
+            s.contains("w.toml:12:6: [K204] duplicate waiver id `MT-1`"),
+            "{s}"
+        );
         assert!(s.contains("names neither `unit` nor `target`"), "{s}");
         assert!(s.contains("`justification` cannot be empty"), "{s}");
         assert!(
-            s.contains("w.toml:16:15: `approved_on`: invalid date"),
+            s.contains("w.toml:16:15: [K203] `approved_on`: invalid date"),
             "{s}"
         );
         assert_eq!(d.errors.len(), 4, "{s}");
@@ -319,7 +327,6 @@ expires = 2026-01-01
         let ok = parse(
             SourceFile::new("w.toml", text.split("\n\n[[waiver]]").next().unwrap()),
             None,
-            Lang::En,
         )
         .unwrap();
         assert_eq!(

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use load::{load_file, parse};
 
-use crate::findings::{ResultDocument, Status, Summary};
+use crate::findings::{ResultDocument, Status, Summary, TargetResult};
 use crate::register::{format_date, today_in_vietnam};
 
 /// One waiver as the waivers file declares it.
@@ -77,9 +77,21 @@ impl WaiverSet {
     /// Marks every failing finding covered by a waiver in force at `at` as `waived`,
     /// and recomputes the summary. Returns how many findings were waived.
     pub fn apply(&self, doc: &mut ResultDocument, at: Timestamp) -> usize {
+        let count = doc
+            .targets
+            .iter_mut()
+            .map(|t| self.apply_to_target(t, at))
+            .sum();
+        doc.summary = Summary::of(&doc.targets);
+        count
+    }
+
+    /// Applies the waivers in force at `at` to one target's failing findings;
+    /// returns how many became `waived`.
+    pub fn apply_to_target(&self, t: &mut TargetResult, at: Timestamp) -> usize {
         let day = today_in_vietnam(at);
         let mut count = 0;
-        for t in &mut doc.targets {
+        {
             let unit = t.target.unit.as_ref().map(|u| u.code.as_str());
             for f in &mut t.findings {
                 if f.status != Status::Fail {
@@ -103,7 +115,6 @@ impl WaiverSet {
                 }
             }
         }
-        doc.summary = Summary::of(&doc.targets);
         count
     }
 

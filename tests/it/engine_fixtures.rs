@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use khien::cli::evaluate;
 use khien::config::LocalConfig;
+use khien::engine::evaluate;
 use khien::facts::{FactDocument, ReasonCode};
 use khien::findings::{Finding, Status};
 use khien::policy::{self, Policy};

@@ -5,7 +5,13 @@
 mod support;
 
 mod cli_host;
+mod diagnostics;
 mod engine_fixtures;
+mod engine_output;
+mod host_rules;
+mod hostile_documents;
+mod hostile_output;
+mod mail_scan;
 mod pdata_corpus;
 mod pdata_crawl;
 mod pdata_host;
@@ -17,8 +23,13 @@ mod report_chromium;
 mod report_cli;
 mod report_history;
 mod report_province;
+mod rules_cases;
+mod rules_doc;
+mod rules_register_coverage;
+mod rules_registry;
 mod schemas;
 mod web_cli;
+mod web_gaps;
 mod web_hostile;
 mod web_nginx;
 mod web_openssl;

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use khien::eval::Evaluator;
 use khien::findings::Status;
-use khien::i18n::Lang;
 use khien::policy::{self, ParamValue, Policy, SourceFile};
 use khien::register;
 
@@ -73,8 +72,7 @@ expires = 2027-12-31
 
 fn status_with(text: &str, rule: &str, overrides: &[(&str, ParamValue)], at: &str) -> Status {
     let policy = policy();
-    let reg = register::parse(SourceFile::new("r.toml", text), Lang::En)
-        .unwrap_or_else(|d| panic!("{d}"));
+    let reg = register::parse(SourceFile::new("r.toml", text)).unwrap_or_else(|d| panic!("{d}"));
     let overrides: BTreeMap<String, ParamValue> = overrides
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
@@ -155,7 +153,25 @@ fn the_approver_must_be_competent_for_the_level() {
         assert_eq!(
             status(&text, "REG-LVL-006"),
             expected,
-            "level {level} approved by {role}"
+            "level {level} approved by {role} under NĐ 85"
+        );
+    }
+    // NĐ 331 Đ18: the owner approves levels 3 to 5 (4–5 after Bộ Công an's appraisal);
+    // the Prime Minister approves no level.
+    for (level, role, expected) in [
+        (2, "don_vi_chuyen_trach", Status::Pass),
+        (3, "don_vi_chuyen_trach", Status::Fail),
+        (4, "chu_quan", Status::Pass),
+        (5, "chu_quan", Status::Pass),
+        (5, "thu_tuong", Status::Fail),
+    ] {
+        let text = register_with(
+            &(pd.to_string() + &approval(level, role).replace("\"nd85\"", "\"nd331\"")),
+        );
+        assert_eq!(
+            status(&text, "REG-LVL-006"),
+            expected,
+            "level {level} approved by {role} under NĐ 331"
         );
     }
 }
@@ -209,7 +225,7 @@ fn level_3_backups_follow_3_2_1_and_unstated_counts_are_unknown() {
         &(pd.to_string()
             + "\n[system.records.restore_test]\ndate = 2026-01-01\ncopies = 3\nattested_by = \"x\"\nattested_on = 2026-01-02\nevidence = \"BB\"\nexpires = 2027-12-31\n"),
     );
-    let err = register::parse(SourceFile::new("r.toml", misplaced), Lang::En).unwrap_err();
+    let err = register::parse(SourceFile::new("r.toml", misplaced)).unwrap_err();
     assert!(
         err.to_string()
             .contains("`copies` belongs in [system.records.backup_plan] only"),
@@ -230,8 +246,7 @@ fn the_quy_che_must_come_before_the_approval() {
 
 fn unit_status(text: &str, rule: &str, at: &str) -> Status {
     let policy = policy();
-    let reg = register::parse(SourceFile::new("r.toml", text), Lang::En)
-        .unwrap_or_else(|d| panic!("{d}"));
+    let reg = register::parse(SourceFile::new("r.toml", text)).unwrap_or_else(|d| panic!("{d}"));
     let at: Timestamp = at.parse().unwrap();
     let evaluator = Evaluator::new(&policy, policy.param_values(&BTreeMap::new()), at);
     let doc = register::facts::fact_documents(&reg, at)

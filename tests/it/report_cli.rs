@@ -747,8 +747,8 @@ fn example_province_matches_the_result_schema() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/results");
     let mut files = 0;
     for round in ["round-1", "round-2", "round-3"] {
-        khien::register::load_file(&dir.join(round).join("so-dang-ky.toml"), Lang::En)
-            .unwrap_or_else(|e| panic!("{round}: {}", e.render()));
+        khien::register::load_file(&dir.join(round).join("so-dang-ky.toml"))
+            .unwrap_or_else(|e| panic!("{round}: {}", e.render(Lang::En)));
         for entry in std::fs::read_dir(dir.join(round)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "json") {

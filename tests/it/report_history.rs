@@ -249,8 +249,7 @@ fn register_gives_coverage_denominators_and_k07_k08() {
         &[f.join("round-1"), f.join("round-2"), f.join("round-3")],
         &["--at", "2026-05-31T00:00:00Z"],
     );
-    let register =
-        khien::register::load_file(&f.join("register.toml"), khien::i18n::Lang::En).unwrap();
+    let register = khien::register::load_file(&f.join("register.toml")).unwrap();
     let computers: u64 = register.units.iter().filter_map(|u| u.computers).sum();
     let indicator = |code: &str| {
         r["indicators"]

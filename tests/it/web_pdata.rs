@@ -64,10 +64,10 @@ fn doc(body: Vec<u8>, content_type: &str) -> Resp {
     }
 }
 
-/// khien.toml with parameter overrides, in a temporary folder.
-fn config(dir: &Path, params: &str) -> PathBuf {
+/// khien.toml with crawl limits (its `[crawl]` section), in a temporary folder.
+fn config(dir: &Path, crawl: &str) -> PathBuf {
     let path = dir.join("khien.toml");
-    std::fs::write(&path, format!("[params]\n{params}")).unwrap();
+    std::fs::write(&path, format!("[crawl]\n{crawl}")).unwrap();
     path
 }
 
@@ -172,7 +172,7 @@ fn published_ids_fail_w11_with_counts_and_masked_samples_only() {
     let leaking = format!("http://127.0.0.1:{}/", leaking.port());
     let clean = format!("http://127.0.0.1:{}/", clean.port());
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(dir.path(), "pdata_crawl_delay_ms = 0\n");
+    let cfg = config(dir.path(), "delay_ms = 0\n");
 
     let (doc, text, code) = scan_to_file(
         dir.path(),
@@ -367,7 +367,7 @@ fn endless_documents_and_link_pages_are_bounded_and_never_pass() {
     // URL and size limits: 60 URLs, 2 MB per response, no pause.
     let cfg = config(
         dir.path(),
-        "pdata_crawl_delay_ms = 0\npdata_crawl_max_urls = 60\npdata_crawl_max_document_mb = 2\n",
+        "delay_ms = 0\nmax_urls = 60\nmax_document_mb = 2\n",
     );
     let started = Instant::now();
     let (doc, _, _) = scan_to_file(
@@ -416,10 +416,7 @@ fn endless_documents_and_link_pages_are_bounded_and_never_pass() {
 
     // Time limit: a 400 ms pause and a 4 s budget, with a 3 s budget for the
     // site's other checks, which must not be cut by the longer crawl.
-    let cfg = config(
-        dir.path(),
-        "pdata_crawl_delay_ms = 400\npdata_crawl_max_seconds = 4\n",
-    );
+    let cfg = config(dir.path(), "delay_ms = 400\nmax_seconds = 4\n");
     let started = Instant::now();
     let (doc, _, _) = scan_to_file(
         dir.path(),

@@ -38,7 +38,7 @@ fn evaluate_snapshot(snap: &Snapshot, name: &str, processes: &[&str]) -> BTreeMa
         at,
         serde_json::to_value(&facts).unwrap(),
     );
-    let result = khien::cli::evaluate(&policy, &LocalConfig::default(), &[doc], Some(at));
+    let result = khien::engine::evaluate(&policy, &LocalConfig::default(), &[doc], Some(at));
     result.targets[0]
         .findings
         .iter()
@@ -183,7 +183,9 @@ fn windows_server_without_security_center() {
     expect(
         &s,
         &[
-            ("HOST-AV-001", Pass),
+            // A running service says nothing about real-time protection (issue 14):
+            // unknown, never pass.
+            ("HOST-AV-001", Unknown),
             // A service list gives no signature age: unknown, never pass.
             ("HOST-AV-002", Unknown),
             ("HOST-AV-003", Pass),
@@ -294,4 +296,22 @@ fn unreadable_administrators_make_the_admin_count_unknown() {
         &evaluate_snapshot(&snap, "admins-unreadable", &[]),
         &[("HOST-ACC-003", Status::Unknown)],
     );
+}
+
+#[test]
+fn defender_with_real_time_protection_off_fails_av_001() {
+    let w = interpret(&load("defender-realtime-off.json"));
+    let products = w.antivirus.value().unwrap();
+    assert_eq!(products.len(), 1);
+    // The engine still runs: only real-time protection is off.
+    assert_eq!(products[0].active.value(), Some(&true));
+    assert_eq!(products[0].realtime.value(), Some(&false));
+    let s = evaluate(
+        "defender-realtime-off.json",
+        &["explorer.exe", "MsMpEng.exe"],
+    );
+    expect(&s, &[("HOST-AV-001", Status::Fail)]);
+    // The same machine with it on passes: the failure is real-time protection alone.
+    let on = evaluate("defender-on.json", &["explorer.exe", "MsMpEng.exe"]);
+    expect(&on, &[("HOST-AV-001", Status::Pass)]);
 }

@@ -5,7 +5,7 @@
 //! depend on a complete walk unknown (`limit_reached`), never silently partial.
 
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use globset::{GlobBuilder, GlobMatcher};
 use jiff::Timestamp;
@@ -90,7 +90,7 @@ pub fn collect(loc: &BackupLocation, default_max_age_days: f64, limits: WalkLimi
     }
 
     let started = Instant::now();
-    let deadline = Duration::from_secs_f64(limits.max_seconds.max(0.0));
+    let deadline = limits.walk_deadline();
     let mut count = 0u64;
     let mut examined = 0u64;
     let mut total = 0u64;
@@ -223,7 +223,7 @@ mod tests {
     fn touch(path: &Path, days_ago: u64) {
         let f = File::create(path).unwrap();
         f.set_len(10).unwrap();
-        f.set_modified(SystemTime::now() - Duration::from_secs(days_ago * 86_400))
+        f.set_modified(SystemTime::now() - std::time::Duration::from_secs(days_ago * 86_400))
             .unwrap();
     }
 
@@ -283,6 +283,7 @@ mod tests {
         let limits = WalkLimits {
             max_files: 5,
             max_seconds: 60.0,
+            ..WalkLimits::default()
         };
         let f = collect(&loc(dir.path(), "*.bak"), 7.0, limits);
         let why = f.file_count.unknown_reason().unwrap();

@@ -1,9 +1,12 @@
 //! The local host collector: OS, disks, processes, listening ports, anti-malware and
 //! backups. Everything OS-specific goes through [`platform`].
 
+pub mod apt;
 mod backup;
+pub mod backup_discovery;
 pub mod clamav;
 pub mod lifecycle;
+pub mod linux_av;
 pub mod platform;
 pub mod posture;
 
@@ -20,13 +23,13 @@ pub struct HostScanOptions<'a> {
     pub config: &'a LocalConfig,
     /// Used for backups whose configuration sets no maximum age.
     pub default_backup_max_age_days: f64,
-    /// Deadline of each WMI/COM query on Windows (`wmi_query_timeout_seconds`).
+    /// Deadline of each WMI/COM query on Windows (`[limits] wmi_query_seconds`).
     pub query_timeout: std::time::Duration,
 }
 
 /// Collects every host fact. Never fails: what cannot be read is unknown.
 pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
-    platform::set_query_timeout(opts.query_timeout);
+    platform::prepare(opts.query_timeout);
     let os = os_facts();
     let processes = processes();
     let dirs: Vec<PathBuf> = clamav::DATABASE_DIRS.iter().map(PathBuf::from).collect();
@@ -70,6 +73,8 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
             management: posture.management,
         },
         backups,
+        discovered_backups: windows_file_history(posture.discovered_backups),
+        role: opts.config.role.as_str().to_string(),
         lifecycle: posture.lifecycle,
         updates: posture.updates,
         firewall: posture.firewall,
@@ -92,6 +97,28 @@ pub fn collect(opts: &HostScanOptions) -> (TargetIdentity, HostFacts) {
         unit: opts.config.unit.clone(),
     };
     (target, facts)
+}
+
+/// On Windows, File History is configured per user in files under the users'
+/// folders (not in the snapshot of registry and WMI): added here.
+fn windows_file_history(
+    found: Fact<Vec<crate::facts::host::DiscoveredBackup>>,
+) -> Fact<Vec<crate::facts::host::DiscoveredBackup>> {
+    #[cfg(windows)]
+    let found = {
+        let drive = std::env::var("SystemDrive").unwrap_or_else(|_| "C:".into());
+        let users = PathBuf::from(format!(r"{drive}\Users"));
+        let history = backup_discovery::file_history(&users);
+        match found {
+            Fact::Known(mut list) => {
+                list.extend(history);
+                Fact::known(list)
+            }
+            unknown if history.is_empty() => unknown,
+            _ => Fact::known(history),
+        }
+    };
+    found
 }
 
 fn from_sysinfo<T>(r: Result<T, sysinfo::Error>) -> Fact<T> {

@@ -21,6 +21,8 @@ pub struct Posture {
     pub encryption: EncryptionFacts,
     pub time_sync: TimeSyncFacts,
     pub management: AvManagementFacts,
+    /// Backups set up without being declared (see `backup_discovery`).
+    pub discovered_backups: Fact<Vec<crate::facts::host::DiscoveredBackup>>,
 }
 
 impl Posture {
@@ -42,6 +44,10 @@ impl Posture {
                 last_installed_at: u(reason, detail),
                 reboot_pending: u(reason, detail),
                 source: String::new(),
+                security_updates_pending: u(reason, detail),
+                pending_security_packages: u(reason, detail),
+                lists_published_at: u(reason, detail),
+                security_release_due: u(reason, detail),
             },
             firewall: FirewallFacts {
                 profiles: u(reason, detail),
@@ -88,6 +94,7 @@ impl Posture {
                 defender_for_endpoint_onboarded: u(reason, detail),
                 defender_policy_managed: u(reason, detail),
             },
+            discovered_backups: u(reason, detail),
             time_sync: TimeSyncFacts {
                 synchronized: u(reason, detail),
                 services: u(reason, detail),

@@ -82,10 +82,7 @@ impl Signature {
             Signature::SqlDump => !looks_html && SQL_STATEMENT.is_match(&text),
             Signature::PhpSource => text.contains("<?php"),
             Signature::WebConfig => text.contains("<configuration") && !looks_html,
-            Signature::PhpInfo => {
-                text.contains("<title>phpinfo()</title>")
-                    || (text.contains("PHP Version") && text.contains("PHP License"))
-            }
+            Signature::PhpInfo => PHPINFO.is_match(&text),
             Signature::ApacheStatus => text.contains("Apache Server Status for"),
         }
     }
@@ -95,6 +92,14 @@ static DOTENV_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^[A-Z][A-Z0-9_]*=").expect("valid regex"));
 static SQL_STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(^|\n)\s*(CREATE TABLE|INSERT INTO|-- MySQL dump|-- PostgreSQL database dump|DROP TABLE)")
+        .expect("valid regex")
+});
+/// phpinfo() of every PHP version, from its first bytes: PHP 5 titles the page
+/// `phpinfo()`, PHP 7 and 8 `PHP 7.4.3 - phpinfo()`; all open the body with
+/// `<h1 class="p">PHP Version …</h1>`. ("PHP License" is at the very end, past
+/// the bytes read on a real server.)
+static PHPINFO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)<title>\s*(?:PHP [0-9][0-9.]*[^<]*?-\s*)?phpinfo\(\)\s*</title>|<h1 class="p">PHP Version [0-9]"#)
         .expect("valid regex")
 });
 static LISTING: LazyLock<Regex> = LazyLock::new(|| {
@@ -244,6 +249,10 @@ mod tests {
         assert!(Signature::SqlDump.matches(b"-- MySQL dump 10.13\nCREATE TABLE `hs` (\n"));
         assert!(Signature::SvnEntries.matches(b"12\n"));
         assert!(Signature::Zip.matches(b"PK\x03\x04rest"));
+        let php8 = b"<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\">\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head>\n<style type=\"text/css\">body {}</style>\n<title>PHP 8.2.7 - phpinfo()</title><meta name=\"ROBOTS\" content=\"NOINDEX,NOFOLLOW,NOARCHIVE\" /></head>\n<body><div class=\"center\">";
+        assert!(Signature::PhpInfo.matches(php8));
+        assert!(Signature::PhpInfo.matches(b"<html><head><title>phpinfo()</title></head>"));
+        assert!(!Signature::PhpInfo.matches(b"<html><title>PHP tutorial</title>"));
     }
 
     #[test]

@@ -1,19 +1,16 @@
 //! HTTP facts: the `http://` → `https://` redirect chain hop by hop, and the home
 //! page's security headers, cookies, version disclosures and mixed content.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
 use url::Url;
 
 use super::fetch::{Fetched, SiteFetcher};
 use crate::facts::Unknown;
-use crate::facts::web::{CookieFlags, HomePage, Hsts, MixedContent, RedirectChain, RedirectHop};
+use crate::facts::web::{
+    CookieFlags, DisclosedVersion, HomePage, Hsts, MixedContent, RedirectChain, RedirectHop,
+};
 
 /// Redirects followed at most.
 pub const MAX_REDIRECTS: usize = 10;
-/// Redirect responses are read only for their headers.
-const REDIRECT_BODY_CAP: usize = 16 * 1024;
 /// Mixed-content items kept as evidence at most.
 const MAX_MIXED_ITEMS: usize = 20;
 
@@ -27,8 +24,25 @@ pub async fn redirect_chain(fetcher: &SiteFetcher, start: &Url) -> Result<Redire
     let mut url = start.clone();
     let mut too_many = false;
     loop {
-        let r = match fetcher.get_capped(&url, REDIRECT_BODY_CAP).await {
+        // Read in full and kept: the hop that lands on the home page is the home
+        // page, not read a second time.
+        let r = match fetcher.get_shared(&url).await {
             Ok(r) => r,
+            // A refused connection to port 80 is a decided fact: plain HTTP is off.
+            Err(e)
+                if hops.is_empty()
+                    && e.reason == crate::facts::ReasonCode::Unreachable
+                    && e.detail.contains("refused") =>
+            {
+                return Ok(RedirectChain {
+                    port_closed: true,
+                    hops,
+                    first_status: 0,
+                    first_hop_to_https_same_host: false,
+                    ends_on_https_same_host: false,
+                    too_many_redirects: false,
+                });
+            }
             // The first hop decides whether the chain is known at all.
             Err(e) if hops.is_empty() => return Err(e),
             Err(_) => break,
@@ -71,6 +85,7 @@ pub async fn redirect_chain(fetcher: &SiteFetcher, start: &Url) -> Result<Redire
             _ => last.url.starts_with("https://"),
         };
     Ok(RedirectChain {
+        port_closed: false,
         first_status: first.status,
         first_hop_to_https_same_host,
         ends_on_https_same_host,
@@ -79,45 +94,95 @@ pub async fn redirect_chain(fetcher: &SiteFetcher, start: &Url) -> Result<Redire
     })
 }
 
-static GENERATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?is)<meta\s[^>]*?(?:name\s*=\s*["']?generator["']?[^>]*?content\s*=\s*["']([^"'>]*)|content\s*=\s*["']([^"'>]*)["'][^>]*?name\s*=\s*["']?generator)"#)
-        .expect("valid regex")
-});
+/// The page `start` lands on, following redirects on the same host (`/` →
+/// `/vi/` on many portals) but never from HTTPS down to HTTP; with the address
+/// asked for. Each response is kept by the fetcher, so the redirect chain, the
+/// page checks and the listing check of `/` share one request per URL.
+pub async fn landing(fetcher: &SiteFetcher, start: &Url) -> Result<(Url, Fetched), Unknown> {
+    let mut url = start.clone();
+    for _ in 0..MAX_REDIRECTS {
+        let r = fetcher.get_shared(&url).await?;
+        let next = ((300..400).contains(&r.status))
+            .then(|| url.join(&r.header("location")).ok())
+            .flatten()
+            .filter(|n| same_host(start, n) && (n.scheme() == "https" || url.scheme() == "http"));
+        match next {
+            Some(n) if n != url => url = n,
+            _ => return Ok((start.clone(), r)),
+        }
+    }
+    Ok((start.clone(), fetcher.get_shared(&url).await?))
+}
 
-static ACTIVE_HTTP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?is)<(script|iframe|form|link)\s[^>]*?(?:src|action|href)\s*=\s*["']?(http://[^"'\s>]+)"#)
-        .expect("valid regex")
-});
+/// What the home page's tags say: the `<meta name="generator">` content and the
+/// active content it loads over plain HTTP. Read with an HTML tokenizer, so
+/// attributes count in any order and case, quoted or not (`<link href=… rel=…>`,
+/// the old embed code of font services, was missed by attribute-order patterns).
+#[derive(Debug, Default)]
+pub struct PageTags {
+    pub generator: String,
+    pub mixed_content: Vec<MixedContent>,
+}
+
+pub fn page_tags(html: &str) -> PageTags {
+    let mut emitter = html5gum::DefaultEmitter::default();
+    // Script and style bodies are text, not tags (`"<script src=http://…>"` inside
+    // a script string is not a tag the browser loads).
+    emitter.naively_switch_states(true);
+    let mut out = PageTags::default();
+    for token in html5gum::Tokenizer::new_with_emitter(html, emitter).flatten() {
+        let html5gum::Token::StartTag(tag) = token else {
+            continue;
+        };
+        let attr = |name: &str| {
+            tag.attributes
+                .get(name.as_bytes())
+                .map(|v| String::from_utf8_lossy(&v.value).trim().to_string())
+        };
+        let kind = match tag.name.as_slice() {
+            b"meta" => {
+                if out.generator.is_empty()
+                    && attr("name").is_some_and(|n| n.eq_ignore_ascii_case("generator"))
+                {
+                    out.generator = attr("content").unwrap_or_default();
+                }
+                continue;
+            }
+            b"script" => ("script", attr("src")),
+            b"iframe" => ("iframe", attr("src")),
+            b"form" => ("form", attr("action")),
+            // Only stylesheets among <link>s load active content.
+            b"link" => {
+                let rel = attr("rel").unwrap_or_default().to_ascii_lowercase();
+                if !rel.split_ascii_whitespace().any(|r| r == "stylesheet") {
+                    continue;
+                }
+                ("stylesheet", attr("href"))
+            }
+            _ => continue,
+        };
+        if let (name, Some(url)) = kind
+            && url.len() > 7
+            && url[..7].eq_ignore_ascii_case("http://")
+            && out.mixed_content.len() < MAX_MIXED_ITEMS
+        {
+            out.mixed_content.push(MixedContent {
+                kind: name.to_string(),
+                url,
+            });
+        }
+    }
+    out
+}
 
 /// The `<meta name="generator">` content, if any.
 pub fn generator(html: &str) -> String {
-    GENERATOR
-        .captures(html)
-        .and_then(|c| c.get(1).or_else(|| c.get(2)))
-        .map(|m| m.as_str().trim().to_string())
-        .unwrap_or_default()
+    page_tags(html).generator
 }
 
 /// `http://` scripts, iframes, form actions and stylesheets.
 pub fn mixed_content(html: &str) -> Vec<MixedContent> {
-    let mut out = Vec::new();
-    for c in ACTIVE_HTTP.captures_iter(html) {
-        let tag = c[1].to_ascii_lowercase();
-        let whole = c[0].to_ascii_lowercase();
-        // Only stylesheets among <link>s load active content.
-        if tag == "link" && !whole.contains("stylesheet") {
-            continue;
-        }
-        let kind = if tag == "link" { "stylesheet" } else { &tag };
-        out.push(MixedContent {
-            kind: kind.to_string(),
-            url: c[2].to_string(),
-        });
-        if out.len() >= MAX_MIXED_ITEMS {
-            break;
-        }
-    }
-    out
+    page_tags(html).mixed_content
 }
 
 pub fn parse_hsts(value: &str) -> Hsts {
@@ -177,8 +242,25 @@ pub fn home_page(r: &Fetched) -> HomePage {
     let https = r.url.scheme() == "https";
     let csp = r.header("content-security-policy");
     let html = r.text();
+    let tags = page_tags(&html);
+    let header_sources = [
+        ("Server", "server"),
+        ("X-Powered-By", "x-powered-by"),
+        ("X-AspNet-Version", "x-aspnet-version"),
+        ("X-AspNetMvc-Version", "x-aspnetmvc-version"),
+        ("X-Generator", "x-generator"),
+    ];
+    let mut disclosed: Vec<DisclosedVersion> = header_sources
+        .iter()
+        .flat_map(|(source, header)| super::software::versions_named(&r.header(header), source))
+        .collect();
+    disclosed.extend(super::software::versions_named(
+        &tags.generator,
+        "meta generator",
+    ));
     HomePage {
         url: r.url.to_string(),
+        redirected_from: String::new(),
         status: r.status as u64,
         https,
         hsts: if https {
@@ -203,9 +285,10 @@ pub fn home_page(r: &Fetched) -> HomePage {
         x_aspnet_version: r.header("x-aspnet-version"),
         x_aspnetmvc_version: r.header("x-aspnetmvc-version"),
         x_generator: r.header("x-generator"),
-        generator: generator(&html),
+        generator: tags.generator,
+        disclosed_versions: disclosed,
         mixed_content: if https {
-            mixed_content(&html)
+            tags.mixed_content
         } else {
             Vec::new()
         },
@@ -239,6 +322,30 @@ mod tests {
             <script src="https://ok/b.js"></script>"#;
         let kinds: Vec<_> = mixed_content(html).into_iter().map(|m| m.kind).collect();
         assert_eq!(kinds, ["script", "form", "stylesheet"]);
+    }
+
+    #[test]
+    fn mixed_content_attributes_in_any_order_and_case() {
+        let html = r#"<link href="http://fonts.example/css?family=Roboto" rel="stylesheet">
+            <LINK HREF=http://x/a.css REL="preload stylesheet">
+            <link href="http://x/icon.png" rel="icon">
+            <script>var s = "<script src='http://not/a/tag.js'></script>";</script>
+            <iframe width=1 src='http://video.example/embed'></iframe>"#;
+        let found: Vec<_> = mixed_content(html)
+            .into_iter()
+            .map(|m| (m.kind, m.url))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "stylesheet".into(),
+                    "http://fonts.example/css?family=Roboto".into()
+                ),
+                ("stylesheet".into(), "http://x/a.css".into()),
+                ("iframe".into(), "http://video.example/embed".into()),
+            ] as [(String, String); 3]
+        );
     }
 
     #[test]

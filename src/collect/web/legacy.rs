@@ -48,6 +48,9 @@ pub struct ProbeOutcome {
     pub probe: Fact<ProtocolProbe>,
     /// DER certificates from the server's Certificate message, leaf first.
     pub chain: Vec<Vec<u8>>,
+    /// The version of the server's hello when it chose one at or below the
+    /// offered version (0 otherwise).
+    pub chosen: u16,
 }
 
 /// A suite is weak when it has no or broken encryption, no authentication, or
@@ -172,8 +175,28 @@ pub fn client_hello(kind: ProbeKind, sni: Option<&str>) -> Vec<u8> {
     record
 }
 
-/// Runs one probe against `addr` within `budget`.
+/// Runs one probe against `addr` within `budget`: accepted only when the server
+/// speaks exactly the offered version.
 pub async fn probe(
+    kind: ProbeKind,
+    addr: SocketAddr,
+    sni: Option<&str>,
+    budget: Duration,
+) -> ProbeOutcome {
+    let mut outcome = probe_up_to(kind, addr, sni, budget).await;
+    if outcome.chosen != 0 && outcome.chosen != kind.version() {
+        outcome.probe = Fact::known(ProtocolProbe {
+            accepted: false,
+            cipher_suite: String::new(),
+            refusal: format!("other_version:0x{:04x}", outcome.chosen),
+        });
+    }
+    outcome
+}
+
+/// One hello offering versions up to `kind`'s: the server answers with the
+/// highest it supports at or below it (`chosen`), or refuses.
+async fn probe_up_to(
     kind: ProbeKind,
     addr: SocketAddr,
     sni: Option<&str>,
@@ -184,18 +207,131 @@ pub async fn probe(
         Err(_) => ProbeOutcome {
             probe: Fact::unknown(ReasonCode::Timeout, format!("no answer within {budget:?}")),
             chain: Vec::new(),
+            chosen: 0,
         },
     }
 }
 
+const LEGACY: [ProbeKind; 3] = [ProbeKind::Ssl3, ProbeKind::Tls10, ProbeKind::Tls11];
+
+fn version_name(v: u16) -> &'static str {
+    match v {
+        0x0300 => "SSLv3",
+        0x0301 => "TLS 1.0",
+        0x0302 => "TLS 1.1",
+        _ => "TLS 1.2",
+    }
+}
+
+/// SSLv3, TLS 1.0 and TLS 1.1 (in that order), with as few connections as decide
+/// them. A hello offering versions up to TLS 1.1 is answered with the highest
+/// version the server has at or below it (RFC 5246 E.1), so one refusal decides
+/// all three: a server with TLS 1.2+ only costs one probe. When the server picks
+/// a version, it is accepted, those above it refused, and the next lower one is
+/// offered in turn. A probe that gives no answer decides nothing: the next lower
+/// version is then probed on its own. `connect` waits for the per-IP politeness
+/// before each connection.
+pub async fn protocol_versions<F, Fut>(
+    addr: SocketAddr,
+    sni: Option<&str>,
+    budget: impl Fn() -> Duration,
+    connect: F,
+) -> Vec<ProbeOutcome>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = tokio::sync::OwnedSemaphorePermit>,
+{
+    let mut results: Vec<Option<ProbeOutcome>> = vec![None, None, None];
+    let mut offer = LEGACY.len() - 1;
+    loop {
+        let kind = LEGACY[offer];
+        let outcome = {
+            let _permit = connect().await;
+            probe_up_to(kind, addr, sni, budget()).await
+        };
+        let chosen = LEGACY.iter().position(|k| k.version() == outcome.chosen);
+        match chosen {
+            Some(at) if at <= offer => {
+                for slot in results.iter_mut().take(offer + 1).skip(at + 1) {
+                    *slot = Some(refused_outcome(
+                        &format!(
+                            "other_version:0x{:04x} (offered up to {})",
+                            outcome.chosen,
+                            version_name(kind.version())
+                        ),
+                        Vec::new(),
+                    ));
+                }
+                results[at] = Some(outcome);
+                if at == 0 {
+                    break;
+                }
+                offer = at - 1;
+            }
+            _ => {
+                let refusal = outcome
+                    .probe
+                    .value()
+                    .filter(|p| !p.accepted)
+                    .map(|p| p.refusal.clone());
+                match refusal {
+                    Some(how) => {
+                        for slot in results.iter_mut().take(offer) {
+                            *slot = Some(refused_outcome(
+                                &format!(
+                                    "{how} (to a hello offering up to {})",
+                                    version_name(kind.version())
+                                ),
+                                Vec::new(),
+                            ));
+                        }
+                        results[offer] = Some(outcome);
+                        break;
+                    }
+                    None => {
+                        results[offer] = Some(outcome);
+                        if offer == 0 {
+                            break;
+                        }
+                        offer -= 1;
+                    }
+                }
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| refused_outcome("not probed", Vec::new())))
+        .collect()
+}
+
 async fn run_probe(kind: ProbeKind, addr: SocketAddr, sni: Option<&str>) -> ProbeOutcome {
+    match TcpStream::connect(addr).await {
+        Ok(stream) => probe_stream(kind, stream, sni).await,
+        Err(e) => ProbeOutcome {
+            probe: Fact::unknown(ReasonCode::Unreachable, format!("{addr}: {e}")),
+            chain: Vec::new(),
+            chosen: 0,
+        },
+    }
+}
+
+/// A probe on a connection already open (after SMTP STARTTLS, for mail servers):
+/// the hello offers versions up to `kind`'s, and `chosen` says which one the
+/// server picked. The caller bounds the time.
+pub async fn probe_stream(
+    kind: ProbeKind,
+    mut stream: TcpStream,
+    sni: Option<&str>,
+) -> ProbeOutcome {
+    let addr = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     let unknown = |reason, detail: String| ProbeOutcome {
         probe: Fact::unknown(reason, detail),
         chain: Vec::new(),
-    };
-    let mut stream = match TcpStream::connect(addr).await {
-        Ok(s) => s,
-        Err(e) => return unknown(ReasonCode::Unreachable, format!("{addr}: {e}")),
+        chosen: 0,
     };
     if let Err(e) = stream.write_all(&client_hello(kind, sni)).await {
         return unknown(ReasonCode::Unreachable, format!("{addr}: {e}"));
@@ -244,6 +380,7 @@ fn refused_outcome(how: &str, chain: Vec<Vec<u8>>) -> ProbeOutcome {
             refusal: how.to_string(),
         }),
         chain,
+        chosen: 0,
     }
 }
 
@@ -289,7 +426,9 @@ fn parse_flight(buf: &[u8], offered: u16) -> Flight {
             Ok((_, TlsMessage::Handshake(msg))) => match msg {
                 TlsMessageHandshake::ServerHello(h) => {
                     hello = Some((h.version.0, h.cipher.0));
-                    if h.version.0 != offered {
+                    // A lower version (down to SSLv3) is the server's choice: read on
+                    // for its chain; a higher one is a broken server.
+                    if h.version.0 > offered || h.version.0 < 0x0300 {
                         return Flight::Done(refused_outcome(
                             &format!("other_version:0x{:04x}", h.version.0),
                             Vec::new(),
@@ -308,13 +447,14 @@ fn parse_flight(buf: &[u8], offered: u16) -> Flight {
         hs = &hs[4 + len..];
     }
     match hello {
-        Some((_, cipher)) if done => Flight::Done(ProbeOutcome {
+        Some((version, cipher)) if done => Flight::Done(ProbeOutcome {
             probe: Fact::known(ProtocolProbe {
                 accepted: true,
                 cipher_suite: suite_name(cipher),
                 refusal: String::new(),
             }),
             chain,
+            chosen: version,
         }),
         _ => Flight::Incomplete,
     }

@@ -30,20 +30,32 @@ impl IpLimiter {
 
     /// Waits for the right to open a connection to `ip`; hold the permit while it is open.
     pub async fn acquire(&self, ip: IpAddr) -> OwnedSemaphorePermit {
+        let permit = self.slot(ip).await;
+        self.new_connection(ip).await;
+        permit
+    }
+
+    /// Waits for the rate limit of new connections to `ip` (HTTP requests on a
+    /// kept-alive connection do not count against it).
+    pub async fn new_connection(&self, ip: IpAddr) {
+        if let Some(rate) = &self.rate {
+            rate.until_key_ready(&ip).await;
+        }
+    }
+
+    /// Waits for one of the `per_ip` places of work at `ip` (a request in flight or
+    /// a probe's connection).
+    pub async fn slot(&self, ip: IpAddr) -> OwnedSemaphorePermit {
         let semaphore = {
             let mut map = self.semaphores.lock().expect("not poisoned");
             map.entry(ip)
                 .or_insert_with(|| Arc::new(Semaphore::new(self.per_ip)))
                 .clone()
         };
-        let permit = semaphore
+        semaphore
             .acquire_owned()
             .await
-            .expect("semaphores are never closed");
-        if let Some(rate) = &self.rate {
-            rate.until_key_ready(&ip).await;
-        }
-        permit
+            .expect("semaphores are never closed")
     }
 }
 

@@ -31,7 +31,7 @@ use crate::facts::web::{
 use crate::facts::{Fact, ReasonCode, TargetIdentity, TargetKind, Unknown};
 
 pub use crawl::CrawlOptions;
-pub use fetch::{FetchLimits, Fetched, SiteFetcher, USER_AGENT};
+pub use fetch::{Counters, FetchLimits, Fetched, SiteFetcher, USER_AGENT};
 pub use limits::IpLimiter;
 pub use target::WebTarget;
 
@@ -164,6 +164,7 @@ impl Scanner {
                 return unreachable_facts(&host, &https_url, &http_url, why, pd);
             }
         };
+        let counters = Counters::default();
         let fetcher = match SiteFetcher::new(
             &host,
             ip,
@@ -171,6 +172,7 @@ impl Scanner {
             self.limiter.clone(),
             self.options.fetch,
             deadline,
+            counters.clone(),
         ) {
             Ok(f) => f,
             Err(e) => {
@@ -202,22 +204,26 @@ impl Scanner {
             .then_some(bare_host.as_str());
         let budget = self.options.fetch.request_timeout;
 
+        // A TLS probe is a new connection: it waits for the per-IP politeness and
+        // is counted with the site's HTTP connections.
+        let probe_connection = || {
+            counters
+                .connections
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.limiter.acquire(ip)
+        };
+        let probe_budget = || budget.min(deadline.saturating_duration_since(Instant::now()));
         let tls_part = async {
-            let _permit = self.limiter.acquire(ip).await;
+            let _permit = probe_connection().await;
             tls::modern_handshake(&bare_host, tls_addr, self.provider.clone(), budget).await
         };
         let legacy_part = async {
-            let mut outcomes = Vec::new();
-            for kind in [
-                legacy::ProbeKind::Ssl3,
-                legacy::ProbeKind::Tls10,
-                legacy::ProbeKind::Tls11,
-                legacy::ProbeKind::WeakTls12,
-            ] {
-                let _permit = self.limiter.acquire(ip).await;
-                let left = deadline.saturating_duration_since(Instant::now());
-                outcomes.push(legacy::probe(kind, tls_addr, sni, budget.min(left)).await);
-            }
+            let mut outcomes =
+                legacy::protocol_versions(tls_addr, sni, probe_budget, probe_connection).await;
+            let _permit = probe_connection().await;
+            outcomes.push(
+                legacy::probe(legacy::ProbeKind::WeakTls12, tls_addr, sni, probe_budget()).await,
+            );
             outcomes
         };
         let http_part = async {
@@ -225,7 +231,7 @@ impl Scanner {
                 Some(chain) => chain,
                 None => http::redirect_chain(&fetcher, &http_url).await,
             };
-            let home = match fetcher.get(&https_url).await {
+            let home = match http::landing(&fetcher, &https_url).await {
                 Ok(r) => Ok(r),
                 Err(https_err) => {
                     // No working HTTPS: read the plain page the redirect chain ended on.
@@ -236,7 +242,7 @@ impl Scanner {
                         .filter(|h| h.url.starts_with("http://") && h.status == 200)
                         .and_then(|h| Url::parse(&h.url).ok());
                     match plain {
-                        Some(u) => fetcher.get(&u).await.map_err(|_| https_err),
+                        Some(u) => http::landing(&fetcher, &u).await.map_err(|_| https_err),
                         None => Err(https_err),
                     }
                 }
@@ -247,7 +253,7 @@ impl Scanner {
             tokio::join!(tls_part, legacy_part, http_part);
 
         let (exposed, software, personal_data) = match &home {
-            Ok(page) => {
+            Ok((_, page)) => {
                 let base = page.url.clone();
                 let (files, listings, products, personal_data) = tokio::join!(
                     exposed::exposed_files(&fetcher, &base),
@@ -289,6 +295,8 @@ impl Scanner {
                 https_url: https_url.to_string(),
                 http_url: http_url.to_string(),
                 address: Fact::known(ip.to_string()),
+                connections: counters.connections(),
+                requests: counters.requests(),
             },
             tls,
             legacy: LegacyTlsFacts {
@@ -299,7 +307,13 @@ impl Scanner {
             },
             http: HttpFacts {
                 redirect: fetch::to_fact(redirect),
-                home: fetch::to_fact(home.map(|r| http::home_page(&r))),
+                home: fetch::to_fact(home.map(|(from, r)| {
+                    let mut page = http::home_page(&r);
+                    if from != r.url {
+                        page.redirected_from = from.to_string();
+                    }
+                    page
+                })),
             },
             exposed,
             software: SoftwareFacts {
@@ -346,6 +360,7 @@ impl Scanner {
             self.limiter.clone(),
             limits,
             deadline,
+            Counters::default(),
         ) {
             Ok(fetcher) => crawl::crawl_site(start.clone(), fetcher, options).await,
             Err(e) => Fact::unknown(ReasonCode::Error, e),
@@ -461,6 +476,8 @@ fn unreachable_facts(
             https_url: https_url.to_string(),
             http_url: http_url.to_string(),
             address: u(&why),
+            connections: 0,
+            requests: 0,
         },
         tls: TlsFacts {
             handshake: u(&why),

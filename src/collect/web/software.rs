@@ -11,7 +11,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::fetch::{Fetched, SiteFetcher};
-use crate::facts::web::Product;
+use crate::facts::web::{DisclosedVersion, Product};
 
 const EOL_TABLE: &str = include_str!("../../../data/web-eol.toml");
 const FILE_BODY_CAP: usize = 64 * 1024;
@@ -59,6 +59,39 @@ fn first_version(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `Product/1.2`, `Product 1.2`, `Product v1.2`, `Product 7` (a bare major is a
+/// version too: "Drupal 7 (http://drupal.org)").
+static NAME_VERSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)([a-z][a-z0-9_.+-]*!?)(?:/|\s+v?|\s*-\s*v?)(\d+(?:\.\d+){0,3})")
+        .expect("valid regex")
+});
+
+/// The one parser of product and version, shared by the version-disclosure rule
+/// (WEB-VER-001, every pair) and the end-of-life rule (WEB-SW-001, the CMS and PHP
+/// among them). A value that is only a version (`X-AspNet-Version: 4.0.30319`)
+/// is named after its source.
+pub fn versions_named(value: &str, source: &str) -> Vec<DisclosedVersion> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Vec::new();
+    }
+    if value.starts_with(|c: char| c.is_ascii_digit()) {
+        return vec![DisclosedVersion {
+            source: source.to_string(),
+            product: source.to_ascii_lowercase(),
+            version: first_version(value),
+        }];
+    }
+    NAME_VERSION
+        .captures_iter(value)
+        .map(|c| DisclosedVersion {
+            source: source.to_string(),
+            product: c[1].trim_end_matches('!').to_ascii_lowercase(),
+            version: c[2].to_string(),
+        })
+        .collect()
+}
+
 fn product(name: &str, version: String, source: &str) -> Product {
     Product {
         eol: if version.is_empty() {
@@ -79,8 +112,12 @@ fn from_generator(generator: &str, source: &str) -> Option<Product> {
         .into_iter()
         .find(|n| lower.contains(n))?;
     // Joomla's generator carries no version ("Joomla! - Open Source Content Management").
-    let after = &generator[lower.find(name).unwrap_or(0) + name.len()..];
-    Some(product(name, first_version(after), source))
+    let version = versions_named(generator, source)
+        .into_iter()
+        .find(|v| v.product.contains(name))
+        .map(|v| v.version)
+        .unwrap_or_default();
+    Some(product(name, version, source))
 }
 
 static WP_README: LazyLock<Regex> = LazyLock::new(|| {
@@ -113,10 +150,12 @@ pub async fn detect(fetcher: &SiteFetcher, home: &Fetched) -> Vec<Product> {
         (home.header("x-powered-by"), "X-Powered-By"),
         (home.header("server"), "Server"),
     ] {
-        if let Some(i) = value.to_ascii_lowercase().find("php/")
+        if let Some(php) = versions_named(&value, source)
+            .into_iter()
+            .find(|v| v.product == "php")
             && !found.iter().any(|f| f.name == "php")
         {
-            found.push(product("php", first_version(&value[i + 4..]), source));
+            found.push(product("php", php.version, source));
         }
     }
     let lower = html.to_ascii_lowercase();
@@ -185,5 +224,26 @@ mod tests {
         let p = from_generator("Joomla! - Open Source Content Management", "meta").unwrap();
         assert_eq!(p.version, "");
         assert!(from_generator("Hugo 0.120", "meta").is_none());
+    }
+
+    #[test]
+    fn one_parser_for_disclosure_and_end_of_life() {
+        let pairs = |v: &str| {
+            versions_named(v, "Server")
+                .into_iter()
+                .map(|d| format!("{}={}", d.product, d.version))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pairs("Drupal 7 (http://drupal.org)"), ["drupal=7"]);
+        assert_eq!(
+            pairs("Apache/2.4.41 (Ubuntu) OpenSSL/1.1.1f"),
+            ["apache=2.4.41", "openssl=1.1.1"]
+        );
+        assert_eq!(pairs("Microsoft-IIS/10.0"), ["microsoft-iis=10.0"]);
+        assert_eq!(pairs("PHP/8.1.2-1ubuntu2.14"), ["php=8.1.2"]);
+        assert_eq!(pairs("NukeViet v4.5"), ["nukeviet=4.5"]);
+        assert!(pairs("nginx").is_empty());
+        assert!(pairs("Joomla! - Open Source Content Management").is_empty());
+        assert_eq!(pairs("4.0.30319"), ["server=4.0.30319"]);
     }
 }

@@ -64,6 +64,22 @@ impl RecordingVerifier {
             chain: None,
         }
     }
+
+    /// A verifier that accepts every certificate and records the chain sent.
+    pub fn recording(provider: Arc<rustls::crypto::CryptoProvider>) -> Self {
+        RecordingVerifier {
+            provider,
+            chain: Some(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The chain recorded, leaf first (empty when none was sent).
+    pub fn recorded(&self) -> Vec<CertificateDer<'static>> {
+        self.chain
+            .as_ref()
+            .map(|c| std::mem::take(&mut *c.lock().expect("not poisoned")))
+            .unwrap_or_default()
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -132,10 +148,7 @@ pub async fn modern_handshake(
     provider: Arc<rustls::crypto::CryptoProvider>,
     budget: Duration,
 ) -> ModernOutcome {
-    let verifier = Arc::new(RecordingVerifier {
-        provider: provider.clone(),
-        chain: Some(Mutex::new(Vec::new())),
-    });
+    let verifier = Arc::new(RecordingVerifier::recording(provider.clone()));
     let config = match rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
     {
@@ -185,15 +198,17 @@ pub async fn modern_handshake(
             format!("TLS handshake not done within {budget:?}"),
         ),
     };
-    let chain = verifier
-        .chain
-        .as_ref()
-        .map(|c| std::mem::take(&mut *c.lock().expect("not poisoned")))
-        .unwrap_or_default();
+    let chain = verifier.recorded();
     ModernOutcome { handshake, chain }
 }
 
 /// The verdict on a chain for `host`, at `now`.
+///
+/// webpki decides trust, names and dates; khien adds what webpki does not judge
+/// (a leaf or intermediate with a weak key: RSA under 2048 bits, EC under 256) and
+/// names weak signatures (SHA-1, MD5) that webpki only calls unsupported. When one
+/// certificate of the chain is at fault, the verdict names it: "renew the
+/// certificate" is wrong advice when the intermediate is what expired.
 pub fn verify_chain(
     chain: &[CertificateDer<'static>],
     host: &str,
@@ -202,40 +217,140 @@ pub fn verify_chain(
     now: UnixTime,
 ) -> Verification {
     let Some((leaf, intermediates)) = chain.split_first() else {
-        return Verification {
-            valid: false,
-            reason: "other".into(),
-            detail: "no certificate".into(),
-        };
+        return Verification::invalid("other", "no certificate");
     };
     let verifier = match WebPkiServerVerifier::builder_with_provider(roots, provider).build() {
         Ok(v) => v,
-        Err(e) => {
-            return Verification {
-                valid: false,
-                reason: "other".into(),
-                detail: e.to_string(),
-            };
-        }
+        Err(e) => return Verification::invalid("other", &e.to_string()),
     };
     let Ok(name) = ServerName::try_from(host.to_string()) else {
-        return Verification {
-            valid: false,
-            reason: "wrong_name".into(),
-            detail: format!("not a server name: {host}"),
-        };
+        return Verification::invalid("wrong_name", &format!("not a server name: {host}"));
     };
+    let infos: Vec<Option<CertificateInfo>> = chain.iter().map(|c| parse_certificate(c)).collect();
     match verifier.verify_server_cert(leaf, intermediates, &name, &[], now) {
-        Ok(_) => Verification {
-            valid: true,
-            reason: "ok".into(),
-            detail: String::new(),
+        Ok(_) => match weakness(&infos) {
+            Some((reason, index, detail)) => {
+                Verification::invalid(reason, &detail).naming(index, &infos)
+            }
+            None => Verification {
+                valid: true,
+                reason: "ok".into(),
+                detail: String::new(),
+                failing_index: -1,
+                failing_subject: String::new(),
+            },
         },
-        Err(e) => Verification {
+        Err(e) => {
+            let reason = reason_for(&e, chain);
+            let detail = e.to_string();
+            let dated = |expired: bool| {
+                chain.iter().position(|c| {
+                    X509Certificate::from_der(c).is_ok_and(|(_, x)| {
+                        let v = x.validity();
+                        let now = now.as_secs() as i64;
+                        if expired {
+                            v.not_after.timestamp() < now
+                        } else {
+                            v.not_before.timestamp() > now
+                        }
+                    })
+                })
+            };
+            match reason {
+                "expired" => match dated(true) {
+                    Some(0) | None => Verification::invalid("expired", &detail).naming(0, &infos),
+                    Some(i) => {
+                        Verification::invalid("intermediate_expired", &detail).naming(i, &infos)
+                    }
+                },
+                "not_yet_valid" => {
+                    Verification::invalid(reason, &detail).naming(dated(false).unwrap_or(0), &infos)
+                }
+                "other" | "bad_signature" => match weakness(&infos) {
+                    Some((weak, index, why)) => {
+                        Verification::invalid(weak, &format!("{why} ({detail})"))
+                            .naming(index, &infos)
+                    }
+                    None => Verification::invalid(reason, &detail),
+                },
+                "wrong_name" | "self_signed" | "incomplete_chain" => {
+                    Verification::invalid(reason, &detail).naming(0, &infos)
+                }
+                _ => Verification::invalid(reason, &detail),
+            }
+        }
+    }
+}
+
+/// Smallest key sizes accepted: RSA 2048 (CA/Browser Forum baseline, NIST SP
+/// 800-131A), EC 256.
+const MIN_RSA_BITS: u64 = 2048;
+const MIN_EC_BITS: u64 = 256;
+
+/// The first weak key or weak signature in the chain sent, as (reason, index,
+/// detail). A self-signed certificate's own signature is not judged: trust in a
+/// root does not rest on it.
+fn weakness(infos: &[Option<CertificateInfo>]) -> Option<(&'static str, usize, String)> {
+    for (i, info) in infos.iter().enumerate() {
+        let Some(c) = info else { continue };
+        let weak_key = match c.key_type.as_str() {
+            "rsa" => c.key_bits < MIN_RSA_BITS,
+            "ec" => c.key_bits < MIN_EC_BITS,
+            "dsa" => true,
+            _ => false,
+        };
+        if weak_key {
+            return Some((
+                "weak_key",
+                i,
+                format!("{} key of {} bits", c.key_type.to_uppercase(), c.key_bits),
+            ));
+        }
+        if !c.self_signed && is_weak_signature(&c.signature_algorithm) {
+            return Some((
+                "weak_signature",
+                i,
+                format!("signed with {}", c.signature_algorithm),
+            ));
+        }
+    }
+    None
+}
+
+/// SHA-1 and MD5 signatures: browsers have refused them on certificates since 2017.
+pub fn is_weak_signature(algorithm: &str) -> bool {
+    let a = algorithm.to_ascii_lowercase();
+    a.contains("sha1") || a.contains("md5") || a.contains("md2")
+}
+
+impl Verification {
+    fn invalid(reason: &str, detail: &str) -> Verification {
+        Verification {
             valid: false,
-            reason: reason_for(&e, chain).into(),
-            detail: e.to_string(),
-        },
+            reason: reason.to_string(),
+            detail: detail.to_string(),
+            failing_index: -1,
+            failing_subject: String::new(),
+        }
+    }
+
+    /// Names the certificate at `index` (0 = leaf) as the one at fault.
+    fn naming(mut self, index: usize, infos: &[Option<CertificateInfo>]) -> Verification {
+        self.failing_index = index as i64;
+        self.failing_subject = infos
+            .get(index)
+            .and_then(|c| c.as_ref())
+            .map(|c| c.subject.clone())
+            .unwrap_or_default();
+        if !self.failing_subject.is_empty() {
+            let which = if index == 0 {
+                "leaf".to_string()
+            } else {
+                format!("intermediate {index}")
+            };
+            self.detail = format!("{which} \"{}\": {}", self.failing_subject, self.detail);
+        }
+        self
     }
 }
 

@@ -40,6 +40,42 @@ pub struct UpdateFacts {
     pub reboot_pending: Fact<bool>,
     /// Where it was read: `apt history`, `dnf log`, `windows hotfixes`...
     pub source: String,
+    /// Security updates published for this machine are not installed (issue 14).
+    /// Debian/Ubuntu: some installed package is older than the version in apt's
+    /// lists of the security suite (unknown when those lists are stale). Windows:
+    /// no update was installed since the latest monthly security release
+    /// (`security_release_due`).
+    #[serde(default = "not_collected::<bool>")]
+    pub security_updates_pending: Fact<bool>,
+    /// The packages behind `security_updates_pending` (Debian/Ubuntu).
+    #[serde(default = "not_collected::<Vec<PendingPackage>>")]
+    pub pending_security_packages: Fact<Vec<PendingPackage>>,
+    /// When the security suite's lists that apt holds were published (the
+    /// `InRelease` date): how fresh the answer above is.
+    #[serde(default = "not_collected::<Timestamp>")]
+    #[schemars(with = "Fact<String>")]
+    pub lists_published_at: Fact<Timestamp>,
+    /// Windows: the monthly security release (second Tuesday, "Update Tuesday")
+    /// that a machine is expected to have installed by now, a week after it.
+    #[serde(default = "not_collected::<Timestamp>")]
+    #[schemars(with = "Fact<String>")]
+    pub security_release_due: Fact<Timestamp>,
+}
+
+/// A package with a security update waiting.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PendingPackage {
+    pub name: String,
+    pub installed: String,
+    pub available: String,
+}
+
+/// The value of a fact added after a fact document was written.
+pub fn not_collected<T>() -> Fact<T> {
+    Fact::unknown(
+        crate::facts::ReasonCode::NotRecorded,
+        "not in this fact document (written by an older khien)",
+    )
 }
 
 /// The host firewall (H07): one profile per Windows network profile (domain,

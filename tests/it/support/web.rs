@@ -217,6 +217,31 @@ fn server_config(chain: Vec<CertificateDer<'static>>, key_der: &[u8]) -> rustls:
         .unwrap()
 }
 
+/// What a server saw: TCP connections accepted and the path of every request.
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub connections: std::sync::atomic::AtomicU64,
+    pub requests: std::sync::Mutex<Vec<String>>,
+}
+
+impl Stats {
+    pub fn connections(&self) -> u64 {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+    /// Requests for `path`.
+    pub fn requests_for(&self, path: &str) -> usize {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p == path)
+            .count()
+    }
+    pub fn request_count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
 /// Starts an HTTPS server on `bind` (e.g. `127.0.0.1:0`) sending `chain`.
 pub fn serve_tls(
     bind: &str,
@@ -224,9 +249,21 @@ pub fn serve_tls(
     key_der: &[u8],
     behavior: Behavior,
 ) -> SocketAddr {
+    serve_tls_counted(bind, chain, key_der, behavior).0
+}
+
+/// [`serve_tls`], with what the server saw.
+pub fn serve_tls_counted(
+    bind: &str,
+    chain: Vec<CertificateDer<'static>>,
+    key_der: &[u8],
+    behavior: Behavior,
+) -> (SocketAddr, Arc<Stats>) {
+    let stats = Arc::new(Stats::default());
+    let counted = stats.clone();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(chain, key_der)));
     let bind = bind.to_string();
-    RUNTIME.block_on(async move {
+    let addr = RUNTIME.block_on(async move {
         let listener = TcpListener::bind(&bind).await.expect("bind on loopback");
         let addr = listener.local_addr().unwrap();
         RUNTIME.spawn(async move {
@@ -234,11 +271,15 @@ pub fn serve_tls(
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
+                counted
+                    .connections
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 // As web servers do: a response head and body written apart must not
                 // wait for the client's delayed ACK (Nagle), which would add ~40 ms.
                 let _ = tcp.set_nodelay(true);
                 let acceptor = acceptor.clone();
                 let behavior = behavior.clone();
+                let counted = counted.clone();
                 tokio::spawn(async move {
                     match behavior {
                         Behavior::Silent | Behavior::Drip | Behavior::Garbage => {
@@ -249,7 +290,7 @@ pub fn serve_tls(
                                 tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp))
                                     .await
                             {
-                                serve_http(tls, &behavior).await;
+                                serve_http(tls, &behavior, &counted).await;
                             }
                         }
                     }
@@ -257,13 +298,21 @@ pub fn serve_tls(
             }
         });
         addr
-    })
+    });
+    (addr, stats)
 }
 
 /// Starts a plain HTTP server on `bind`.
 pub fn serve_plain(bind: &str, behavior: Behavior) -> SocketAddr {
+    serve_plain_counted(bind, behavior).0
+}
+
+/// [`serve_plain`], with what the server saw.
+pub fn serve_plain_counted(bind: &str, behavior: Behavior) -> (SocketAddr, Arc<Stats>) {
+    let stats = Arc::new(Stats::default());
+    let counted = stats.clone();
     let bind = bind.to_string();
-    RUNTIME.block_on(async move {
+    let addr = RUNTIME.block_on(async move {
         let listener = TcpListener::bind(&bind).await.expect("bind on loopback");
         let addr = listener.local_addr().unwrap();
         RUNTIME.spawn(async move {
@@ -271,20 +320,25 @@ pub fn serve_plain(bind: &str, behavior: Behavior) -> SocketAddr {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
+                counted
+                    .connections
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 // As web servers do: a response head and body written apart must not
                 // wait for the client's delayed ACK (Nagle), which would add ~40 ms.
                 let _ = tcp.set_nodelay(true);
                 let behavior = behavior.clone();
+                let counted = counted.clone();
                 tokio::spawn(async move {
                     match behavior {
-                        Behavior::Routes { .. } => serve_http(tcp, &behavior).await,
+                        Behavior::Routes { .. } => serve_http(tcp, &behavior, &counted).await,
                         _ => hostile(tcp, &behavior).await,
                     }
                 });
             }
         });
         addr
-    })
+    });
+    (addr, stats)
 }
 
 async fn hostile(mut tcp: tokio::net::TcpStream, behavior: &Behavior) {
@@ -322,7 +376,11 @@ async fn hostile(mut tcp: tokio::net::TcpStream, behavior: &Behavior) {
 }
 
 /// Serves HTTP/1.1 requests on one connection (keep-alive) until the peer closes.
-async fn serve_http<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, behavior: &Behavior) {
+async fn serve_http<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    behavior: &Behavior,
+    stats: &Stats,
+) {
     let Behavior::Routes { routes, fallback } = behavior else {
         return;
     };
@@ -345,6 +403,7 @@ async fn serve_http<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, behavior: 
         let head = String::from_utf8_lossy(&buf[..end]).into_owned();
         buf.drain(..end);
         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+        stats.requests.lock().unwrap().push(path.clone());
         let resp = routes.get(&path).unwrap_or(fallback);
         let len = match &resp.body {
             Body::Bytes(b) => b.len() as u64,

@@ -3,7 +3,7 @@
 //! A hung WMI service (a stuck provider, a corrupted repository) blocks the calling
 //! thread for as long as it likes, and Rust cannot cancel a thread. So each query
 //! is sent to a worker thread that owns the connections, and the scan waits for
-//! the answer at most the timeout (policy parameter `wmi_query_timeout_seconds`).
+//! the answer at most the timeout (`[limits] wmi_query_seconds` in khien.toml).
 //! A query that does not answer in time becomes unknown with reason `timeout`; its
 //! worker is abandoned (it ends on its own if the call ever returns, or with the
 //! process) and the next query starts on a fresh worker. After
@@ -24,7 +24,7 @@ use crate::facts::{ReasonCode, Unknown};
 /// Timeouts after which the service is taken as hung.
 pub const MAX_TIMEOUTS: u32 = 2;
 
-/// The default of `wmi_query_timeout_seconds`.
+/// The default of `[limits] wmi_query_seconds`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 type Answer = Result<Value, Unknown>;

@@ -67,8 +67,15 @@ pub fn posture(processes: &Fact<Vec<String>>, listening: &Fact<Vec<ListeningPort
             defender_policy_managed: Fact::known(false),
         },
         time_sync: timesync::collect(processes),
+        discovered_backups: crate::collect::host::backup_discovery::linux(
+            Path::new("/"),
+            processes,
+        ),
     }
 }
+
+/// Nothing to read ahead here: facts are read from files as they are needed.
+pub fn prepare(_query_timeout: std::time::Duration) {}
 
 /// Whether khien runs as root (effective UID 0), from /proc/self/status.
 pub fn elevated() -> Fact<bool> {
@@ -114,9 +121,16 @@ fn is_container_cgroup(cgroup: &str) -> bool {
         .any(|k| cgroup.contains(k))
 }
 
-/// Products other than ClamAV: none are detected on Linux yet beyond ClamAV.
+/// Products other than ClamAV (added by the caller): Defender for Endpoint, ESET,
+/// Kaspersky, Sophos, found by their install folders and services.
 pub fn antivirus_products(processes: &Fact<Vec<String>>) -> Fact<Vec<AntivirusProduct>> {
-    processes.clone().map(|_| Vec::new())
+    let found = crate::collect::host::linux_av::products(Path::new("/"), processes);
+    if found.is_empty() {
+        // Without the process list an unseen product might still run.
+        processes.clone().map(|_| Vec::new())
+    } else {
+        Fact::known(found)
+    }
 }
 
 pub fn clamav_binaries_found() -> bool {

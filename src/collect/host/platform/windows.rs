@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -154,20 +155,28 @@ pub fn posture(_processes: &Fact<Vec<String>>, _listening: &Fact<Vec<ListeningPo
     interpret(snapshot()).posture
 }
 
-/// The machine's snapshot, taken on first use.
-pub fn snapshot() -> &'static Snapshot {
-    static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
-    SNAPSHOT.get_or_init(take_snapshot)
+static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
+
+/// Reads the machine once (WMI, registry), each WMI query bounded by
+/// `query_timeout`: every platform function answers from this snapshot.
+pub fn prepare(query_timeout: Duration) {
+    SNAPSHOT.get_or_init(|| take_snapshot(query_timeout));
 }
 
-fn take_snapshot() -> Snapshot {
+/// The machine's snapshot; taken with the default deadline if [`prepare`] was not
+/// called first.
+pub fn snapshot() -> &'static Snapshot {
+    SNAPSHOT.get_or_init(|| take_snapshot(super::bounded::DEFAULT_TIMEOUT))
+}
+
+fn take_snapshot(query_timeout: Duration) -> Snapshot {
     let mut s = Snapshot {
         source: "this machine".into(),
         registry: read_registry(&system::registry_keys()),
         ..Snapshot::default()
     };
     // Every WMI query runs on a worker thread with a deadline (see `bounded`).
-    let mut wmi: Bounded<(String, String)> = Bounded::new("WMI", super::query_timeout(), || {
+    let mut wmi: Bounded<(String, String)> = Bounded::new("WMI", query_timeout, || {
         let mut connections = Wmi::new();
         Box::new(move |(namespace, wql): (String, String)| connections.rows(&namespace, &wql))
     });

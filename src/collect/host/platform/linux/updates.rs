@@ -115,10 +115,30 @@ pub fn collect() -> UpdateFacts {
             "pending reboot is read from /run/reboot-required (Debian, Ubuntu)",
         )
     };
+    let (pending, lists_published_at) = match crate::collect::host::apt::read(
+        Path::new("/"),
+        Timestamp::now(),
+    ) {
+        Some(r) => (r.pending, r.lists_published_at),
+        None => {
+            let why = crate::facts::Unknown::new(
+                ReasonCode::Unsupported,
+                "pending security updates are read from apt's lists (Debian, Ubuntu); dnf's metadata are not read yet",
+            );
+            (Fact::from_unknown(why.clone()), Fact::from_unknown(why))
+        }
+    };
     UpdateFacts {
         last_installed_at,
         reboot_pending,
         source,
+        security_updates_pending: pending.clone().map(|p| !p.is_empty()),
+        pending_security_packages: pending,
+        lists_published_at,
+        security_release_due: Fact::unknown(
+            ReasonCode::Unsupported,
+            "the monthly release day applies to Windows",
+        ),
     }
 }
 

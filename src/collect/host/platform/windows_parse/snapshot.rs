@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{RegistrySnapshot, accounts, antivirus, as_u64, field, rows, system};
-use crate::collect::host::lifecycle;
 use crate::collect::host::posture::Posture;
+use crate::collect::host::{backup_discovery, lifecycle};
 use crate::facts::host::{
     AntivirusProduct, AvManagementFacts, EncryptionFacts, FirewallFacts, LegacyFacts,
     ListeningPort, RemoteAccessFacts, SshFacts, UpdateFacts,
@@ -48,6 +48,10 @@ pub struct Snapshot {
     /// Where the snapshot comes from (fixtures say whether recorded or constructed).
     #[serde(default, rename = "_source", skip_serializing_if = "String::is_empty")]
     pub source: String,
+    /// When it was taken; facts that depend on the date (the monthly security
+    /// release due) are computed for this time, or for now when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<jiff::Timestamp>,
     #[serde(default)]
     pub registry: RegistrySnapshot,
     /// Query → rows (an array or one object), or `{"$unknown": {reason, detail}}`.
@@ -115,6 +119,21 @@ pub fn interpret(s: &Snapshot) -> WindowsFacts {
         Err(e) => Fact::from_unknown(e),
     };
 
+    let now = s.collected_at.unwrap_or_else(jiff::Timestamp::now);
+    let due = system::security_release_due(now);
+    let security_updates_pending = match s.rows(query::HOTFIXES) {
+        Ok(v) => system::newest_security_update(v).map_or_else(
+            || {
+                Fact::unknown(
+                    ReasonCode::Unparsable,
+                    "no InstalledOn date among the hotfixes",
+                )
+            },
+            |t| Fact::known(t < due),
+        ),
+        Err(e) => Fact::from_unknown(e),
+    };
+
     let (mde, managed) = system::defender_management(reg);
     let smb1_state = s
         .rows(query::SMB1_FEATURE)
@@ -165,6 +184,16 @@ pub fn interpret(s: &Snapshot) -> WindowsFacts {
             last_installed_at: last_update,
             reboot_pending: Fact::known(system::reboot_pending(reg)),
             source: "Win32_QuickFixEngineering".into(),
+            security_updates_pending,
+            pending_security_packages: Fact::unknown(
+                ReasonCode::Unsupported,
+                "Windows: judged by the date of the newest security update, not per package",
+            ),
+            lists_published_at: Fact::unknown(
+                ReasonCode::Unsupported,
+                "apt's lists exist on Debian and Ubuntu only",
+            ),
+            security_release_due: Fact::known(due),
         },
         firewall: FirewallFacts {
             profiles: Fact::known(system::firewall_profiles(reg)),
@@ -196,6 +225,14 @@ pub fn interpret(s: &Snapshot) -> WindowsFacts {
         management: AvManagementFacts {
             defender_for_endpoint_onboarded: Fact::known(mde),
             defender_policy_managed: Fact::known(managed),
+        },
+        discovered_backups: {
+            let scheduled = reg.contains_key(system::WINDOWS_BACKUP_SCHEDULE);
+            match s.rows(query::SERVICES) {
+                Ok(services) => Fact::known(backup_discovery::windows(scheduled, services)),
+                Err(_) if scheduled => Fact::known(backup_discovery::windows(true, &Value::Null)),
+                Err(e) => Fact::from_unknown(e),
+            }
         },
     };
     WindowsFacts {
@@ -245,6 +282,8 @@ pub fn host_facts(s: &Snapshot, processes: Fact<Vec<String>>) -> crate::facts::h
             management: w.posture.management,
         },
         backups: Vec::new(),
+        discovered_backups: w.posture.discovered_backups,
+        role: "staff".into(),
         lifecycle: w.posture.lifecycle,
         updates: w.posture.updates,
         firewall: w.posture.firewall,

@@ -36,6 +36,9 @@ pub const CBS_REBOOT: &str =
 pub const MDE_STATUS: &str = r"HKLM\SOFTWARE\Microsoft\Windows Advanced Threat Protection\Status";
 pub const DEFENDER_POLICY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows Defender";
 /// Present when the OpenSSH server is installed.
+/// Windows 7's Backup and Restore keeps its schedule here once one is set.
+pub const WINDOWS_BACKUP_SCHEDULE: &str =
+    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsBackup\ScheduleParams";
 pub const SSHD_SERVICE: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\sshd";
 /// The Windows Time service: `Start` (2 automatic, 3 manual or on trigger, 4
 /// disabled) and, under `Parameters`, `Type` and `NtpServer`; Group Policy's
@@ -73,6 +76,7 @@ pub fn registry_keys() -> Vec<String> {
         W32TIME_SERVICE,
         W32TIME_PARAMETERS,
         W32TIME_POLICY,
+        WINDOWS_BACKUP_SCHEDULE,
     ]
     .iter()
     .map(|k| k.to_string())
@@ -156,6 +160,58 @@ pub fn last_hotfix(v: &Value) -> Option<jiff::Timestamp> {
                 .map(|z| z.timestamp())
         })
         .max()
+}
+
+/// Days after the monthly security release by which a machine is expected to have
+/// installed it (automatic updates install within days; a week leaves room for a
+/// machine switched off over a weekend).
+pub const SECURITY_RELEASE_GRACE_DAYS: i64 = 7;
+
+/// The monthly security release a machine should have installed at `now`: the
+/// latest second Tuesday of a month ("Update Tuesday", Microsoft's documented
+/// release day of security updates) at least [`SECURITY_RELEASE_GRACE_DAYS`] ago,
+/// as a date at 00:00 UTC (hotfix dates carry no time).
+pub fn security_release_due(now: jiff::Timestamp) -> jiff::Timestamp {
+    use jiff::civil::{Date, Weekday};
+    use jiff::tz::TimeZone;
+    let latest =
+        now.to_zoned(TimeZone::UTC).date() - jiff::Span::new().days(SECURITY_RELEASE_GRACE_DAYS);
+    let second_tuesday = |y: i16, m: i8| -> Date {
+        let first = Date::new(y, m, 1).expect("first of a month");
+        let offset = (Weekday::Tuesday.to_monday_zero_offset()
+            - first.weekday().to_monday_zero_offset())
+        .rem_euclid(7);
+        first + jiff::Span::new().days(i64::from(offset) + 7)
+    };
+    let mut day = second_tuesday(latest.year(), latest.month());
+    if day > latest {
+        let prev = latest.first_of_month() - jiff::Span::new().days(1);
+        day = second_tuesday(prev.year(), prev.month());
+    }
+    day.to_zoned(TimeZone::UTC)
+        .expect("a date in range")
+        .timestamp()
+}
+
+/// The install date of the newest security update (`Description` "Security
+/// Update", which monthly cumulative updates are) among hotfix rows; of any update
+/// when no row says what it is (old systems, wine).
+pub fn newest_security_update(v: &Value) -> Option<jiff::Timestamp> {
+    let all = rows(v);
+    let security: Vec<Value> = all
+        .iter()
+        .filter(|r| {
+            field(r, "Description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.contains("Security"))
+        })
+        .map(|r| (*r).clone())
+        .collect();
+    if security.is_empty() {
+        last_hotfix(v)
+    } else {
+        last_hotfix(&Value::Array(security))
+    }
 }
 
 /// Time synchronisation from the Windows Time service's settings. A standalone
@@ -519,5 +575,34 @@ mod tests {
         assert_eq!(public.blocks_inbound.value(), Some(&false));
         // Nothing set: Windows' defaults (on, block inbound).
         assert!(p.iter().find(|p| p.name == "domain").unwrap().enabled);
+    }
+
+    #[test]
+    fn the_security_release_due_is_the_second_tuesday_a_week_ago() {
+        let due = |now: &str| security_release_due(now.parse().unwrap()).to_string();
+        // November 2026: Tuesdays 3 and 10; a week after the 10th it is due.
+        assert_eq!(due("2026-11-23T00:00:00Z"), "2026-11-10T00:00:00Z");
+        assert_eq!(due("2026-11-17T00:00:00Z"), "2026-11-10T00:00:00Z");
+        // Before that week is over, October's (the 13th) is the one due.
+        assert_eq!(due("2026-11-16T23:00:00Z"), "2026-10-13T00:00:00Z");
+        // Across a year: January 2027's second Tuesday is the 12th.
+        assert_eq!(due("2027-01-10T00:00:00Z"), "2026-12-08T00:00:00Z");
+    }
+
+    #[test]
+    fn the_newest_security_update_ignores_other_updates() {
+        let rows = serde_json::json!([
+            {"HotFixID": "KB1", "Description": "Security Update", "InstalledOn": "10/15/2026"},
+            {"HotFixID": "KB2", "Description": "Update", "InstalledOn": "11/20/2026"}
+        ]);
+        assert_eq!(
+            newest_security_update(&rows).unwrap().to_string(),
+            "2026-10-15T00:00:00Z"
+        );
+        let plain = serde_json::json!([{"HotFixID": "KB3", "InstalledOn": "11/20/2026"}]);
+        assert_eq!(
+            newest_security_update(&plain).unwrap().to_string(),
+            "2026-11-20T00:00:00Z"
+        );
     }
 }
