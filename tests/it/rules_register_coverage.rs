@@ -19,8 +19,7 @@ use crate::support::repo_path;
 const AT: &str = "2026-11-23T01:00:00Z";
 
 fn docs(text: &str, at: &str) -> Vec<FactDocument> {
-    let reg = register::parse(SourceFile::new("r.toml", text), Lang::En)
-        .unwrap_or_else(|d| panic!("{d}"));
+    let reg = register::parse(SourceFile::new("r.toml", text)).unwrap_or_else(|d| panic!("{d}"));
     register::facts::fact_documents(&reg, at.parse().unwrap())
 }
 
@@ -169,10 +168,10 @@ fn bad_new_register_fields_are_positioned_errors() {
         ),
     ];
     for (text, field, hint) in cases {
-        let err = register::parse(SourceFile::new("r.toml", text.as_str()), Lang::En)
+        let err = register::parse(SourceFile::new("r.toml", text.as_str()))
             .err()
             .unwrap_or_else(|| panic!("{field}: accepted"))
-            .render();
+            .render(Lang::En);
         assert!(err.contains("r.toml:"), "{err}");
         assert!(err.contains(field), "{err}");
         assert!(err.contains(hint), "{err}");
