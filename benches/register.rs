@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 use khien::config::LocalConfig;
-use khien::i18n::Lang;
 use khien::policy::{self, SourceFile};
 use khien::register;
 

@@ -110,12 +110,10 @@ fn empty_or_unknown<T>(
 ) -> Result<Vec<T>, Unknown> {
     if let Some(proto) = e.proto() {
         match proto.kind() {
-            ProtoErrorKind::NoRecordsFound { response_code, .. }
-                if matches!(
-                    response_code,
-                    ResponseCode::NXDomain | ResponseCode::NoError
-                ) =>
-            {
+            ProtoErrorKind::NoRecordsFound {
+                response_code: ResponseCode::NXDomain | ResponseCode::NoError,
+                ..
+            } => {
                 return Ok(Vec::new());
             }
             ProtoErrorKind::NoRecordsFound { response_code, .. } => {
