@@ -426,6 +426,7 @@ mod property {
                     continue;
                 }
                 let mut doc = read(name);
+                let original = doc["unit"]["code"].as_str().map(str::to_string);
                 for (file, pos, c) in &typos {
                     if *file != i || doc["unit"]["code"].is_null() {
                         continue;
@@ -438,8 +439,12 @@ mod property {
                     if new != old {
                         // Target ids change too: another unit's machines, not a rescan.
                         recode(&mut doc, Some(&new), "-t");
-                        mistyped.push(new);
                     }
+                }
+                // Two typos in one file: only the last code reaches the report.
+                let code = doc["unit"]["code"].as_str().map(str::to_string);
+                if code != original && let Some(code) = code {
+                    mistyped.push(code);
                 }
                 write(dir.path(), name, &doc);
             }
