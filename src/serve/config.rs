@@ -500,10 +500,16 @@ mod tests {
         )
         .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("khien-serve.toml:1:10: `listen`"), "{text}");
-        assert!(text.contains("khien-serve.toml:3:12: `register`"), "{text}");
         assert!(
-            text.contains("khien-serve.toml:5:17: `max_upload_mb`"),
+            text.contains("khien-serve.toml:1:10: [K202] `listen`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("khien-serve.toml:3:12: [K101] `register`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("khien-serve.toml:5:17: [K202] `max_upload_mb`"),
             "{text}"
         );
     }

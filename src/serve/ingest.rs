@@ -340,9 +340,11 @@ pub fn future_dated(
 mod tests {
     use super::*;
 
-    const DOC: &str = r#"{"schema":"khien-result/1","unit":{"code":"U1","name":"Trường A"},
+    // No unit in the header (the reader refuses a header unit its targets contradict):
+    // each target names its own.
+    const DOC: &str = r#"{"schema":"khien-result/1",
       "evaluated_at":"2026-05-01T00:00:00Z",
-      "targets":[{"target":{"kind":"host","id":"PC-01"},"collected_at":"2026-05-01T00:00:00Z","findings":[]},
+      "targets":[{"target":{"kind":"host","id":"PC-01","unit":{"code":"U1"}},"collected_at":"2026-05-01T00:00:00Z","findings":[]},
                  {"target":{"kind":"host","id":"PC-02","unit":{"code":"U2"}},"collected_at":"2026-05-01T00:00:00Z","findings":[]}]}"#;
 
     #[test]
@@ -361,7 +363,7 @@ mod tests {
             "{}",
             r.message_en
         );
-        let one = DOC.replace(r#","unit":{"code":"U2"}"#, "");
+        let one = DOC.replace(r#""code":"U2""#, r#""code":"U1""#);
         let doc = parse_result(Path::new("a.json"), one.as_bytes(), Lang::Vi).unwrap();
         assert!(wrong_unit(&doc, "U1").is_none());
     }
