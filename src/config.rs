@@ -357,7 +357,7 @@ impl LocalConfig {
     pub fn load(path: &Path, policy: &Policy) -> Result<LocalConfig, Diagnostics> {
         let mut diags = Diagnostics::default();
         let name = path.display().to_string();
-        let text = match crate::register::read_bounded(path, MAX_CONFIG_BYTES) {
+        let text = match crate::io::read_bounded_text(path, MAX_CONFIG_BYTES) {
             Ok(t) => t,
             Err(e) => {
                 let f = diags.add_file(SourceFile::new(name, ""));

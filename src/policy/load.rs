@@ -86,7 +86,7 @@ pub fn load_paths(paths: &[impl AsRef<Path>]) -> Result<Policy, Diagnostics> {
             );
         }
         for file in files {
-            match crate::register::read_bounded(&file, MAX_POLICY_FILE_BYTES) {
+            match crate::io::read_bounded_text(&file, MAX_POLICY_FILE_BYTES) {
                 Ok(text) => sources.push(SourceFile::new(file.display().to_string(), text)),
                 Err(e) => {
                     let f = diags.add_file(SourceFile::new(file.display().to_string(), ""));

@@ -15,7 +15,6 @@ pub mod web;
 use jiff::civil::Date;
 
 pub use date::{format_date, parse_date, parse_instant, today_in_vietnam};
-pub(crate) use load::read_bounded;
 pub use load::{MAX_REGISTER_BYTES, load_file, parse};
 
 /// A register that loaded without errors.

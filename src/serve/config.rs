@@ -140,7 +140,7 @@ impl ServeConfig {
     /// Reads and checks `path`.
     pub fn load(path: &Path) -> Result<ServeConfig, Diagnostics> {
         let name = path.display().to_string();
-        match crate::register::read_bounded(path, 1024 * 1024) {
+        match crate::io::read_bounded_text(path, 1024 * 1024) {
             Ok(text) => Self::parse(path, SourceFile::new(name, text)),
             Err(e) => {
                 let mut diags = Diagnostics::default();

@@ -47,7 +47,7 @@ impl DateInput {
 /// Reads and checks a waivers file. With a policy, each waiver's rule must exist in it.
 pub fn load_file(path: &Path, policy: Option<&Policy>) -> Result<WaiverSet, Diagnostics> {
     let name = path.display().to_string();
-    match crate::register::read_bounded(path, crate::register::MAX_REGISTER_BYTES) {
+    match crate::io::read_bounded_text(path, crate::register::MAX_REGISTER_BYTES) {
         Ok(text) => parse(SourceFile::new(name, text), policy),
         Err(e) => {
             let mut diags = Diagnostics::default();

@@ -209,7 +209,9 @@ fn a_run_killed_mid_ingest_leaves_the_database_as_it_was() {
     child.kill().unwrap();
     child.wait().unwrap();
     if !running {
-        println!("the ingest finished before it could be killed: nothing to check");
+        crate::support::skip(
+            "the ingest finished before it could be killed: nothing to check (machine too fast for 1,000 files)",
+        );
         return;
     }
     println!(

@@ -7,32 +7,14 @@
 
 use crate::support::web as web_support;
 
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use crate::support::openssl::{self, Server};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use web_support::*;
 
 const NAME: &str = "truong.test";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
@@ -111,37 +93,9 @@ fn openssl_chain(dir: &Path, label: &str, leaf_bits: &str, digest: &str) -> std:
     d
 }
 
+/// Weak keys and SHA-1 need the lowest security level to be served at all.
 fn s_server(dir: &Path) -> Option<(Server, u16)> {
-    let port = free_port();
-    let child = Command::new("openssl")
-        .args([
-            "s_server",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-            "-www",
-            "-quiet",
-            // Weak keys and SHA-1 need the lowest security level to be served at all.
-            "-cipher",
-            "DEFAULT@SECLEVEL=0",
-        ])
-        .arg("-cert")
-        .arg(dir.join("cert.pem"))
-        .arg("-key")
-        .arg(dir.join("key.pem"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let server = Server(child);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if start.elapsed() > Duration::from_secs(10) {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some((server, port))
+    openssl::s_server(dir, &["-cipher", "DEFAULT@SECLEVEL=0"])
 }
 
 #[test]

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod mail;
+pub mod openssl;
 pub mod postgres;
 pub mod serve;
 pub mod web;
