@@ -573,18 +573,22 @@ impl LocalConfig {
             Some(s) => (s.get_ref().clone(), s.span()),
             None => (Default::default(), 0..0),
         };
-        for (field, problem) in personal_data.problems() {
+        // Its numbers were checked above with the other ranges.
+        if personal_data.folders.iter().any(|d| d.trim().is_empty()) {
+            let span =
+                crate::policy::toml_value_span(&diags.files[f].text, &["personal_data", "folders"])
+                    .unwrap_or(pd_span);
             diags.error(
                 Code::InvalidValue,
                 f,
-                pd_span.clone(),
+                span,
                 Localized::new(
-                    format!("[personal_data] {field}: {problem}"),
-                    format!("[personal_data] {field}: {problem}"),
+                    "[personal_data] folders: có một đường dẫn thư mục để trống",
+                    "[personal_data] folders: a folder path is empty",
                 ),
                 Some(Localized::new(
-                    "xem mục [personal_data] trong docs/pdata.md",
-                    "see docs/pdata.md for the [personal_data] section",
+                    "xóa mục trống hoặc ghi đường dẫn thư mục; xem docs/pdata.md",
+                    "remove the empty entry or give the folder's path; see docs/pdata.md",
                 )),
             );
         }

@@ -82,24 +82,6 @@ impl Default for PersonalDataConfig {
 }
 
 impl PersonalDataConfig {
-    /// Problems with the values, as (field, message) pairs.
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        for (field, v) in [
-            ("max_file_mb", self.max_file_mb),
-            ("max_seconds_per_file", self.max_seconds_per_file),
-            ("max_seconds", self.max_seconds),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                out.push((field, format!("must be a number more than 0, not {v}")));
-            }
-        }
-        if self.folders.iter().any(|f| f.trim().is_empty()) {
-            out.push(("folders", "a folder path is empty".to_string()));
-        }
-        out
-    }
-
     pub fn extract_limits(&self) -> ExtractLimits {
         ExtractLimits {
             max_file_bytes: (self.max_file_mb * 1024.0 * 1024.0) as u64,

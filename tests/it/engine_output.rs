@@ -202,3 +202,18 @@ fn a_report_to_a_full_standard_output_is_an_error() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("No space left"), "{stderr}");
 }
+
+/// One problem, one diagnostic: a personal-data limit out of range is reported once
+/// (by the range check), and an empty folder path is pointed at where it is written.
+#[test]
+fn personal_data_settings_give_one_positioned_diagnostic_each() {
+    let policy = policy();
+    let text = "[personal_data]\nfolders = ['D:\\\\HocSinh', '']\nmax_seconds_per_file = -1\n";
+    let err = LocalConfig::parse(SourceFile::new("khien.toml", text), &policy).unwrap_err();
+    let rendered = err.render(khien::i18n::Lang::En);
+    assert_eq!(err.errors.len(), 2, "{rendered}");
+    assert!(rendered.contains("khien.toml:2:"), "{rendered}");
+    assert!(rendered.contains("a folder path is empty"), "{rendered}");
+    assert!(rendered.contains("khien.toml:3:"), "{rendered}");
+    assert!(rendered.contains("max_seconds_per_file"), "{rendered}");
+}

@@ -236,7 +236,8 @@ fn bad_personal_data_config_names_file_and_field() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("khien.toml:4"), "{stderr}");
+    // Pointed at the value, not the section.
+    assert!(stderr.contains("khien.toml:5:15"), "{stderr}");
     assert!(stderr.contains("max_file_mb"), "{stderr}");
 
     let config = write_config(tmp.path(), "[personal_data]\nfolder = ['/srv']\n");
