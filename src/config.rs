@@ -31,6 +31,7 @@ use crate::diagnostic::Code;
 use crate::facts::UnitRef;
 use crate::i18n::Localized;
 use crate::policy::{Diagnostics, ParamValue, Policy, SourceFile};
+use crate::spanned_toml::{self, TomlFile};
 
 /// The largest khien.toml read: a configuration is a few kilobytes.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
@@ -356,49 +357,44 @@ impl LocalConfig {
     /// Reads and checks a configuration file against the policy it will be used with.
     pub fn load(path: &Path, policy: &Policy) -> Result<LocalConfig, Diagnostics> {
         let mut diags = Diagnostics::default();
-        let name = path.display().to_string();
-        let text = match crate::io::read_bounded_text(path, MAX_CONFIG_BYTES) {
-            Ok(t) => t,
-            Err(e) => {
-                let f = diags.add_file(SourceFile::new(name, ""));
-                diags.error(
-                    Code::FileUnreadable,
-                    f,
-                    0..0,
-                    Localized::new(
-                        format!("không đọc được tệp cấu hình: {e}"),
-                        format!("cannot read the configuration: {e}"),
-                    ),
-                    Some(Localized::new(
-                        "kiểm tra đường dẫn đưa cho --config (một tệp khien.toml)",
-                        "check the path given to --config (a khien.toml file)",
-                    )),
-                );
-                return Err(diags);
-            }
-        };
-        Self::parse(SourceFile::new(name, text), policy)
+        match spanned_toml::read_file(
+            &mut diags,
+            path,
+            MAX_CONFIG_BYTES,
+            Localized::new(
+                "không đọc được tệp cấu hình",
+                "cannot read the configuration",
+            ),
+            Localized::new(
+                "kiểm tra đường dẫn đưa cho --config (một tệp khien.toml)",
+                "check the path given to --config (a khien.toml file)",
+            ),
+        ) {
+            Some(f) => Self::check(diags, f, policy),
+            None => Err(diags),
+        }
     }
 
     pub fn parse(file: SourceFile, policy: &Policy) -> Result<LocalConfig, Diagnostics> {
         let mut diags = Diagnostics::default();
-        let source = file.name.clone();
         let f = diags.add_file(file);
-        let raw: RawConfig = match toml::from_str(&diags.files[f].text) {
-            Ok(r) => r,
-            Err(e) => {
-                diags.toml_error(f, &e, |code| match code {
-                    Code::UnknownKey => Localized::new(
-                        "khien.toml gồm các mục [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] và [report]; xem README.md và docs/report.md",
-                        "khien.toml accepts [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] and [report]; see README.md and docs/report.md",
-                    ),
-                    _ => Localized::new(
-                        "sửa giá trị; xem cấu hình mẫu trong README.md",
-                        "fix the value; see the example configuration in README.md",
-                    ),
-                });
-                return Err(diags);
-            }
+        Self::check(diags, f, policy)
+    }
+
+    fn check(
+        mut diags: Diagnostics,
+        f: usize,
+        policy: &Policy,
+    ) -> Result<LocalConfig, Diagnostics> {
+        let source = diags.files[f].name.clone();
+        let Some(raw) = TomlFile::new(&mut diags, f).parse_whole::<RawConfig>(
+            "khien.toml",
+            Localized::new(
+                "khien.toml gồm các mục [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] và [report]; xem README.md và docs/report.md",
+                "khien.toml accepts [unit], [machine], [params], [[backup]], [limits], [crawl], [personal_data], [send] and [report]; see README.md and docs/report.md",
+            ),
+        ) else {
+            return Err(diags);
         };
         let mut params = BTreeMap::new();
         for (name, value) in raw.params {
@@ -624,17 +620,12 @@ impl LocalConfig {
                 );
             }
         }
-        if !diags.is_empty() {
-            // In the order they appear in the file, as the user reads it.
-            diags.errors.sort_by_key(|d| (d.file, d.span.start));
-            return Err(diags);
-        }
         let role = raw
             .machine
             .and_then(|m| m.role)
             .or(raw.unit.as_ref().and_then(|u| u.role))
             .unwrap_or_default();
-        Ok(LocalConfig {
+        spanned_toml::finish(diags, || LocalConfig {
             unit: raw.unit.map(|u| UnitRef {
                 code: u.code,
                 name: u.name,

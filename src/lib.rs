@@ -10,6 +10,8 @@
 //! thin layer over the rest. [`register`] is the Department's register of units and
 //! information systems, [`waiver`] its accepted exceptions.
 //! [`serve`] is the Department's collection server and [`send`] its client.
+//! Every file khien reads from a person (policy, register, waivers, configurations)
+//! is loaded with the [`spanned_toml`] kit into [`diagnostic`]s with positions.
 
 pub mod cli;
 pub mod collect;
@@ -30,4 +32,5 @@ pub mod report;
 pub mod send;
 pub mod serve;
 pub mod settings;
+pub mod spanned_toml;
 pub mod waiver;

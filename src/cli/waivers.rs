@@ -98,7 +98,8 @@ pub fn run(cli: &Cli, cmd: &WaiversCommand) -> Result<u8, BadInput> {
             without_waivers,
             out,
         } => {
-            let text = std::fs::read_to_string(result)
+            // The same bound as every result document the report reads.
+            let text = crate::io::read_bounded_text(result, crate::report::input::MAX_FILE_BYTES)
                 .map_err(|e| BadInput::message(format!("{}: {e}", result.display())))?;
             let doc: ResultDocument = serde_json::from_str(&text).map_err(|e| {
                 BadInput::message(format!(

@@ -10,13 +10,17 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_spanned::Spanned;
-use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::de::DeValue;
 
 use super::expr::{ExprEnv, ExprError};
 use super::{Basis, ParamDecl, Policy, PolicyHeader, Rule, Severity};
 use crate::diagnostic::{Code, Diagnostics, SourceFile};
 use crate::facts::TargetKind;
 use crate::i18n::Localized;
+use crate::spanned_toml::{self, TomlFile};
+
+/// Where the keys of a policy's tables are documented, for the help of an unknown key.
+const DOCS: &str = "README.md";
 
 /// The largest policy file read: the Department's whole policy is about 200 KB.
 pub const MAX_POLICY_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -50,7 +54,7 @@ pub fn embedded_sources() -> Vec<SourceFile> {
 
 /// Reads policy files and folders (every `*.toml` below a folder, in name order).
 pub fn load_paths(paths: &[impl AsRef<Path>]) -> Result<Policy, Diagnostics> {
-    let mut sources = Vec::new();
+    let mut read = Vec::new();
     let mut diags = Diagnostics::default();
     for path in paths {
         let path = path.as_ref();
@@ -86,25 +90,17 @@ pub fn load_paths(paths: &[impl AsRef<Path>]) -> Result<Policy, Diagnostics> {
             );
         }
         for file in files {
-            match crate::io::read_bounded_text(&file, MAX_POLICY_FILE_BYTES) {
-                Ok(text) => sources.push(SourceFile::new(file.display().to_string(), text)),
-                Err(e) => {
-                    let f = diags.add_file(SourceFile::new(file.display().to_string(), ""));
-                    err(
-                        &mut diags,
-                        Code::FileUnreadable,
-                        f,
-                        0..0,
-                        (
-                            format!("không đọc được tệp bộ quy tắc: {e}"),
-                            format!("cannot read policy file: {e}"),
-                        ),
-                        (
-                            "kiểm tra đường dẫn và tệp là văn bản UTF-8",
-                            "check the path and that the file is UTF-8 text",
-                        ),
-                    );
-                }
+            if let Some(f) = spanned_toml::read_file(
+                &mut diags,
+                &file,
+                MAX_POLICY_FILE_BYTES,
+                Localized::new("không đọc được tệp bộ quy tắc", "cannot read policy file"),
+                Localized::new(
+                    "kiểm tra đường dẫn và tệp là văn bản UTF-8",
+                    "check the path and that the file is UTF-8 text",
+                ),
+            ) {
+                read.push(f);
             }
         }
     }
@@ -113,12 +109,14 @@ pub fn load_paths(paths: &[impl AsRef<Path>]) -> Result<Policy, Diagnostics> {
         .map(|p| p.as_ref().display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    load_into(sources, diags, origin)
+    load_into(diags, read, origin)
 }
 
 /// Loads and validates a policy from in-memory files.
 pub fn load_sources(sources: Vec<SourceFile>, origin: &str) -> Result<Policy, Diagnostics> {
-    load_into(sources, Diagnostics::default(), origin.to_string())
+    let mut diags = Diagnostics::default();
+    let files = sources.into_iter().map(|s| diags.add_file(s)).collect();
+    load_into(diags, files, origin.to_string())
 }
 
 #[derive(Deserialize)]
@@ -147,63 +145,42 @@ struct PendingRule {
     raw: RawRule,
 }
 
+/// Loads the policy from `files`, already added to `diags` (whose other files are
+/// those that could not be read).
 fn load_into(
-    sources: Vec<SourceFile>,
     mut diags: Diagnostics,
+    files: Vec<usize>,
     origin: String,
 ) -> Result<Policy, Diagnostics> {
     let mut header: Option<(usize, Range<usize>, PolicyHeader)> = None;
     let mut params: BTreeMap<String, ParamDecl> = BTreeMap::new();
     let mut pending = Vec::new();
 
-    for source in sources {
-        let file = diags.add_file(source);
-        let text = diags.files[file].text.clone();
-        let (table, errors) = DeTable::parse_recoverable(&text);
-        if !errors.is_empty() {
-            for e in errors {
-                let m = e.message().trim();
-                err(
-                    &mut diags,
-                    Code::TomlSyntax,
-                    file,
-                    e.span().unwrap_or(0..0),
-                    (
-                        format!("lỗi cú pháp TOML: {m}"),
-                        format!("TOML syntax: {m}"),
-                    ),
-                    (
-                        "sửa cú pháp TOML (xem https://toml.io)",
-                        "fix the TOML syntax; see https://toml.io",
-                    ),
-                );
-            }
+    for file in files {
+        let mut doc = TomlFile::new(&mut diags, file);
+        let text = doc.text();
+        let Some(table) = doc.parse(&text) else {
             continue;
-        }
-        let table = table.into_inner();
+        };
         for (key, value) in table {
             let key_span = key.span();
             match key.get_ref().as_ref() {
                 "policy" => {
                     let span = value.span();
-                    if let Some(h) =
-                        deserialize::<PolicyHeader>(&mut diags, file, value, "[policy]")
-                    {
+                    if let Some(h) = doc.deserialize::<PolicyHeader>(value, "[policy]", DOCS) {
                         if let Some((_, _, first)) = &header {
-                            err(
-                                &mut diags,
+                            doc.error(
                                 Code::PolicyInvalid,
-                                file,
                                 span,
                                 (
                                     format!("bảng [policy] thứ hai (bảng đầu là `{}`)", first.id),
+                                    "giữ đúng một bảng [policy] trong các tệp của bộ quy tắc",
+                                ),
+                                (
                                     format!(
                                         "a second [policy] header (the first is `{}`)",
                                         first.id
                                     ),
-                                ),
-                                (
-                                    "giữ đúng một bảng [policy] trong các tệp của bộ quy tắc",
                                     "keep exactly one [policy] table across the policy's files",
                                 ),
                             );
@@ -212,46 +189,20 @@ fn load_into(
                         }
                     }
                 }
-                "params" => load_params(&mut diags, file, value, &mut params),
+                "params" => load_params(&mut doc, value, &mut params),
                 "rule" => {
-                    let span = value.span();
-                    match value.into_inner() {
-                        DeValue::Array(rules) => {
-                            for rule in rules {
-                                let span = rule.span();
-                                if let Some(raw) =
-                                    deserialize::<RawRule>(&mut diags, file, rule, "[[rule]]")
-                                {
-                                    pending.push(PendingRule { file, span, raw });
-                                }
-                            }
+                    for rule in doc.array(value, "rule") {
+                        let span = rule.span();
+                        if let Some(raw) = doc.deserialize::<RawRule>(rule, "[[rule]]", DOCS) {
+                            pending.push(PendingRule { file, span, raw });
                         }
-                        _ => err(
-                            &mut diags,
-                            Code::WrongType,
-                            file,
-                            span,
-                            (
-                                "`rule` phải là mảng bảng".into(),
-                                "`rule` must be an array of tables".into(),
-                            ),
-                            (
-                                "viết mỗi quy tắc là một bảng [[rule]]",
-                                "write each rule as a [[rule]] table",
-                            ),
-                        ),
                     }
                 }
-                other => err(
-                    &mut diags,
-                    Code::UnknownKey,
-                    file,
+                other => doc.unknown_top_level_key(
+                    other,
                     key_span,
-                    (
-                        format!("khóa `{other}` không có trong định dạng bộ quy tắc"),
-                        format!("unknown top-level key `{other}`"),
-                    ),
-                    (
+                    "định dạng bộ quy tắc",
+                    Localized::new(
                         "tệp bộ quy tắc chỉ gồm các bảng [policy], [params.TÊN] và [[rule]]",
                         "a policy file may contain [policy], [params.NAME] and [[rule]] tables",
                     ),
@@ -305,59 +256,17 @@ fn load_into(
     }
 }
 
-fn deserialize<T: for<'de> Deserialize<'de>>(
-    diags: &mut Diagnostics,
-    file: usize,
-    value: Spanned<DeValue<'_>>,
-    what: &str,
-) -> Option<T> {
-    let span = value.span();
-    match T::deserialize(ValueDeserializer::from(value)) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let message = e.message().trim().to_string();
-            let code = Code::of_toml_error(&e);
-            let help = match code {
-                Code::UnknownKey => Localized::new(
-                    format!("xóa hoặc sửa tên khóa; xem các khóa {what} nhận trong README.md"),
-                    format!("remove or rename the key; see the fields {what} accepts in README.md"),
-                ),
-                Code::MissingKey => Localized::new(
-                    format!("bổ sung khóa còn thiếu vào {what} này"),
-                    format!("add the missing key to this {what}"),
-                ),
-                _ => Localized::new(
-                    format!("sửa kiểu hoặc chính tả của giá trị trong {what} này"),
-                    format!("fix the value's type or spelling in this {what}"),
-                ),
-            };
-            diags.error(
-                code,
-                file,
-                e.span().unwrap_or(span),
-                Localized::new(
-                    format!("trong {what}: {message}"),
-                    format!("in {what}: {message}"),
-                ),
-                Some(help),
-            );
-            None
-        }
-    }
-}
-
 fn load_params(
-    diags: &mut Diagnostics,
-    file: usize,
+    doc: &mut TomlFile<'_>,
     value: Spanned<DeValue<'_>>,
     params: &mut BTreeMap<String, ParamDecl>,
 ) {
     let span = value.span();
     let DeValue::Table(table) = value.into_inner() else {
         err(
-            diags,
+            doc.diags,
             Code::WrongType,
-            file,
+            doc.file,
             span,
             (
                 "`params` phải là một bảng".into(),
@@ -372,9 +281,9 @@ fn load_params(
         let name = name.into_inner().to_string();
         if !is_identifier(&name) {
             err(
-                diags,
+                doc.diags,
                 Code::InvalidValue,
-                file,
+                doc.file,
                 name_span,
                 (
                     format!("tên tham số `{name}` không phải dạng snake_case ASCII"),
@@ -387,15 +296,15 @@ fn load_params(
             );
             continue;
         }
-        let Some(decl) = deserialize::<ParamDecl>(diags, file, decl, &format!("[params.{name}]"))
+        let Some(decl) = doc.deserialize::<ParamDecl>(decl, &format!("[params.{name}]"), DOCS)
         else {
             continue;
         };
         if params.contains_key(&name) {
             err(
-                diags,
+                doc.diags,
                 Code::Duplicate,
-                file,
+                doc.file,
                 name_span,
                 (
                     format!("tham số `{name}` được khai báo hai lần"),

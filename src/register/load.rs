@@ -12,18 +12,18 @@ use std::path::Path;
 use jiff::civil::Date;
 use serde::Deserialize;
 use serde_spanned::Spanned;
-use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{
     APPROVER_ROLES, Approval, Attestation, BackupCopies, DataGovernance, DataSharing,
     DigitalSignatures, FocalPoint, HOSTING_KINDS, Hosting, IMPACT_ASSESSMENTS, Incident,
     PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_KINDS,
-    SYSTEM_STATUSES, System, UNIT_TYPES, Unit, parse_date, parse_instant,
+    SYSTEM_STATUSES, System, UNIT_TYPES, Unit, parse_instant,
 };
 use crate::diagnostic::Code;
 use crate::i18n::Lang;
 use crate::i18n::Localized;
 use crate::policy::{Diagnostics, SourceFile};
+use crate::spanned_toml::{self, DateInput, TomlFile};
 
 /// The largest register read: a province's register is a few megabytes; anything
 /// far larger is not a register, and reading it whole would cost unbounded memory.
@@ -31,64 +31,47 @@ pub const MAX_REGISTER_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads and checks a register file.
 pub fn load_file(path: &Path) -> Result<Register, Diagnostics> {
-    let name = path.display().to_string();
-    match crate::io::read_bounded_text(path, MAX_REGISTER_BYTES) {
-        Ok(text) => parse(SourceFile::new(name, text)),
-        Err(e) => {
-            let mut diags = Diagnostics::default();
-            let f = diags.add_file(SourceFile::new(name, ""));
-            diags.error(
-                Code::FileUnreadable,
-                f,
-                0..0,
-                Localized::new(
-                    format!("không đọc được sổ đăng ký: {e}"),
-                    format!("cannot read the register: {e}"),
-                ),
-                Some(Localized::new(
-                    "kiểm tra đường dẫn tệp sổ đăng ký",
-                    "check the register's path",
-                )),
-            );
-            Err(diags)
-        }
+    let mut diags = Diagnostics::default();
+    match spanned_toml::read_file(
+        &mut diags,
+        path,
+        MAX_REGISTER_BYTES,
+        Localized::new("không đọc được sổ đăng ký", "cannot read the register"),
+        Localized::new(
+            "kiểm tra đường dẫn tệp sổ đăng ký",
+            "check the register's path",
+        ),
+    ) {
+        Some(f) => check(diags, f),
+        None => Err(diags),
     }
 }
 
 /// Parses and checks a register held in memory.
 pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
     let mut diags = Diagnostics::default();
-    let source = file.name.clone();
     let f = diags.add_file(file);
-    let text = diags.files[f].text.clone();
-    let mut cx = Checker { diags, file: f };
-    let (table, errors) = DeTable::parse_recoverable(&text);
-    if !errors.is_empty() {
-        for e in errors {
-            cx.error(
-                Code::TomlSyntax,
-                e.span().unwrap_or(0..0),
-                (
-                    format!("lỗi cú pháp TOML: {}", e.message().trim()),
-                    "sửa cú pháp TOML (xem https://toml.io)".into(),
-                ),
-                (
-                    format!("TOML syntax: {}", e.message().trim()),
-                    "fix the TOML syntax; see https://toml.io".into(),
-                ),
-            );
-        }
-        return Err(cx.diags);
-    }
+    check(diags, f)
+}
+
+fn check(mut diags: Diagnostics, f: usize) -> Result<Register, Diagnostics> {
+    let source = diags.files[f].name.clone();
+    let mut cx = Checker {
+        doc: TomlFile::new(&mut diags, f),
+    };
+    let text = cx.text();
+    let Some(table) = cx.parse(&text) else {
+        return Err(diags);
+    };
 
     let mut header = RawHeader::default();
     let mut raw_units = Vec::new();
     let mut raw_systems = Vec::new();
-    for (key, value) in table.into_inner() {
+    for (key, value) in table {
         let key_span = key.span();
         match key.get_ref().as_ref() {
             "register" => {
-                if let Some(h) = cx.deserialize::<RawHeader>(value, "[register]") {
+                if let Some(h) = cx.deserialize::<RawHeader>(value, "[register]", DOCS) {
                     if let Some(d) = &h.updated {
                         cx.date(d, "updated");
                     }
@@ -97,14 +80,14 @@ pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
             }
             "unit" => {
                 for item in cx.array(value, "unit") {
-                    if let Some(u) = cx.deserialize::<RawUnit>(item, "[[unit]]") {
+                    if let Some(u) = cx.deserialize::<RawUnit>(item, "[[unit]]", DOCS) {
                         raw_units.push(u);
                     }
                 }
             }
             "system" => {
                 for item in cx.array(value, "system") {
-                    if let Some(s) = cx.deserialize::<RawSystem>(item, "[[system]]") {
+                    if let Some(s) = cx.deserialize::<RawSystem>(item, "[[system]]", DOCS) {
                         raw_systems.push(s);
                     }
                 }
@@ -114,11 +97,11 @@ pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
                 key_span,
                 (
                     format!("khóa `{other}` không có trong định dạng sổ đăng ký"),
-                    "sổ đăng ký gồm [register], [[unit]] và [[system]]".into(),
+                    "sổ đăng ký gồm [register], [[unit]] và [[system]]",
                 ),
                 (
                     format!("unknown top-level key `{other}`"),
-                    "a register contains [register], [[unit]] and [[system]] tables".into(),
+                    "a register contains [register], [[unit]] and [[system]] tables",
                 ),
             ),
         }
@@ -130,17 +113,17 @@ pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
         let code = raw.code.get_ref().trim().to_string();
         cx.check_code(&raw.code, "unit");
         if let Some(first) = first_unit.get(&code) {
-            let (line, _) = cx.diags.files[f].line_col(first.start);
+            let line = cx.line_of(first.start);
             cx.error(
                 Code::Duplicate,
                 raw.code.span(),
                 (
                     format!("mã đơn vị `{code}` bị trùng (đã khai báo ở dòng {line})"),
-                    "mỗi đơn vị khai báo một lần, với mã riêng".into(),
+                    "mỗi đơn vị khai báo một lần, với mã riêng",
                 ),
                 (
                     format!("duplicate unit code `{code}` (first declared on line {line})"),
-                    "declare each unit once, with its own code".into(),
+                    "declare each unit once, with its own code",
                 ),
             );
         } else {
@@ -156,17 +139,17 @@ pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
         let id = raw.id.get_ref().trim().to_string();
         cx.check_code(&raw.id, "system");
         if let Some(first) = first_system.get(&id) {
-            let (line, _) = cx.diags.files[f].line_col(first.start);
+            let line = cx.line_of(first.start);
             cx.error(
                 Code::Duplicate,
                 raw.id.span(),
                 (
                     format!("mã hệ thống `{id}` bị trùng (đã khai báo ở dòng {line})"),
-                    "mỗi hệ thống thông tin có một mã riêng".into(),
+                    "mỗi hệ thống thông tin có một mã riêng",
                 ),
                 (
                     format!("duplicate system id `{id}` (first declared on line {line})"),
-                    "give each information system its own id".into(),
+                    "give each information system its own id",
                 ),
             );
         } else {
@@ -207,11 +190,11 @@ pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
                             "`{}` không phải địa chỉ web http:// hoặc https://",
                             url.get_ref()
                         ),
-                        "ghi đầy đủ, ví dụ https://thpt-bao-loc.lamdong.edu.vn/".into(),
+                        "ghi đầy đủ, ví dụ https://thpt-bao-loc.lamdong.edu.vn/",
                     ),
                     (
                         format!("`{}` is not an http:// or https:// URL", url.get_ref()),
-                        "write the whole address, e.g. https://thpt-bao-loc.lamdong.edu.vn/".into(),
+                        "write the whole address, e.g. https://thpt-bao-loc.lamdong.edu.vn/",
                     ),
                 ),
                 Some(key) => {
@@ -221,14 +204,14 @@ pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
                             url.span(),
                             (
                                 format!("địa chỉ `{}` đã thuộc hệ thống `{owner}`", url.get_ref()),
-                                "mỗi địa chỉ web thuộc đúng một hệ thống".into(),
+                                "mỗi địa chỉ web thuộc đúng một hệ thống",
                             ),
                             (
                                 format!(
                                     "URL `{}` already belongs to system `{owner}`",
                                     url.get_ref()
                                 ),
-                                "each URL belongs to exactly one system".into(),
+                                "each URL belongs to exactly one system",
                             ),
                         );
                     } else {
@@ -240,25 +223,12 @@ pub fn parse(file: SourceFile) -> Result<Register, Diagnostics> {
         systems.push(cx.system(raw, id, unit));
     }
 
-    if !cx.diags.is_empty() {
-        // In file order, as a person fixes them.
-        cx.diags.errors.sort_by_key(|d| d.span.start);
-        return Err(cx.diags);
-    }
-    Ok(Register {
+    spanned_toml::finish(diags, || Register {
         source,
         title: header.title.unwrap_or_default(),
         units,
         systems,
     })
-}
-
-/// A date as TOML writes it (`2026-04-30`) or as a string (`"30/04/2026"`).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum DateInput {
-    Toml(toml::value::Datetime),
-    Text(String),
 }
 
 type SpannedDate = Spanned<DateInput>;
@@ -462,96 +432,33 @@ struct RawRecord {
     expires: SpannedDate,
 }
 
-/// Collects errors while turning raw entries into the checked model.
-struct Checker {
-    diags: Diagnostics,
-    file: usize,
+/// Turns raw entries into the checked model, recording errors in the file's
+/// diagnostics (the kit's checks through `Deref`, the register's own below).
+struct Checker<'d> {
+    doc: TomlFile<'d>,
 }
+
+impl<'d> std::ops::Deref for Checker<'d> {
+    type Target = TomlFile<'d>;
+    fn deref(&self) -> &TomlFile<'d> {
+        &self.doc
+    }
+}
+
+impl std::ops::DerefMut for Checker<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.doc
+    }
+}
+
+/// Where the register's keys are documented, for the help of an unknown key.
+const DOCS: &str = "docs/register.md";
 
 /// A placeholder for a value that failed its check: never returned, since any error
 /// stops the load, but it lets the checks go on to find the next error.
 const NO_DATE: Date = Date::constant(1970, 1, 1);
 
-impl Checker {
-    /// Both languages are kept; the one shown is chosen when the errors are rendered.
-    fn error(
-        &mut self,
-        code: Code,
-        span: Range<usize>,
-        vi: (String, String),
-        en: (String, String),
-    ) {
-        self.diags.error(
-            code,
-            self.file,
-            span,
-            Localized::new(vi.0, en.0),
-            Some(Localized::new(vi.1, en.1)),
-        );
-    }
-
-    fn array<'a>(&mut self, value: Spanned<DeValue<'a>>, key: &str) -> Vec<Spanned<DeValue<'a>>> {
-        let span = value.span();
-        match value.into_inner() {
-            DeValue::Array(items) => items.into_iter().collect(),
-            _ => {
-                self.error(
-                    Code::WrongType,
-                    span,
-                    (
-                        format!("`{key}` phải là một mảng bảng"),
-                        format!("viết mỗi mục là một bảng [[{key}]]"),
-                    ),
-                    (
-                        format!("`{key}` must be an array of tables"),
-                        format!("write each entry as a [[{key}]] table"),
-                    ),
-                );
-                Vec::new()
-            }
-        }
-    }
-
-    fn deserialize<T: for<'de> Deserialize<'de>>(
-        &mut self,
-        value: Spanned<DeValue<'_>>,
-        what: &str,
-    ) -> Option<T> {
-        let span = value.span();
-        match T::deserialize(ValueDeserializer::from(value)) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let message = e.message().trim().to_string();
-                let code = Code::of_toml_error(&e);
-                let (vi_help, en_help) = if code == Code::UnknownKey {
-                    (
-                        format!("xóa hoặc sửa tên khóa; các khóa {what} nhận xem docs/register.md"),
-                        format!(
-                            "remove or rename the key; see the keys {what} accepts in docs/register.md"
-                        ),
-                    )
-                } else if code == Code::MissingKey {
-                    (
-                        format!("bổ sung khóa còn thiếu vào {what} này"),
-                        format!("add the missing key to this {what}"),
-                    )
-                } else {
-                    (
-                        format!("sửa kiểu hoặc chính tả của giá trị trong {what} này"),
-                        format!("fix the value's type or spelling in this {what}"),
-                    )
-                };
-                self.error(
-                    code,
-                    e.span().unwrap_or(span),
-                    (format!("trong {what}: {message}"), vi_help),
-                    (format!("in {what}: {message}"), en_help),
-                );
-                None
-            }
-        }
-    }
-
+impl Checker<'_> {
     fn check_code(&mut self, code: &Spanned<String>, what: &str) {
         let c = code.get_ref();
         let ok = !c.is_empty()
@@ -571,62 +478,14 @@ impl Checker {
                 ),
                 (
                     format!("invalid {what} code `{c}`"),
-                    "use ASCII letters, digits and - _ . (at most 64), e.g. THPT-BL-01".into(),
+                    "use ASCII letters, digits and - _ . (at most 64), e.g. THPT-BL-01",
                 ),
             );
         }
-    }
-
-    fn one_of(&mut self, value: &Spanned<String>, allowed: &[&str], field: &str) -> String {
-        let v = value.get_ref().trim();
-        if !allowed.contains(&v) {
-            self.error(
-                Code::InvalidValue,
-                value.span(),
-                (
-                    format!("`{field}` = `{v}` không hợp lệ"),
-                    format!("dùng một trong: {}", allowed.join(", ")),
-                ),
-                (
-                    format!("`{field}` = `{v}` is not allowed"),
-                    format!("use one of: {}", allowed.join(", ")),
-                ),
-            );
-        }
-        v.to_string()
     }
 
     fn date(&mut self, value: &SpannedDate, field: &str) -> Date {
-        // Why the date is wrong, in (Vietnamese, English).
-        let parsed: Result<Date, (String, String)> = match value.get_ref() {
-            DateInput::Text(t) => parse_date(t).map_err(|e| (e.text(Lang::Vi), e.text(Lang::En))),
-            DateInput::Toml(dt) => match (dt.date, dt.time) {
-                (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8)
-                    .map_err(|e| (e.to_string(), e.to_string())),
-                _ => Err((
-                    format!("`{dt}` có giờ, cần một ngày"),
-                    format!("`{dt}` is a time, not a date"),
-                )),
-            },
-        };
-        match parsed {
-            Ok(d) => d,
-            Err((why_vi, why_en)) => {
-                self.error(
-                    Code::InvalidDate,
-                    value.span(),
-                    (
-                        format!("`{field}`: ngày không hợp lệ: {why_vi}"),
-                        "ghi ngày dạng 2026-04-30 hoặc \"30/04/2026\"".into(),
-                    ),
-                    (
-                        format!("`{field}`: invalid date: {why_en}"),
-                        "write the date as 2026-04-30 or \"30/04/2026\"".into(),
-                    ),
-                );
-                NO_DATE
-            }
-        }
+        self.doc.date(value, field).unwrap_or(NO_DATE)
     }
 
     /// A mail domain: host-name labels, at least two of them.
@@ -647,14 +506,14 @@ impl Checker {
                     "`mail_domain` = \"{}\" không phải tên miền",
                     value.get_ref()
                 ),
-                "ghi tên miền thư, ví dụ thpt-bl.edu.vn (không có @, không có http://)".into(),
+                "ghi tên miền thư, ví dụ thpt-bl.edu.vn (không có @, không có http://)",
             ),
             (
                 format!(
                     "`mail_domain` = \"{}\" is not a domain name",
                     value.get_ref()
                 ),
-                "give the mail domain, e.g. thpt-bl.edu.vn (no @, no http://)".into(),
+                "give the mail domain, e.g. thpt-bl.edu.vn (no @, no http://)",
             ),
         );
         None
@@ -668,11 +527,11 @@ impl Checker {
                 value.span(),
                 (
                     format!("`{field}` không được âm ({v})"),
-                    "ghi số lượng, ví dụ 45".into(),
+                    "ghi số lượng, ví dụ 45",
                 ),
                 (
                     format!("`{field}` cannot be negative ({v})"),
-                    "give a count, e.g. 45".into(),
+                    "give a count, e.g. 45",
                 ),
             );
         }
@@ -687,11 +546,11 @@ impl Checker {
                 value.span(),
                 (
                     format!("`{field}` = {v}: cấp độ phải từ 1 đến 5"),
-                    "cấp độ an toàn hệ thống thông tin là 1, 2, 3, 4 hoặc 5".into(),
+                    "cấp độ an toàn hệ thống thông tin là 1, 2, 3, 4 hoặc 5",
                 ),
                 (
                     format!("`{field}` = {v}: a security level is 1 to 5"),
-                    "security levels are 1, 2, 3, 4 or 5".into(),
+                    "security levels are 1, 2, 3, 4 or 5",
                 ),
             );
         }
@@ -712,12 +571,12 @@ impl Checker {
                 Code::InvalidDate,
                 expires.span(),
                 (
-                    "ngày hết hạn (`expires`) trước ngày xác nhận (`attested_on`)".into(),
-                    "ghi ngày hết hạn sau ngày xác nhận".into(),
+                    "ngày hết hạn (`expires`) trước ngày xác nhận (`attested_on`)",
+                    "ghi ngày hết hạn sau ngày xác nhận",
                 ),
                 (
-                    "`expires` is before `attested_on`".into(),
-                    "give an expiry date after the attestation date".into(),
+                    "`expires` is before `attested_on`",
+                    "give an expiry date after the attestation date",
                 ),
             );
         }
@@ -728,12 +587,11 @@ impl Checker {
                     expires.span(),
                     (
                         format!("xác nhận thiếu `{field}`"),
-                        "ghi người xác nhận và minh chứng (số văn bản, tên tệp hoặc đường dẫn)"
-                            .into(),
+                        "ghi người xác nhận và minh chứng (số văn bản, tên tệp hoặc đường dẫn)",
                     ),
                     (
                         format!("the attestation has an empty `{field}`"),
-                        "say who attests and the evidence (document number, file or link)".into(),
+                        "say who attests and the evidence (document number, file or link)",
                     ),
                 );
             }
@@ -809,11 +667,11 @@ impl Checker {
                     d.valid_certificates.span(),
                     (
                         format!("`valid_certificates` = {valid_certificates} lớn hơn `staff` = {staff}"),
-                        "ghi số cán bộ quản lý, giáo viên (staff) và số người trong đó có chứng thư số còn hiệu lực".into(),
+                        "ghi số cán bộ quản lý, giáo viên (staff) và số người trong đó có chứng thư số còn hiệu lực",
                     ),
                     (
                         format!("`valid_certificates` = {valid_certificates} is more than `staff` = {staff}"),
-                        "give the number of managers and teachers (staff) and how many of them hold a valid certificate".into(),
+                        "give the number of managers and teachers (staff) and how many of them hold a valid certificate",
                     ),
                 );
             }
@@ -843,11 +701,7 @@ impl Checker {
     /// A date and time (TOML `2026-10-03T08:15:00+07:00` or a string); without an
     /// offset it is Vietnamese time.
     fn instant(&mut self, value: &SpannedDate, field: &str) -> jiff::Timestamp {
-        let text = match value.get_ref() {
-            DateInput::Toml(dt) => dt.to_string(),
-            DateInput::Text(t) => t.clone(),
-        };
-        match parse_instant(&text) {
+        match parse_instant(&value.get_ref().text()) {
             Ok(t) => t,
             Err(why) => {
                 self.error(
@@ -855,11 +709,11 @@ impl Checker {
                     value.span(),
                     (
                         format!("`{field}`: thời điểm không hợp lệ: {}", why.text(Lang::Vi)),
-                        "ghi ngày giờ dạng 2026-10-03T08:15:00 (giờ Việt Nam) hoặc 2026-10-03T08:15:00+07:00".into(),
+                        "ghi ngày giờ dạng 2026-10-03T08:15:00 (giờ Việt Nam) hoặc 2026-10-03T08:15:00+07:00",
                     ),
                     (
                         format!("`{field}`: invalid date and time: {}", why.text(Lang::En)),
-                        "write it as 2026-10-03T08:15:00 (Vietnamese time) or 2026-10-03T08:15:00+07:00".into(),
+                        "write it as 2026-10-03T08:15:00 (Vietnamese time) or 2026-10-03T08:15:00+07:00",
                     ),
                 );
                 jiff::Timestamp::UNIX_EPOCH
@@ -947,11 +801,11 @@ impl Checker {
                             c.span(),
                             (
                                 format!("`hosting.country` = `{v}` không phải mã quốc gia"),
-                                "dùng mã 2 chữ cái ISO 3166, ví dụ VN, SG, US".into(),
+                                "dùng mã 2 chữ cái ISO 3166, ví dụ VN, SG, US",
                             ),
                             (
                                 format!("`hosting.country` = `{v}` is not a country code"),
-                                "use the 2-letter ISO 3166 code, e.g. VN, SG, US".into(),
+                                "use the 2-letter ISO 3166 code, e.g. VN, SG, US",
                             ),
                         );
                     }

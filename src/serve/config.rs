@@ -29,6 +29,7 @@ use serde_spanned::Spanned;
 use crate::diagnostic::Code;
 use crate::i18n::Localized;
 use crate::policy::{Diagnostics, SourceFile};
+use crate::spanned_toml::{self, TomlFile};
 
 /// The default name, looked for in the working folder.
 pub const DEFAULT_FILE_NAME: &str = "khien-serve.toml";
@@ -139,25 +140,22 @@ fn both(
 impl ServeConfig {
     /// Reads and checks `path`.
     pub fn load(path: &Path) -> Result<ServeConfig, Diagnostics> {
-        let name = path.display().to_string();
-        match crate::io::read_bounded_text(path, 1024 * 1024) {
-            Ok(text) => Self::parse(path, SourceFile::new(name, text)),
-            Err(e) => {
-                let mut diags = Diagnostics::default();
-                let f = diags.add_file(SourceFile::new(name, ""));
-                let (m, h) = both(
-                    (
-                        format!("không đọc được cấu hình máy chủ: {e}"),
-                        "kiểm tra đường dẫn đưa cho --config (mặc định: khien-serve.toml)",
-                    ),
-                    (
-                        format!("cannot read the server configuration: {e}"),
-                        "check the path given to --config (default: khien-serve.toml)",
-                    ),
-                );
-                diags.error(Code::FileUnreadable, f, 0..0, m, Some(h));
-                Err(diags)
-            }
+        let mut diags = Diagnostics::default();
+        match spanned_toml::read_file(
+            &mut diags,
+            path,
+            1024 * 1024,
+            Localized::new(
+                "không đọc được cấu hình máy chủ",
+                "cannot read the server configuration",
+            ),
+            Localized::new(
+                "kiểm tra đường dẫn đưa cho --config (mặc định: khien-serve.toml)",
+                "check the path given to --config (default: khien-serve.toml)",
+            ),
+        ) {
+            Some(f) => Self::check(path, diags, f),
+            None => Err(diags),
         }
     }
 
@@ -165,23 +163,18 @@ impl ServeConfig {
     pub fn parse(path: &Path, file: SourceFile) -> Result<ServeConfig, Diagnostics> {
         let mut diags = Diagnostics::default();
         let f = diags.add_file(file);
-        let raw: RawServeConfig = match toml::from_str(&diags.files[f].text) {
-            Ok(r) => r,
-            Err(e) => {
-                let message = e.message().trim().to_string();
-                let help = Localized::new(
-                    "khien-serve.toml nhận: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]]; xem docs/serve.md",
-                    "khien-serve.toml accepts: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]]; see docs/serve.md",
-                );
-                diags.error(
-                    Code::of_toml_error(&e),
-                    f,
-                    e.span().unwrap_or(0..0),
-                    Localized::new(message.clone(), message),
-                    Some(help),
-                );
-                return Err(diags);
-            }
+        Self::check(path, diags, f)
+    }
+
+    fn check(path: &Path, mut diags: Diagnostics, f: usize) -> Result<ServeConfig, Diagnostics> {
+        let Some(raw) = TomlFile::new(&mut diags, f).parse_whole::<RawServeConfig>(
+            "khien-serve.toml",
+            Localized::new(
+                "khien-serve.toml nhận: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]]; xem docs/serve.md",
+                "khien-serve.toml accepts: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]]; see docs/serve.md",
+            ),
+        ) else {
+            return Err(diags);
         };
         let base = path
             .parent()
@@ -450,10 +443,7 @@ impl ServeConfig {
                 unit: r.unit.clone(),
             });
         }
-        if !diags.is_empty() {
-            return Err(diags);
-        }
-        Ok(ServeConfig {
+        spanned_toml::finish(diags, || ServeConfig {
             accounts,
             source: path.to_path_buf(),
             listen: listen.expect("checked"),

@@ -6,14 +6,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 use serde_spanned::Spanned;
-use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{Waiver, WaiverSet};
 use crate::diagnostic::Code;
-use crate::i18n::Lang;
 use crate::i18n::Localized;
 use crate::policy::{Diagnostics, Policy, SourceFile};
-use crate::register::parse_date;
+use crate::spanned_toml::{self, DateInput, TomlFile};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,134 +26,64 @@ struct RawWaiver {
     expires: Spanned<DateInput>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum DateInput {
-    Toml(toml::value::Datetime),
-    Text(String),
-}
-
-impl DateInput {
-    fn text(&self) -> String {
-        match self {
-            DateInput::Toml(d) => d.to_string(),
-            DateInput::Text(t) => t.clone(),
-        }
-    }
-}
-
 /// Reads and checks a waivers file. With a policy, each waiver's rule must exist in it.
 pub fn load_file(path: &Path, policy: Option<&Policy>) -> Result<WaiverSet, Diagnostics> {
-    let name = path.display().to_string();
-    match crate::io::read_bounded_text(path, crate::register::MAX_REGISTER_BYTES) {
-        Ok(text) => parse(SourceFile::new(name, text), policy),
-        Err(e) => {
-            let mut diags = Diagnostics::default();
-            let f = diags.add_file(SourceFile::new(name, ""));
-            diags.error(
-                Code::FileUnreadable,
-                f,
-                0..0,
-                Localized::new(
-                    format!("không đọc được tệp miễn trừ: {e}"),
-                    format!("cannot read the waivers file: {e}"),
-                ),
-                Some(Localized::new(
-                    "kiểm tra đường dẫn đưa cho --waivers",
-                    "check the path given to --waivers",
-                )),
-            );
-            Err(diags)
-        }
+    let mut diags = Diagnostics::default();
+    match spanned_toml::read_file(
+        &mut diags,
+        path,
+        crate::register::MAX_REGISTER_BYTES,
+        Localized::new(
+            "không đọc được tệp miễn trừ",
+            "cannot read the waivers file",
+        ),
+        Localized::new(
+            "kiểm tra đường dẫn đưa cho --waivers",
+            "check the path given to --waivers",
+        ),
+    ) {
+        Some(f) => check(diags, f, policy),
+        None => Err(diags),
     }
 }
 
+/// Parses and checks a waivers file held in memory.
 pub fn parse(file: SourceFile, policy: Option<&Policy>) -> Result<WaiverSet, Diagnostics> {
     let mut diags = Diagnostics::default();
-    let source = file.name.clone();
     let f = diags.add_file(file);
-    let text = diags.files[f].text.clone();
-    // Both languages are kept; the one shown is chosen when the errors are rendered.
-    let err =
-        |diags: &mut Diagnostics, code: Code, span, vi: (String, String), en: (String, String)| {
-            diags.error(
-                code,
-                f,
-                span,
-                Localized::new(vi.0, en.0),
-                Some(Localized::new(vi.1, en.1)),
-            );
-        };
-    let (table, errors) = DeTable::parse_recoverable(&text);
-    if !errors.is_empty() {
-        for e in errors {
-            let msg = e.message().trim().to_string();
-            err(
-                &mut diags,
-                Code::TomlSyntax,
-                e.span().unwrap_or(0..0),
-                (
-                    format!("lỗi cú pháp TOML: {msg}"),
-                    "sửa cú pháp TOML (xem https://toml.io)".into(),
-                ),
-                (
-                    format!("TOML syntax: {msg}"),
-                    "fix the TOML syntax; see https://toml.io".into(),
-                ),
-            );
-        }
+    check(diags, f, policy)
+}
+
+fn check(
+    mut diags: Diagnostics,
+    f: usize,
+    policy: Option<&Policy>,
+) -> Result<WaiverSet, Diagnostics> {
+    let source = diags.files[f].name.clone();
+    let mut doc = TomlFile::new(&mut diags, f);
+    let text = doc.text();
+    let Some(table) = doc.parse(&text) else {
         return Err(diags);
-    }
+    };
     let mut raws = Vec::new();
-    for (key, value) in table.into_inner() {
+    for (key, value) in table {
         if key.get_ref() != "waiver" {
-            let k = key.get_ref().to_string();
-            err(
-                &mut diags,
-                Code::UnknownKey,
+            doc.unknown_top_level_key(
+                key.get_ref(),
                 key.span(),
-                (
-                    format!("khóa `{k}` không có trong tệp miễn trừ"),
-                    "tệp miễn trừ chỉ gồm các bảng [[waiver]]".into(),
-                ),
-                (
-                    format!("unknown top-level key `{k}`"),
-                    "a waivers file holds [[waiver]] tables only".into(),
+                "tệp miễn trừ",
+                Localized::new(
+                    "tệp miễn trừ chỉ gồm các bảng [[waiver]]",
+                    "a waivers file holds [[waiver]] tables only",
                 ),
             );
             continue;
         }
-        let span = value.span();
-        let DeValue::Array(items) = value.into_inner() else {
-            err(
-                &mut diags,
-                Code::WrongType,
-                span,
-                (
-                    "`waiver` phải là mảng bảng".into(),
-                    "viết mỗi miễn trừ là một bảng [[waiver]]".into(),
-                ),
-                (
-                    "`waiver` must be an array of tables".into(),
-                    "write each waiver as a [[waiver]] table".into(),
-                ),
-            );
-            continue;
-        };
-        for item in items {
+        for item in doc.array(value, "waiver") {
             let span = item.span();
-            match RawWaiver::deserialize(ValueDeserializer::from(item)) {
-                Ok(raw) => raws.push((span, raw)),
-                Err(e) => {
-                    let msg = e.message().trim().to_string();
-                    err(
-                        &mut diags,
-                        Code::of_toml_error(&e),
-                        e.span().unwrap_or(span),
-                        (format!("trong [[waiver]]: {msg}"), "các khóa: id, rule, unit, target, justification, approved_by, approved_on, expires".into()),
-                        (format!("in [[waiver]]: {msg}"), "keys: id, rule, unit, target, justification, approved_by, approved_on, expires".into()),
-                    );
-                }
+            if let Some(raw) = doc.deserialize::<RawWaiver>(item, "[[waiver]]", "docs/register.md")
+            {
+                raws.push((span, raw));
             }
         }
     }
@@ -165,105 +93,66 @@ pub fn parse(file: SourceFile, policy: Option<&Policy>) -> Result<WaiverSet, Dia
     for (span, raw) in raws {
         let id = raw.id.get_ref().trim().to_string();
         if let Some(line) = seen.get(&id) {
-            err(
-                &mut diags,
+            doc.error(
                 Code::Duplicate,
                 raw.id.span(),
                 (
                     format!("mã miễn trừ `{id}` bị trùng (dòng {line})"),
-                    "mỗi miễn trừ có một mã riêng".into(),
+                    "mỗi miễn trừ có một mã riêng",
                 ),
                 (
                     format!("duplicate waiver id `{id}` (line {line})"),
-                    "give each waiver its own id".into(),
+                    "give each waiver its own id",
                 ),
             );
         } else {
-            seen.insert(id.clone(), diags.files[f].line_col(raw.id.span().start).0);
+            seen.insert(id.clone(), doc.line_of(raw.id.span().start));
         }
         let rule = raw.rule.get_ref().trim().to_string();
         if let Some(p) = policy
             && p.rule(&rule).is_none()
         {
-            err(
-                &mut diags,
+            doc.error(
                 Code::UnknownReference,
                 raw.rule.span(),
                 (
                     format!("bộ quy tắc không có quy tắc `{rule}`"),
-                    "xem danh sách bằng `khien rules list`".into(),
+                    "xem danh sách bằng `khien rules list`",
                 ),
                 (
                     format!("the policy has no rule `{rule}`"),
-                    "list the rules with `khien rules list`".into(),
+                    "list the rules with `khien rules list`",
                 ),
             );
         }
         if raw.unit.is_none() && raw.target.is_none() {
-            err(
-                &mut diags,
+            doc.error(
                 Code::MissingKey,
                 span.clone(),
-                (format!("miễn trừ `{id}` không nêu `unit` hoặc `target`"), "ghi đơn vị (unit) hoặc đối tượng (target) được miễn trừ; không miễn trừ cho toàn ngành".into()),
-                (format!("waiver `{id}` names neither `unit` nor `target`"), "name the unit or the target it covers; a waiver never covers the whole sector".into()),
+                (format!("miễn trừ `{id}` không nêu `unit` hoặc `target`"), "ghi đơn vị (unit) hoặc đối tượng (target) được miễn trừ; không miễn trừ cho toàn ngành"),
+                (format!("waiver `{id}` names neither `unit` nor `target`"), "name the unit or the target it covers; a waiver never covers the whole sector"),
             );
         }
-        for (field, value) in [
-            ("justification", &raw.justification),
-            ("approved_by", &raw.approved_by),
-        ] {
-            if value.get_ref().trim().is_empty() {
-                err(
-                    &mut diags,
-                    Code::MissingKey,
-                    value.span(),
-                    (
-                        format!("`{field}` không được để trống"),
-                        "ghi lý do chấp nhận và người phê duyệt".into(),
-                    ),
-                    (
-                        format!("`{field}` cannot be empty"),
-                        "give the justification and the approver".into(),
-                    ),
-                );
-            }
-        }
-        let date = |diags: &mut Diagnostics, d: &Spanned<DateInput>, field: &str| match parse_date(
-            &d.get_ref().text(),
-        ) {
-            Ok(d) => Some(d),
-            Err(why) => {
-                err(
-                    diags,
-                    Code::InvalidDate,
-                    d.span(),
-                    (
-                        format!("`{field}`: ngày không hợp lệ: {}", why.text(Lang::Vi)),
-                        "ghi ngày dạng 2026-04-30 hoặc \"30/04/2026\"".into(),
-                    ),
-                    (
-                        format!("`{field}`: invalid date: {}", why.text(Lang::En)),
-                        "write the date as 2026-04-30 or \"30/04/2026\"".into(),
-                    ),
-                );
-                None
-            }
-        };
-        let approved_on = date(&mut diags, &raw.approved_on, "approved_on");
-        let expires = date(&mut diags, &raw.expires, "expires");
+        let who = Localized::new(
+            "ghi lý do chấp nhận và người phê duyệt",
+            "give the justification and the approver",
+        );
+        doc.not_blank(&raw.justification, "justification", who.clone());
+        doc.not_blank(&raw.approved_by, "approved_by", who);
+        let approved_on = doc.date(&raw.approved_on, "approved_on");
+        let expires = doc.date(&raw.expires, "expires");
         if let (Some(a), Some(e)) = (approved_on, expires) {
             if e < a {
-                err(
-                    &mut diags,
+                doc.error(
                     Code::InvalidDate,
                     raw.expires.span(),
                     (
-                        "ngày hết hạn trước ngày phê duyệt".into(),
-                        "ghi ngày hết hạn sau ngày phê duyệt".into(),
+                        "ngày hết hạn trước ngày phê duyệt",
+                        "ghi ngày hết hạn sau ngày phê duyệt",
                     ),
                     (
-                        "`expires` is before `approved_on`".into(),
-                        "give an expiry date after the approval".into(),
+                        "`expires` is before `approved_on`",
+                        "give an expiry date after the approval",
                     ),
                 );
             }
@@ -279,11 +168,7 @@ pub fn parse(file: SourceFile, policy: Option<&Policy>) -> Result<WaiverSet, Dia
             });
         }
     }
-    if !diags.is_empty() {
-        diags.errors.sort_by_key(|d| d.span.start);
-        return Err(diags);
-    }
-    Ok(WaiverSet { source, waivers })
+    spanned_toml::finish(diags, || WaiverSet { source, waivers })
 }
 
 #[cfg(test)]
