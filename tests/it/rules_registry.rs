@@ -234,3 +234,48 @@ check = "host.accounts.guest_enabled == false"
     assert!(err.contains("missing field `problem`"), "{err}");
     assert!(err.contains(&format!("{}:7:1", path.display())), "{err}");
 }
+
+/// A parameter nobody reads is a setting the Department would change for nothing
+/// (`max_update_age_days` outlived the rule that read it). Every parameter the policy
+/// declares is read by a rule's conditions or by one of the code's readers below.
+#[test]
+fn every_parameter_is_read_by_a_rule_or_the_code() {
+    // Parameters read from Rust, with the reader: the report's deadlines and the
+    // host collector's default for declared backups.
+    const READ_BY_CODE: &[(&str, &str)] = &[
+        ("debt_due_days_critical", "report::compliance::due_days"),
+        ("debt_due_days_high", "report::compliance::due_days"),
+        ("debt_due_days_medium", "report::compliance::due_days"),
+        ("debt_due_days_low", "report::compliance::due_days"),
+        ("debt_due_days_info", "report::compliance::due_days"),
+        ("report_stale_days", "report::compliance::stale_days"),
+        ("register_report_deadlines", "report::compliance::report_deadlines"),
+        ("default_backup_max_age_days", "engine: declared backups' age limit"),
+    ];
+    let policy = embedded();
+    let read_by_rules = |name: &str| {
+        let needle = format!("params.{name}");
+        policy.rules.iter().any(|r| {
+            std::iter::once(r.check.source.as_str())
+                .chain(r.applies_when.as_ref().map(|a| a.source.as_str()))
+                .any(|text| {
+                    text.match_indices(&needle).any(|(i, _)| {
+                        !text[i + needle.len()..]
+                            .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                })
+        })
+    };
+    let unread: Vec<&String> = policy
+        .params
+        .keys()
+        .filter(|name| !read_by_rules(name) && !READ_BY_CODE.iter().any(|(n, _)| n == name))
+        .collect();
+    assert!(unread.is_empty(), "parameters nobody reads: {unread:?}");
+    for (name, reader) in READ_BY_CODE {
+        assert!(
+            policy.params.contains_key(*name),
+            "{reader} reads `{name}`, which the policy does not declare"
+        );
+    }
+}
