@@ -91,6 +91,10 @@ pub struct Finding {
     /// For `unknown`: the facts that could not be read and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown_facts: Vec<UnknownFact>,
+    /// For `not_applicable`: why the rule does not apply to this target (the rule's
+    /// `not_applicable` text); results written before policy 2026.12 have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<Localized>,
     /// For `unknown` without an unreadable fact: the evaluation error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -114,6 +114,14 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
                     tr(lang, "Áp dụng khi", "Applies when"),
                     a.source
                 );
+                if let Some(na) = &r.not_applicable {
+                    let _ = writeln!(
+                        out,
+                        "{}: {}",
+                        tr(lang, "Nếu không (không áp dụng)", "Otherwise (not applicable)"),
+                        na.get(lang)
+                    );
+                }
             }
             let _ = writeln!(
                 out,

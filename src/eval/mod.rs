@@ -384,6 +384,9 @@ fn finding(
         problem: Some(rule.problem.clone()),
         remediation: rule.remediation.clone(),
         basis: rule.basis.clone(),
+        not_applicable: (status == Status::NotApplicable)
+            .then(|| rule.not_applicable.clone())
+            .flatten(),
         unknown_facts,
         error,
         evidence,

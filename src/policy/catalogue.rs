@@ -171,6 +171,14 @@ fn rule_section(
             ),
             a.source.trim()
         );
+        if let Some(na) = &r.not_applicable {
+            let _ = writeln!(
+                out,
+                "{}: {}\n",
+                l("Lý do khi không áp dụng", "Reason when not applicable"),
+                na.get(lang)
+            );
+        }
     }
     let _ = writeln!(
         out,

@@ -134,6 +134,8 @@ struct RawRule {
     basis: Vec<Basis>,
     #[serde(default)]
     applies_when: Option<Spanned<String>>,
+    #[serde(default)]
+    not_applicable: Option<Localized>,
     check: Spanned<String>,
     #[serde(default)]
     evidence: Vec<Spanned<String>>,
@@ -412,6 +414,51 @@ fn compile_rule(
             );
         }
     }
+    match (&raw.applies_when, &raw.not_applicable) {
+        (Some(_), None) => err(
+            diags,
+            Code::RuleIncomplete,
+            file,
+            span.clone(),
+            (
+                format!("quy tắc `{code}` có applies_when nhưng không nêu lý do không áp dụng"),
+                format!("rule `{code}` has applies_when but does not say why it may not apply"),
+            ),
+            (
+                "thêm not_applicable.vi và not_applicable.en, ví dụ not_applicable.vi = \"máy là container\"",
+                "add not_applicable.vi and not_applicable.en, e.g. not_applicable.en = \"the machine is a container\"",
+            ),
+        ),
+        (Some(_), Some(text)) if text.vi.trim().is_empty() || text.en.trim().is_empty() => err(
+            diags,
+            Code::RuleIncomplete,
+            file,
+            span.clone(),
+            (
+                format!("quy tắc `{code}` có not_applicable trống ở tiếng Việt hoặc tiếng Anh"),
+                format!("rule `{code}` has an empty not_applicable in Vietnamese or English"),
+            ),
+            (
+                "viết cả not_applicable.vi và not_applicable.en",
+                "write both not_applicable.vi and not_applicable.en",
+            ),
+        ),
+        (None, Some(_)) => err(
+            diags,
+            Code::RuleIncomplete,
+            file,
+            span.clone(),
+            (
+                format!("quy tắc `{code}` có not_applicable nhưng không có applies_when"),
+                format!("rule `{code}` has not_applicable but no applies_when"),
+            ),
+            (
+                "not_applicable là lý do khi applies_when sai: thêm applies_when hoặc xóa not_applicable",
+                "not_applicable is the reason when applies_when is false: add applies_when or remove not_applicable",
+            ),
+        ),
+        _ => {}
+    }
     if raw.basis.is_empty() {
         err(
             diags,
@@ -489,6 +536,7 @@ fn compile_rule(
         remediation: raw.remediation,
         basis: raw.basis,
         applies_when,
+        not_applicable: raw.not_applicable,
         check,
         evidence,
         defined_at: location,

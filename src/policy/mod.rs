@@ -160,6 +160,9 @@ pub struct Rule {
     pub basis: Vec<Basis>,
     /// When false the rule is `not_applicable` to the target.
     pub applies_when: Option<Arc<Condition>>,
+    /// Why the rule does not apply when `applies_when` is false ("the machine is a
+    /// container"): required with `applies_when`, so no "not applicable" goes unexplained.
+    pub not_applicable: Option<Localized>,
     /// True passes, false fails; a fact it needs being unknown makes it unknown.
     pub check: Arc<Condition>,
     /// Fact paths shown as evidence (defaults to the facts `check` reads).

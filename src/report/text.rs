@@ -166,18 +166,20 @@ pub fn render_with(doc: &ResultDocument, lang: Lang, opts: &TextOptions) -> Stri
                 write_waived(&mut out, f, lang);
             }
         }
-        for status in [Status::Pass, Status::NotApplicable] {
-            let list: Vec<&str> = sorted(status).iter().map(|f| f.rule.as_str()).collect();
-            if !list.is_empty() {
-                let line = format!(
-                    "■ {} ({}): {}",
-                    status.label().get(lang),
-                    list.len(),
-                    list.join(", ")
-                );
-                let _ = writeln!(out, "\n{}", wrap(&line, "", "  ", opts.width));
-            }
+        let passing: Vec<&str> = sorted(Status::Pass)
+            .iter()
+            .map(|f| f.rule.as_str())
+            .collect();
+        if !passing.is_empty() {
+            let line = format!(
+                "■ {} ({}): {}",
+                Status::Pass.label().get(lang),
+                passing.len(),
+                passing.join(", ")
+            );
+            let _ = writeln!(out, "\n{}", wrap(&line, "", "  ", opts.width));
         }
+        write_not_applicable(&mut out, &sorted(Status::NotApplicable), lang, opts);
     }
 
     let s = &doc.summary;
@@ -812,6 +814,38 @@ fn scalar(v: &Value, lang: Lang) -> String {
             ),
             None => object_words(v, lang),
         },
+    }
+}
+
+/// Rules that do not apply, grouped by their reason ("the machine is a container:
+/// HOST-AV-001, HOST-TIME-001"), so a reader sees why each one was left out.
+fn write_not_applicable(out: &mut String, findings: &[&Finding], lang: Lang, opts: &TextOptions) {
+    if findings.is_empty() {
+        return;
+    }
+    let bold = Style::new().bold();
+    let _ = writeln!(
+        out,
+        "\n{bold}■ {} ({}){bold:#}",
+        Status::NotApplicable.label().get(lang),
+        findings.len()
+    );
+    // Reasons in the order first met; results written before reasons existed have none.
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for f in findings {
+        let reason = f
+            .not_applicable
+            .as_ref()
+            .map(|r| r.get(lang).to_string())
+            .unwrap_or_else(|| tr(lang, "không nêu lý do", "no reason given").to_string());
+        match groups.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, codes)) => codes.push(&f.rule),
+            None => groups.push((reason, vec![&f.rule])),
+        }
+    }
+    for (reason, codes) in groups {
+        let line = format!("{}: {}", codes.join(", "), sanitize(&reason));
+        let _ = writeln!(out, "{}", wrap(&line, "  ", "      ", opts.width));
     }
 }
 

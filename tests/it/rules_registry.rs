@@ -277,5 +277,57 @@ fn every_parameter_is_read_by_a_rule_or_the_code() {
             policy.params.contains_key(*name),
             "{reader} reads `{name}`, which the policy does not declare"
         );
+
+/// Every rule that can be "not applicable" (it has `applies_when`) says why in both
+/// languages, and the reason reaches the finding: a teacher never reads "không áp
+/// dụng" without one.
+#[test]
+fn every_rule_that_can_be_not_applicable_says_why() {
+    let policy = embedded();
+    let mut problems = Vec::new();
+    for r in &policy.rules {
+        match (&r.applies_when, &r.not_applicable) {
+            (Some(_), Some(na)) if !na.vi.trim().is_empty() && !na.en.trim().is_empty() => {}
+            (None, None) => {}
+            (a, na) => problems.push(format!(
+                "{}: applies_when {:?}, not_applicable {na:?}",
+                r.code,
+                a.is_some()
+            )),
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    let facts: khien::facts::FactDocument = serde_json::from_str(
+        &std::fs::read_to_string(crate::support::repo_path(
+            "fixtures/facts/linux-clamav-stale.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let params = policy.param_values(&Default::default());
+    let result = khien::eval::Evaluator::new(&policy, params, facts.collected_at).evaluate(
+        &facts.target,
+        facts.collected_at,
+        &facts.facts,
+    );
+    let mut seen = 0;
+    for f in &result.findings {
+        let rule = policy.rule(&f.rule).unwrap();
+        if f.status == khien::findings::Status::NotApplicable {
+            seen += 1;
+            assert_eq!(f.not_applicable.as_ref(), rule.not_applicable.as_ref());
+        } else {
+            assert_eq!(f.not_applicable, None, "{}", f.rule);
+        }
+    }
+    assert!(seen > 0, "the fixture has no not-applicable finding");
+    let ssh = result
+        .findings
+        .iter()
+        .find(|f| f.rule == "HOST-SSH-001" && f.status == khien::findings::Status::NotApplicable);
+    if let Some(f) = ssh {
+        let json = serde_json::to_value(f).unwrap();
+        assert_eq!(json["not_applicable"]["vi"], "máy không cài máy chủ SSH");
     }
 }
