@@ -2,18 +2,22 @@
 //! fetched from the network), readable offline and printable on A4. Vietnamese by
 //! default, English with `--lang en`. Every text that came from a scan or a result file
 //! goes through [`esc`]. Long lists are cut to [`MAX_ROWS`] rows with a pointer to the
-//! XLSX/CSV, which carry every row.
+//! XLSX/CSV, which carry every row. The server's own pages (a commune, a machine) are
+//! rendered here too, from the same figures and with the same look ([`render_commune`],
+//! [`render_target`]).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::compliance::{ComplianceReport, DebtItem, IndicatorReport, ScopeValue};
+use super::compliance::{ComplianceReport, DebtItem, IndicatorReport, ScopeValue, UnitRow};
 use super::indicators::Measure;
 use super::numfmt;
 use super::period::format_date;
 use super::safe::html as esc;
 use super::svg;
 use super::tables::{change_label, kind_label, problem_text, proposed_deadline, target_text};
-use crate::history::Event;
+use crate::findings::Status;
+use crate::history::{Event, FindingState};
 use crate::i18n::{Lang, tr};
 
 /// Rows shown per list in the HTML; the workbook and CSV have them all.
@@ -152,11 +156,7 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> String {
             )
             .to_string(),
     };
-    let _ = write!(
-        p.out,
-        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"><title>{}</title><style>{CSS}</style></head><body>",
-        esc(&title)
-    );
+    open_document(&mut p, &title);
     if let Some(h) = &report.heading {
         official_heading(&mut p, h, report);
     }
@@ -184,6 +184,16 @@ pub fn render(report: &ComplianceReport, lang: Lang) -> String {
     }
     p.push("</body></html>\n");
     p.out
+}
+
+/// The document's head (strict CSP, the report's CSS) up to `<body>`.
+fn open_document(p: &mut Page, title: &str) {
+    let _ = write!(
+        p.out,
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"><title>{}</title><style>{CSS}</style></head><body>",
+        p.lang,
+        esc(title)
+    );
 }
 
 /// The heading of an official document (Nghị định 30/2020/NĐ-CP): the issuing body and
@@ -717,53 +727,7 @@ fn indicators(p: &mut Page, r: &ComplianceReport) {
         p.t("không có số liệu", "no data"),
     );
     p.push(&chart);
-    let headers = [
-        (p.t("Mã", "Code"), false),
-        (p.t("Chỉ tiêu", "Indicator"), false),
-        (p.t("Mục tiêu", "Target"), true),
-        (p.t("Kết quả", "Measured"), true),
-        (p.t("Đạt", "Pass"), true),
-        (p.t("Không đạt", "Fail"), true),
-        (p.t("Không xác định", "Unknown"), true),
-        (p.t("Còn thiếu so với mục tiêu", "Gap to target"), true),
-        (p.t("Đã đánh giá / mẫu số", "Evaluated / denominator"), true),
-        (p.t("Bao phủ", "Coverage"), true),
-        (p.t("Căn cứ", "Basis"), false),
-    ];
-    p.table_head(&headers);
-    for ind in &r.indicators {
-        let v = scope_of(ind);
-        let scanned = match v.denominator {
-            Some(d) if v.denominator_from_register => format!(
-                "{} / {}",
-                numfmt::int(v.evaluated, lang),
-                numfmt::int(d, lang)
-            ),
-            Some(d) => format!(
-                "{} / {} ({})",
-                numfmt::int(v.evaluated, lang),
-                numfmt::int(d, lang),
-                tr(lang, "đã quét, không có sổ đăng ký", "scanned, no register")
-            ),
-            None => String::new(),
-        };
-        let _ = write!(
-            p.out,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            esc(ind.code),
-            esc(ind.name.get(lang)),
-            esc(&target_text(ind.target_pct, v.count.is_some())),
-            value_cell(&v, ind, lang),
-            v.counts.pass,
-            v.counts.fail,
-            v.counts.unknown,
-            esc(&gap_text(&v, ind, lang)),
-            esc(&scanned),
-            esc(&pct_text(v.coverage_pct, lang)),
-            esc(ind.basis),
-        );
-    }
-    p.push("</tbody></table>");
+    indicator_table(p, r, &|i| Some(scope_of(i)));
     if r.unit.is_some() {
         return;
     }
@@ -840,6 +804,65 @@ fn indicators(p: &mut Page, r: &ComplianceReport) {
             p.cut_note(scopes.len());
         }
     }
+}
+
+/// The indicators of one scope against their targets; indicators `scope_of` has no
+/// value for are left out.
+fn indicator_table(
+    p: &mut Page,
+    r: &ComplianceReport,
+    scope_of: &dyn Fn(&IndicatorReport) -> Option<ScopeValue>,
+) {
+    let lang = p.lang;
+    let headers = [
+        (p.t("Mã", "Code"), false),
+        (p.t("Chỉ tiêu", "Indicator"), false),
+        (p.t("Mục tiêu", "Target"), true),
+        (p.t("Kết quả", "Measured"), true),
+        (p.t("Đạt", "Pass"), true),
+        (p.t("Không đạt", "Fail"), true),
+        (p.t("Không xác định", "Unknown"), true),
+        (p.t("Còn thiếu so với mục tiêu", "Gap to target"), true),
+        (p.t("Đã đánh giá / mẫu số", "Evaluated / denominator"), true),
+        (p.t("Bao phủ", "Coverage"), true),
+        (p.t("Căn cứ", "Basis"), false),
+    ];
+    p.table_head(&headers);
+    for ind in &r.indicators {
+        let Some(v) = scope_of(ind) else {
+            continue;
+        };
+        let scanned = match v.denominator {
+            Some(d) if v.denominator_from_register => format!(
+                "{} / {}",
+                numfmt::int(v.evaluated, lang),
+                numfmt::int(d, lang)
+            ),
+            Some(d) => format!(
+                "{} / {} ({})",
+                numfmt::int(v.evaluated, lang),
+                numfmt::int(d, lang),
+                tr(lang, "đã quét, không có sổ đăng ký", "scanned, no register")
+            ),
+            None => String::new(),
+        };
+        let _ = write!(
+            p.out,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            esc(ind.code),
+            esc(ind.name.get(lang)),
+            esc(&target_text(ind.target_pct, v.count.is_some())),
+            value_cell(&v, ind, lang),
+            v.counts.pass,
+            v.counts.fail,
+            v.counts.unknown,
+            esc(&gap_text(&v, ind, lang)),
+            esc(&scanned),
+            esc(&pct_text(v.coverage_pct, lang)),
+            esc(ind.basis),
+        );
+    }
+    p.push("</tbody></table>");
 }
 
 fn short(s: &str, max: usize) -> String {
@@ -1212,8 +1235,15 @@ fn plan(p: &mut Page, r: &ComplianceReport) {
 }
 
 fn units(p: &mut Page, r: &ComplianceReport) {
-    let lang = p.lang;
     p.h2("don-vi", "Tình hình theo đơn vị", "Per unit");
+    let all: Vec<&UnitRow> = r.units.iter().collect();
+    unit_table(p, &all, None);
+}
+
+/// Units, one row each (already worst first: a cut drops the best units); with
+/// `href`, each unit links to its page.
+fn unit_table(p: &mut Page, units: &[&UnitRow], href: Option<&dyn Fn(&str) -> String>) {
+    let lang = p.lang;
     let head = [
         (p.t("Đơn vị", "Unit"), false),
         (p.t("Xã/phường", "Commune"), false),
@@ -1226,17 +1256,20 @@ fn units(p: &mut Page, r: &ComplianceReport) {
         (p.t("Lần quét gần nhất", "Last scan"), false),
     ];
     p.table_head(&head);
-    // Already worst first: a cut drops the best units.
-    for u in r.units.iter().take(MAX_ROWS) {
+    for u in units.iter().take(MAX_ROWS) {
         let computers = u
             .computers
             .map(|c| c.to_string())
             .unwrap_or_else(|| "—".into());
         let last = last_scan_text(u, lang);
+        let label = esc(&unit_label(&u.code, &u.name, lang));
+        let label = match href {
+            Some(h) => format!("<a href=\"{}\">{label}</a>", esc(&h(&u.code))),
+            None => label,
+        };
         let _ = write!(
             p.out,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            esc(&unit_label(&u.code, &u.name, lang)),
+            "<tr><td>{label}</td><td>{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             esc(&commune_label(&u.commune, lang)),
             u.hosts_scanned,
             esc(&computers),
@@ -1249,7 +1282,7 @@ fn units(p: &mut Page, r: &ComplianceReport) {
         );
     }
     p.push("</tbody></table>");
-    p.cut_best_note(r.units.len());
+    p.cut_best_note(units.len());
 }
 
 fn notes(p: &mut Page, r: &ComplianceReport) {
@@ -1297,5 +1330,255 @@ fn notes(p: &mut Page, r: &ComplianceReport) {
         }
         p.push("</ul>");
         p.cut_note(r.inputs.skipped.len());
+    }
+}
+
+/// Where the server's pages link to (the report file has no links).
+pub struct Links<'a> {
+    /// A unit's page, from its code.
+    pub unit: &'a dyn Fn(&str) -> String,
+    /// The debt list of the page's scope.
+    pub debt: String,
+}
+
+/// The page of one commune of the province report `r`: its indicators (the same
+/// figures as the report's "Indicators per commune"), its units and their indicators.
+/// `None` when no unit of the report is in `commune`.
+pub fn render_commune(
+    r: &ComplianceReport,
+    commune: &str,
+    lang: Lang,
+    links: &Links,
+) -> Option<String> {
+    let units: Vec<&UnitRow> = r.units.iter().filter(|u| u.commune == commune).collect();
+    if units.is_empty() {
+        return None;
+    }
+    let mut p = Page {
+        out: String::with_capacity(64 * 1024),
+        lang,
+    };
+    let title = format!(
+        "{} — {}",
+        p.t("Xã/phường", "Commune"),
+        commune_label(commune, lang)
+    );
+    open_document(&mut p, &title);
+    let _ = write!(p.out, "<h1>{}</h1>", esc(&title));
+    let _ = write!(
+        p.out,
+        "<p>{}: <b>{}</b> · {}: {}</p>",
+        esc(p.t("Kỳ báo cáo", "Period")),
+        esc(&r.period),
+        esc(p.t("Số liệu đến", "Data up to")),
+        esc(&format_date(r.evaluated_at)),
+    );
+    let open: u64 = units.iter().map(|u| u.open_debt).sum();
+    let overdue: u64 = units.iter().map(|u| u.overdue).sum();
+    let silent = units.iter().filter(|u| u.not_reporting).count();
+    p.push("<div class=\"cards\">");
+    for (vi, en, n, alert) in [
+        ("Đơn vị", "Units", units.len() as u64, false),
+        ("Nợ mở", "Open debt", open, false),
+        ("Quá hạn", "Overdue", overdue, overdue > 0),
+        (
+            "Chưa gửi kết quả",
+            "Not reporting",
+            silent as u64,
+            silent > 0,
+        ),
+    ] {
+        let _ = write!(
+            p.out,
+            "<div class=\"card{}\"><b>{}</b>{}</div>",
+            if alert { " alert" } else { "" },
+            esc(&numfmt::int(n, lang)),
+            esc(tr(lang, vi, en))
+        );
+    }
+    p.push("</div>");
+    let _ = write!(
+        p.out,
+        "<p><a href=\"{}\">{}</a></p>",
+        esc(&links.debt),
+        esc(p.t(
+            "Danh sách nợ tuân thủ của xã/phường",
+            "The commune's compliance debt list"
+        ))
+    );
+    p.h2("chi-tieu", "Chỉ tiêu của kế hoạch", "The plans' indicators");
+    indicator_table(&mut p, r, &|i| {
+        i.communes.iter().find(|v| v.scope == commune).cloned()
+    });
+    p.h2("don-vi", "Các đơn vị", "Units");
+    unit_table(&mut p, &units, Some(links.unit));
+    let _ = write!(
+        p.out,
+        "<h3 id=\"theo-don-vi\">{}</h3>",
+        esc(p.t("Chỉ tiêu theo đơn vị", "Indicators per unit"))
+    );
+    let mut head: Vec<(&str, bool)> = vec![(p.t("Đơn vị", "Unit"), false)];
+    for ind in &r.indicators {
+        head.push((ind.code, true));
+    }
+    p.table_head(&head);
+    for u in units.iter().take(MAX_ROWS) {
+        let _ = write!(
+            p.out,
+            "<tr><td>{}</td>",
+            esc(&unit_label(&u.code, &u.name, lang))
+        );
+        for ind in &r.indicators {
+            match ind.units.iter().find(|v| v.scope == u.code) {
+                Some(v) => p.push(&value_cell(v, ind, lang)),
+                None => p.push("<td class=\"num muted\">·</td>"),
+            }
+        }
+        p.push("</tr>");
+    }
+    p.push("</tbody></table>");
+    p.cut_best_note(units.len());
+    p.push("</body></html>\n");
+    Some(p.out)
+}
+
+/// Worst first: failing, waived, unknown, passing, not applicable.
+const STATUS_ORDER: [Status; 5] = Status::ALL;
+
+/// The page of one target (a machine, a website): its latest findings grouped by
+/// status worst first, failing ones by severity, with the failing-state titles and
+/// what to do. `findings` are the target's, from the history store.
+pub fn render_target(
+    findings: &[FindingState],
+    texts: &BTreeMap<String, crate::history::RuleText>,
+    lang: Lang,
+    unit_href: &str,
+) -> Option<String> {
+    let first = findings.first()?;
+    let mut p = Page {
+        out: String::with_capacity(32 * 1024),
+        lang,
+    };
+    let title = format!("{}: {}", kind_label(&first.kind, lang), first.target_id);
+    open_document(&mut p, &title);
+    let _ = write!(p.out, "<h1>{}</h1>", esc(&title));
+    let collected = findings
+        .iter()
+        .map(|f| f.collected_at)
+        .max()
+        .unwrap_or(first.collected_at);
+    let _ = write!(
+        p.out,
+        "<p>{}: <a href=\"{}\">{}</a> · {}: {}</p>",
+        esc(p.t("Đơn vị", "Unit")),
+        esc(unit_href),
+        esc(&unit_label(&first.unit_code, &first.unit_name, lang)),
+        esc(p.t("Lần quét gần nhất", "Last scan")),
+        esc(&format_date(collected)),
+    );
+    p.push("<div class=\"cards\">");
+    for status in STATUS_ORDER {
+        let n = findings.iter().filter(|f| f.status == status).count() as u64;
+        let alert = n > 0 && status == Status::Fail;
+        let _ = write!(
+            p.out,
+            "<div class=\"card{}\"><b>{}</b>{}</div>",
+            if alert { " alert" } else { "" },
+            esc(&numfmt::int(n, lang)),
+            esc(status.label().get(lang))
+        );
+    }
+    p.push("</div>");
+    for status in STATUS_ORDER {
+        let mut group: Vec<&FindingState> =
+            findings.iter().filter(|f| f.status == status).collect();
+        if group.is_empty() {
+            continue;
+        }
+        group.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.open_since.cmp(&b.open_since))
+                .then_with(|| super::collate::natural_cmp(&a.rule, &b.rule))
+        });
+        let _ = write!(
+            p.out,
+            "<h2 id=\"{}\">{} ({})</h2>",
+            status_id(status),
+            esc(status.label().get(lang)),
+            group.len()
+        );
+        let failing = matches!(status, Status::Fail | Status::Waived);
+        let mut head = vec![
+            (p.t("Quy tắc", "Rule"), false),
+            (p.t("Mức độ", "Severity"), false),
+            (p.t("Yêu cầu", "Requirement"), false),
+        ];
+        if failing {
+            head.push((p.t("Phát hiện từ", "Open since"), false));
+            head.push((p.t("Cách khắc phục", "Remediation"), false));
+        }
+        if status == Status::Waived {
+            head.push((p.t("Miễn trừ", "Waiver"), false));
+        }
+        p.table_head(&head);
+        for f in group {
+            let text = texts.get(&f.rule);
+            // A failing finding is named by its problem ("Tài khoản Guest đang bật"),
+            // the others by the rule's title.
+            let name = match text {
+                Some(t) if failing => problem_text(t, lang),
+                Some(t) => match lang {
+                    Lang::En if !t.title_en.is_empty() => t.title_en.clone(),
+                    _ => t.title_vi.clone(),
+                },
+                None => String::new(),
+            };
+            let sev = match f.severity.as_str() {
+                "critical" => "sev-critical",
+                "high" => "sev-high",
+                "medium" => "sev-medium",
+                _ => "",
+            };
+            let _ = write!(
+                p.out,
+                "<tr><td><b>{}</b> {}</td><td class=\"{sev}\">{}</td><td>{}</td>",
+                esc(&f.rule),
+                esc(&name),
+                esc(f.severity.label().get(lang)),
+                esc(f.requirement.as_deref().unwrap_or("")),
+            );
+            if failing {
+                let remediation = text
+                    .map(|t| match lang {
+                        Lang::En if !t.remediation_en.is_empty() => t.remediation_en.as_str(),
+                        _ => t.remediation_vi.as_str(),
+                    })
+                    .unwrap_or("");
+                let _ = write!(
+                    p.out,
+                    "<td>{}</td><td><div class=\"steps\">{}</div></td>",
+                    esc(&f.open_since.map(format_date).unwrap_or_default()),
+                    esc(remediation)
+                );
+            }
+            if status == Status::Waived {
+                let _ = write!(p.out, "<td>{}</td>", esc(f.waiver.as_deref().unwrap_or("")));
+            }
+            p.push("</tr>");
+        }
+        p.push("</tbody></table>");
+    }
+    p.push("</body></html>\n");
+    Some(p.out)
+}
+
+fn status_id(s: Status) -> &'static str {
+    match s {
+        Status::Fail => "khong-dat",
+        Status::Waived => "mien-tru",
+        Status::Unknown => "khong-xac-dinh",
+        Status::Pass => "dat",
+        Status::NotApplicable => "khong-ap-dung",
     }
 }

@@ -191,6 +191,7 @@ async fn not_found() -> Response {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/favicon.ico", get(super::web::favicon))
         .route(UPLOAD_PATH, post(upload))
         .route("/", get(super::web::dashboard))
         .route(
@@ -199,6 +200,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/logout", post(super::web::logout))
         .route("/unit/{code}", get(super::web::unit_page))
+        .route("/commune/{name}", get(super::web::commune_page))
+        .route("/machine", get(super::web::machine_page))
         .route("/debt", get(super::web::debt_list))
         .route("/download/{format}", get(super::web::download))
         .fallback(not_found)

@@ -3,14 +3,18 @@
 //!
 //! - `/` the dashboard: the period report of the province (or, for a school's
 //!   account, of its unit) from the same code as `khien report` (`report::html`);
-//! - `/unit/CODE` one unit's report; `/debt` the debt list filtered by unit, commune,
+//! - `/unit/CODE` one unit's report with its machines and websites; `/commune/NAME`
+//!   one commune's indicators and units (`report::html::render_commune`);
+//!   `/machine?unit=…&kind=…&id=…` a target's latest findings, worst first
+//!   (`report::html::render_target`); `/debt` the debt list filtered by unit, commune,
 //!   rule, severity and overdue (query parameters), paginated;
 //! - `/download/html|xlsx|csv|json` the period report through the report writers.
 //!
 //! Access: accounts from `[[account]]` in khien-serve.toml (argon2 hashes), a login
 //! form with a CSRF token, login attempts rate-limited per address, session cookies
 //! `Secure; HttpOnly; SameSite=Strict`, every login written to the audit log. An
-//! account with `unit` sees that unit only.
+//! account with `unit` sees that unit only: commune pages and other units' pages and
+//! machines answer 403.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -28,6 +32,8 @@ use serde::Deserialize;
 use super::app::AppState;
 use super::config::Account;
 use super::ledger::new_token;
+use crate::findings::Status;
+use crate::history::{FindingState, Window};
 use crate::i18n::{Lang, tr};
 use crate::policy::Severity;
 use crate::register::Register;
@@ -35,8 +41,9 @@ use crate::report::compliance::{
     self, ComplianceReport, InputsSummary, ReportOptions, SinceSource,
 };
 use crate::report::inventory::Inventory;
-use crate::report::period::Period;
+use crate::report::period::{Period, format_date};
 use crate::report::safe::html as esc;
+use crate::report::tables::kind_label;
 
 /// Sessions last this long without a new login.
 const SESSION_HOURS: i64 = 8;
@@ -141,7 +148,7 @@ fn page(lang: Lang, title: &str, nav: &str, body: &str) -> String {
     )
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a}main{padding:1rem 2rem}nav.khien{background:#0b3d6b;color:#fff;padding:.5rem 2rem;display:flex;gap:1rem;flex-wrap:wrap;align-items:center}nav.khien a{color:#fff}nav.khien form{margin:0 0 0 auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#eef}form.filters{display:flex;gap:.5rem;flex-wrap:wrap;margin:1rem 0}.sev-critical,.sev-high{color:#a00;font-weight:bold}.err{color:#a00}";
+const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a}main{padding:1rem 2rem}nav.khien{background:#0b3d6b;color:#fff;padding:.5rem 2rem;display:flex;gap:1rem;flex-wrap:wrap;align-items:center}nav.khien a{color:#fff}nav.khien form{margin:0 0 0 auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#eef}form.filters{display:flex;gap:.5rem;flex-wrap:wrap;margin:1rem 0}.sev-critical,.sev-high{color:#a00;font-weight:bold}.err{color:#a00}section.site{max-width:1100px;margin:1rem auto;padding:0 12px}ul.communes{columns:3;padding-left:1.2rem}";
 
 fn nav(s: &Session, lang: Lang) -> String {
     let l = if lang == Lang::En { "?lang=en" } else { "" };
@@ -231,6 +238,17 @@ fn login_page(lang: Lang, csrf: &str, message: Option<&str>) -> String {
             tr(lang, "Đăng nhập", "Log in"),
         ),
     )
+}
+
+/// `GET /favicon.ico`: nothing (browsers ask for it on every site; a 404 would be
+/// logged as an error in their consoles).
+pub async fn favicon() -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    r
 }
 
 /// `GET /login`: the form, with a fresh CSRF token in a cookie and in the form.
@@ -465,15 +483,186 @@ fn server_error(e: String) -> Response {
         .into_response()
 }
 
-/// The report's own page with the site's navigation on top.
-fn report_page(report: &ComplianceReport, s: &Session, lang: Lang) -> Response {
-    let html = crate::report::html::render(report, lang);
+/// A page of the report's look (`html`, a whole document) with the site's navigation
+/// and `extra` (the server's links) on top.
+fn report_page(html: String, s: &Session, lang: Lang, extra: &str) -> Response {
     let html = html.replacen(
         "<body>",
-        &format!("<body><style>{CSS}</style>{}", nav(s, lang)),
+        &format!("<body><style>{CSS}</style>{}{extra}", nav(s, lang)),
         1,
     );
     html_response(StatusCode::OK, html)
+}
+
+/// `?lang=en` or nothing, to append to a link without a query.
+fn lang_query(lang: Lang) -> &'static str {
+    if lang == Lang::En { "?lang=en" } else { "" }
+}
+
+/// `&lang=en` or nothing, to append to a link with a query (raw; escape for HTML).
+fn lang_param(lang: Lang) -> &'static str {
+    if lang == Lang::En { "&lang=en" } else { "" }
+}
+
+/// One path segment, percent-encoded (a space is `%20` there, not `+`).
+fn segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+fn query_value(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn unit_href(code: &str, lang: Lang) -> String {
+    format!("/unit/{}{}", segment(code), lang_query(lang))
+}
+
+fn commune_href(name: &str, lang: Lang) -> String {
+    format!("/commune/{}{}", segment(name), lang_query(lang))
+}
+
+fn machine_href(unit: &str, kind: &str, id: &str, lang: Lang) -> String {
+    format!(
+        "/machine?unit={}&kind={}&id={}{}",
+        query_value(unit),
+        query_value(kind),
+        query_value(id),
+        lang_param(lang)
+    )
+}
+
+/// The latest findings of the targets of `unit` last scanned in `[from, to]`.
+async fn findings_of(
+    st: &Arc<AppState>,
+    unit: String,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<FindingState>, String> {
+    let st = st.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = st.ingestor.store.lock().map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        store
+            .visit_findings(
+                &Window {
+                    from,
+                    to,
+                    unit: Some(unit),
+                },
+                &mut |f| out.push(f),
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(out)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// The unit's machines and websites of the period, worst first, each linking to its
+/// page.
+fn targets_section(findings: &[FindingState], lang: Lang) -> String {
+    #[derive(Default)]
+    struct Row {
+        collected: Option<Timestamp>,
+        fail: u64,
+        unknown: u64,
+        pass: u64,
+    }
+    let mut rows: BTreeMap<(&str, &str, &str), Row> = BTreeMap::new();
+    for f in findings {
+        let r = rows
+            .entry((f.unit_code.as_str(), f.kind.as_str(), f.target_id.as_str()))
+            .or_default();
+        r.collected = r.collected.max(Some(f.collected_at));
+        match f.status {
+            Status::Fail => r.fail += 1,
+            Status::Unknown => r.unknown += 1,
+            Status::Pass => r.pass += 1,
+            Status::Waived | Status::NotApplicable => {}
+        }
+    }
+    let mut rows: Vec<_> = rows.into_iter().collect();
+    rows.sort_by(|a, b| {
+        (b.1.fail, b.1.unknown)
+            .cmp(&(a.1.fail, a.1.unknown))
+            .then_with(|| crate::report::collate::natural_cmp(a.0.2, b.0.2))
+    });
+    let mut out = format!(
+        "<section class=\"site\" id=\"may\"><h2>{} ({})</h2>",
+        tr(
+            lang,
+            "Máy tính và website của đơn vị",
+            "The unit's computers and websites"
+        ),
+        rows.len()
+    );
+    if rows.is_empty() {
+        let _ = write!(
+            out,
+            "<p>{}</p></section>",
+            tr(
+                lang,
+                "Chưa có kết quả nào trong kỳ.",
+                "No results in the period yet."
+            )
+        );
+        return out;
+    }
+    let _ = write!(
+        out,
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>",
+        tr(lang, "Đối tượng", "Target"),
+        tr(lang, "Loại", "Kind"),
+        tr(lang, "Lần quét gần nhất", "Last scan"),
+        tr(lang, "Không đạt", "Fail"),
+        tr(lang, "Không xác định", "Unknown"),
+        tr(lang, "Đạt", "Pass"),
+    );
+    for ((unit, kind, id), r) in &rows {
+        let _ = write!(
+            out,
+            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&machine_href(unit, kind, id, lang)),
+            esc(id),
+            esc(&kind_label(kind, lang)),
+            r.collected.map(format_date).unwrap_or_default(),
+            if r.fail > 0 { " bad" } else { "" },
+            r.fail,
+            r.unknown,
+            r.pass,
+        );
+    }
+    out.push_str("</tbody></table></section>");
+    out
+}
+
+/// The province's communes, each linking to its page, for the dashboard.
+fn communes_section(report: &ComplianceReport, lang: Lang) -> String {
+    let mut out = format!(
+        "<section class=\"site\" id=\"xa\"><h2>{}</h2><ul class=\"communes\">",
+        tr(lang, "Xã/phường", "Communes")
+    );
+    for c in &report.debt_by_commune {
+        let _ = write!(
+            out,
+            "<li><a href=\"{}\">{}</a> <span class=\"muted\">({} {}, {} {})</span></li>",
+            esc(&commune_href(&c.commune, lang)),
+            esc(&c.commune),
+            c.open,
+            tr(lang, "nợ mở", "open"),
+            c.overdue,
+            tr(lang, "quá hạn", "overdue"),
+        );
+    }
+    out.push_str("</ul></section>");
+    out
+}
+
+/// The period's window of targets, as the report reads it.
+fn period_window(period: Period) -> (Timestamp, Timestamp) {
+    (period.start(), Timestamp::now().min(period.end()))
 }
 
 /// `GET /`: the dashboard.
@@ -490,10 +679,22 @@ pub async fn dashboard(
         Ok(p) => p,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("period: {e}\n")).into_response(),
     };
-    match build_report(&st, s.unit.clone(), period).await {
-        Ok(r) => report_page(&r, &s, lang),
-        Err(e) => server_error(e),
-    }
+    let report = match build_report(&st, s.unit.clone(), period).await {
+        Ok(r) => r,
+        Err(e) => return server_error(e),
+    };
+    // The Department's dashboard links to the communes; a school's, to its machines.
+    let extra = match &s.unit {
+        None => communes_section(&report, lang),
+        Some(unit) => {
+            let (from, to) = period_window(period);
+            match findings_of(&st, unit.clone(), from, to).await {
+                Ok(f) => targets_section(&f, lang),
+                Err(e) => return server_error(e),
+            }
+        }
+    };
+    report_page(crate::report::html::render(&report, lang), &s, lang, &extra)
 }
 
 /// `GET /unit/CODE`.
@@ -514,9 +715,139 @@ pub async fn unit_page(
         Ok(p) => p,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("period: {e}\n")).into_response(),
     };
-    match build_report(&st, Some(code), period).await {
-        Ok(r) => report_page(&r, &s, lang),
-        Err(e) => server_error(e),
+    let report = match build_report(&st, Some(code.clone()), period).await {
+        Ok(r) => r,
+        Err(e) => return server_error(e),
+    };
+    let (from, to) = period_window(period);
+    let targets = match findings_of(&st, code, from, to).await {
+        Ok(f) => targets_section(&f, lang),
+        Err(e) => return server_error(e),
+    };
+    report_page(
+        crate::report::html::render(&report, lang),
+        &s,
+        lang,
+        &targets,
+    )
+}
+
+fn not_found_page(lang: Lang, s: &Session, what: &str) -> Response {
+    html_response(
+        StatusCode::NOT_FOUND,
+        page(
+            lang,
+            "404",
+            &nav(s, lang),
+            &format!("<p class=\"err\">{}</p>", esc(what)),
+        ),
+    )
+}
+
+/// `GET /commune/NAME`: a commune's indicators and units (Department accounts only).
+pub async fn commune_page(
+    State(st): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&q);
+    let Some(s) = session(&st, &headers) else {
+        return redirect("/login");
+    };
+    if s.unit.is_some() {
+        return forbidden(lang, &s);
+    }
+    let period = match period_of(&q) {
+        Ok(p) => p,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("period: {e}\n")).into_response(),
+    };
+    let report = match build_report(&st, None, period).await {
+        Ok(r) => r,
+        Err(e) => return server_error(e),
+    };
+    let unit_link = |code: &str| unit_href(code, lang);
+    let links = crate::report::html::Links {
+        unit: &unit_link,
+        debt: format!("/debt?commune={}{}", query_value(&name), lang_param(lang)),
+    };
+    match crate::report::html::render_commune(&report, &name, lang, &links) {
+        Some(html) => report_page(html, &s, lang, ""),
+        None => not_found_page(
+            lang,
+            &s,
+            &format!(
+                "{}: {name}",
+                tr(
+                    lang,
+                    "Không có đơn vị nào của danh mục ở xã/phường này",
+                    "No unit of the register is in this commune"
+                )
+            ),
+        ),
+    }
+}
+
+/// `GET /machine?unit=…&kind=…&id=…`: a target's latest findings, worst first.
+pub async fn machine_page(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&q);
+    let Some(s) = session(&st, &headers) else {
+        return redirect("/login");
+    };
+    let field = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let (unit, kind, id) = (field("unit"), field("kind"), field("id"));
+    if unit.is_empty() || kind.is_empty() || id.is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            "cần unit, kind và id / unit, kind and id are required\n",
+        )
+            .into_response();
+    }
+    if s.unit.as_ref().is_some_and(|u| *u != unit) {
+        return forbidden(lang, &s);
+    }
+    // The target's latest scan, whatever the period (a day ahead for clock skew).
+    let to = Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .unwrap_or_else(|_| Timestamp::now());
+    let findings = match findings_of(&st, unit.clone(), Timestamp::UNIX_EPOCH, to).await {
+        Ok(f) => f,
+        Err(e) => return server_error(e),
+    };
+    let findings: Vec<FindingState> = findings
+        .into_iter()
+        .filter(|f| f.kind == kind && f.target_id == id)
+        .collect();
+    let st2 = st.clone();
+    let texts = tokio::task::spawn_blocking(move || {
+        let store = st2.ingestor.store.lock().map_err(|e| e.to_string())?;
+        store.rule_texts().map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    let texts = match texts {
+        Ok(t) => t,
+        Err(e) => return server_error(e),
+    };
+    match crate::report::html::render_target(&findings, &texts, lang, &unit_href(&unit, lang)) {
+        Some(html) => report_page(html, &s, lang, ""),
+        None => not_found_page(
+            lang,
+            &s,
+            &format!(
+                "{}: {id}",
+                tr(
+                    lang,
+                    "Chưa có kết quả nào của đối tượng này",
+                    "No results of this target yet"
+                )
+            ),
+        ),
     }
 }
 
@@ -653,13 +984,14 @@ pub async fn debt_list(
     for sev in Severity::ALL_DESCENDING {
         let _ = write!(
             body,
-            "<option value=\"{0}\"{1}>{0}</option>",
+            "<option value=\"{0}\"{1}>{2}</option>",
             sev.as_str(),
             if filter.severity == Some(sev) {
                 " selected"
             } else {
                 ""
-            }
+            },
+            esc(sev.label().get(lang)),
         );
     }
     let _ = write!(
@@ -688,7 +1020,6 @@ pub async fn debt_list(
         tr(lang, "Số ngày", "Days"),
         tr(lang, "Hạn", "Due"),
     );
-    let l = if lang == Lang::En { "?lang=en" } else { "" };
     for d in rows.iter().skip((page_no - 1) * PAGE_SIZE).take(PAGE_SIZE) {
         let title = report
             .rule_texts
@@ -704,16 +1035,30 @@ pub async fn debt_list(
             .unwrap_or_default();
         let _ = write!(
             body,
-            "<tr><td><a href=\"/unit/{}{l}\">{}</a> {}</td><td>{}</td><td>{}</td><td>{} {}</td><td class=\"sev-{}\">{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
-            esc(&url::form_urlencoded::byte_serialize(d.unit_code.as_bytes()).collect::<String>()),
+            "<tr><td><a href=\"{}\">{}</a> {}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{} {}</td><td class=\"sev-{}\">{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
+            esc(&unit_href(&d.unit_code, lang)),
             esc(&d.unit_code),
             esc(&d.unit_name),
-            esc(&d.commune),
+            if s.unit.is_none() {
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    esc(&commune_href(&d.commune, lang)),
+                    esc(&d.commune)
+                )
+            } else {
+                esc(&d.commune)
+            },
+            esc(&machine_href(
+                &d.unit_code,
+                &d.target_kind,
+                &d.target_id,
+                lang
+            )),
             esc(&d.target_id),
             esc(&d.rule),
             esc(&title),
             d.severity.as_str(),
-            d.severity.as_str(),
+            esc(d.severity.label().get(lang)),
             d.open_since.strftime("%Y-%m-%d"),
             d.age_days,
             d.due.strftime("%Y-%m-%d"),

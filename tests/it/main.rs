@@ -33,6 +33,8 @@ mod rules_doc;
 mod rules_register_coverage;
 mod rules_registry;
 mod schemas;
+#[cfg(target_os = "linux")]
+mod serve_chromium;
 mod serve_postgres;
 mod serve_upload;
 mod serve_web;

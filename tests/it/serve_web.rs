@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::support::khien;
 use crate::support::serve::{SERVE_NAME, Site, cookie_from, request};
 
-const DEPT_PASSWORD: &str = "mật khẩu của Sở đủ dài";
+pub(crate) const DEPT_PASSWORD: &str = "mật khẩu của Sở đủ dài";
 const SCHOOL_PASSWORD: &str = "mật khẩu của trường";
 
 fn hash(password: &str) -> String {
@@ -23,7 +23,7 @@ fn hash(password: &str) -> String {
 
 /// A server holding round-1 of the example province, with a Department account
 /// `so` and a school account `truong` of LD-THPT-001.
-fn province() -> (Site, crate::support::serve::Served) {
+pub(crate) fn province() -> (Site, crate::support::serve::Served) {
     let site = Site::new();
     site.config(
         "127.0.0.1:0",
@@ -373,4 +373,206 @@ fn the_server_passes_khiens_own_website_rules() {
             .iter()
             .any(|f| f["rule"] == "WEB-TLS-001" && f["status"] == "pass")
     );
+}
+
+/// The `href` values of the links of `html` that start with `prefix`, unescaped.
+fn links(html: &str, prefix: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(|h| {
+            h.replace("&amp;", "&")
+                .replace("&#39;", "'")
+                .replace("&quot;", "\"")
+        })
+        .filter(|h| h.starts_with(prefix))
+        .collect()
+}
+
+#[test]
+fn commune_and_machine_pages_from_the_reports_figures() {
+    let (site, server) = province();
+    let mut b = Browser {
+        site: &site,
+        base: server.url.clone(),
+        session: None,
+    };
+    assert_eq!(b.login("so", DEPT_PASSWORD).0, 303);
+    // A newer scan of LD-TH-004 whose findings carry their failing-state titles (`problem`), as today's scans do, sent with an administrator token.
+    let admin = site.issue(&["--admin", "kiem-thu"]);
+    let mut doc: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(crate::support::repo_path(
+            "fixtures/results/round-1/host-ld-th-004.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    doc["evaluated_at"] = "2026-01-21T20:00:00Z".into();
+    for t in doc["targets"].as_array_mut().unwrap() {
+        t["collected_at"] = "2026-01-21T20:00:00Z".into();
+        // The engine writes it on every finding, whatever the status.
+        for f in t["findings"].as_array_mut().unwrap() {
+            f["problem"] = serde_json::json!({
+                "vi": format!("Đang mắc: {}", f["title"]["vi"].as_str().unwrap()),
+                "en": format!("Failing: {}", f["title"]["en"].as_str().unwrap()),
+            });
+        }
+    }
+    let sent = khien::send::queue_and_send(
+        &khien::config::SendSettings {
+            url: server.url.clone(),
+            token: admin.values().next().unwrap().clone(),
+            ca_file: Some(site.ca_pem.display().to_string()),
+            outbox: None,
+        },
+        None,
+        &site.path().join("outbox-admin"),
+        "r.json",
+        &serde_json::to_vec(&doc).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        matches!(&sent[0].outcome, khien::send::Outcome::Sent(_)),
+        "{sent:?}"
+    );
+    let (_, _, json) = b.get("/download/json");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+
+    // The dashboard links every commune of the register's units.
+    let (_, _, home) = b.get("/");
+    let communes = links(&home, "/commune/");
+    let expected: Vec<&str> = report["debt_by_commune"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["commune"].as_str().unwrap())
+        .collect();
+    assert_eq!(communes.len(), expected.len(), "{communes:?}");
+    // One with an apostrophe and a dash in its name, percent-encoded in the link.
+    let blao = communes
+        .iter()
+        .find(|h| h.contains("B%27Lao"))
+        .expect("Phường B'Lao linked");
+    let (status, _, page) = b.get(blao);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Xã/phường — Phường B&#39;Lao"), "{page}");
+    assert!(!page.contains("<script"));
+    // Its units (and no other), linked to their pages.
+    let units: Vec<&str> = report["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["commune"] == "Phường B'Lao")
+        .map(|u| u["code"].as_str().unwrap())
+        .collect();
+    let mut sorted = units.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["LD-TH-007", "LD-THPT-006"]);
+    for u in &units {
+        assert!(page.contains(&format!("href=\"/unit/{u}\"")), "{u}");
+    }
+    assert!(!page.contains("LD-THPT-001"), "a unit of another commune");
+    // The same indicator values as the report's per-commune figures.
+    for ind in report["indicators"].as_array().unwrap() {
+        let Some(v) = ind["communes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["scope"] == "Phường B'Lao")
+        else {
+            continue;
+        };
+        let code = ind["code"].as_str().unwrap();
+        let row = page
+            .split(&format!("<tr><td>{code}</td>"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{code} on the commune page"));
+        let row = row.split("</tr>").next().unwrap();
+        let cells: Vec<&str> = row
+            .split("<td")
+            .skip(4)
+            .map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap())
+            .collect();
+        assert_eq!(
+            (cells[0], cells[1], cells[2]),
+            (
+                v["pass"].to_string().as_str(),
+                v["fail"].to_string().as_str(),
+                v["unknown"].to_string().as_str()
+            ),
+            "{code}: {row}"
+        );
+    }
+    // The commune's debt list.
+    let debt = links(&page, "/debt?commune=");
+    let (status, _, list) = b.get(&debt[0]);
+    assert_eq!(status, 200);
+    assert!(list.contains("LD-THPT-006") && !list.contains(">LD-TH-004<"));
+    let (_, _, en) = b.get(&format!("{blao}?lang=en"));
+    assert!(en.contains("Commune — Phường B&#39;Lao") && en.contains("Log out"));
+    assert_eq!(b.get("/commune/Nowhere").0, 404);
+
+    // A unit's page lists its machines, worst first, each linked to its findings.
+    let (_, _, unit) = b.get("/unit/LD-TH-004");
+    let machines = links(&unit, "/machine?");
+    assert!(!machines.is_empty(), "machines on the unit page");
+    let (status, _, m) = b.get(&machines[0]);
+    assert_eq!(status, 200, "{m}");
+    let id = machines[0]
+        .split("id=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    assert!(m.contains(&format!("Máy tính: {id}")), "{m}");
+    let fail = m.find("id=\"khong-dat\"").expect("failing findings");
+    let pass = m.find("id=\"dat\"").expect("passing findings");
+    assert!(fail < pass, "worst first");
+    // Failing findings by their failing-state titles, from the rules' texts.
+    let failing: Vec<&serde_json::Value> = report["debt"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["target_id"] == id)
+        .collect();
+    assert!(!failing.is_empty());
+    for d in &failing {
+        let rule = d["rule"].as_str().unwrap();
+        let problem = report["rule_texts"][rule]["problem_vi"].as_str().unwrap();
+        assert!(problem.starts_with("Đang mắc: "), "{rule}: {problem}");
+        let at = m.find(&format!("<b>{rule}</b> ")).unwrap();
+        assert!(at > fail && at < pass, "{rule} among the failing");
+        assert!(
+            m[at..].starts_with(&format!(
+                "<b>{rule}</b> {}",
+                khien::report::safe::html(problem)
+            )),
+            "{rule}: {problem}"
+        );
+    }
+    assert!(
+        !m[pass..].contains("Đang mắc: "),
+        "passing findings by their rule titles"
+    );
+    // The debt list links the machine too.
+    let (_, _, list) = b.get("/debt?unit=LD-TH-004");
+    assert!(links(&list, "/machine?").iter().any(|h| h.contains(id)));
+
+    // A school's account: its own machines, nothing else.
+    let mut s = Browser {
+        site: &site,
+        base: server.url.clone(),
+        session: None,
+    };
+    assert_eq!(s.login("truong", SCHOOL_PASSWORD).0, 303);
+    assert_eq!(s.get(blao).0, 403);
+    assert_eq!(s.get(&machines[0]).0, 403, "another unit's machine");
+    let (_, _, home) = s.get("/");
+    assert!(links(&home, "/commune/").is_empty());
+    let own = links(&home, "/machine?");
+    assert!(!own.is_empty() && own.iter().all(|h| h.contains("unit=LD-THPT-001")));
+    assert_eq!(s.get(&own[0]).0, 200);
+    let (_, _, list) = s.get("/debt");
+    assert!(links(&list, "/commune/").is_empty());
 }
