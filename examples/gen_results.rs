@@ -58,6 +58,7 @@ struct RuleSpec {
     severity: Severity,
     title: Localized,
     problem: Localized,
+    not_applicable: Option<Localized>,
     remediation: Localized,
     basis: Vec<Basis>,
 }
@@ -82,6 +83,7 @@ fn catalogue(policy: &Policy) -> Vec<RuleSpec> {
             severity: r.severity,
             title: r.title.clone(),
             problem: r.problem.clone(),
+            not_applicable: r.not_applicable.clone(),
             remediation: r.remediation.clone(),
             basis: r.basis.clone(),
         })
@@ -113,6 +115,9 @@ fn finding(spec: &RuleSpec, status: Status) -> Finding {
         error: None,
         evidence: Vec::new(),
         waiver: None,
+        not_applicable: (status == Status::NotApplicable)
+            .then(|| spec.not_applicable.clone())
+            .flatten(),
     }
 }
 
@@ -590,6 +595,7 @@ fn bench(out: &Path, files: u64, per_file: u64) {
                 "Mở công cụ quản trị, kiểm tra cấu hình theo hướng dẫn của Sở, bật chính sách an toàn, khởi động lại dịch vụ và quét lại bằng khien để xác nhận kết quả đạt. ".repeat(2),
                 "Open the administration tool, check the configuration against the Department's guide, enable the security policy, restart the service and scan again with khien to confirm. ".repeat(2),
             ),
+            not_applicable: None,
             basis: basis("KH-CĐS-2026-2030", "III.4.a"),
         })
         .collect();

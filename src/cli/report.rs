@@ -230,6 +230,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         unit: args.unit.clone(),
         due_days: compliance::due_days(&params),
         report_deadlines: compliance::report_deadlines(&params),
+        incident_report_hours: compliance::incident_report_hours(&params),
         inventory: std::sync::Arc::unwrap_or_clone(inventory),
         stale_days: compliance::stale_days(&params),
         unregistered_files,

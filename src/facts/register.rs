@@ -147,6 +147,10 @@ pub struct SystemFacts {
     pub kind: String,
     /// Personal-data governance; `null` when not recorded or its attestation expired.
     pub data_governance: Option<DataGovernanceFacts>,
+    /// How far the protection plan is implemented; unknown (not recorded) when the
+    /// register does not say, has no confirmation yet on the evaluation day, or its
+    /// attestation expired: K09 counts such a system as not evaluated, never as met.
+    pub protection_plan: Fact<ProtectionPlanFacts>,
     /// Names of attestations of this system that expired at the evaluation time.
     pub expired: Vec<String>,
     /// What a web scan saw at the system's URLs; `null` when no web scan was linked.
@@ -223,6 +227,17 @@ pub struct BackupCopiesFacts {
     pub copies: Fact<u64>,
     pub media: Fact<u64>,
     pub offsite: Fact<bool>,
+}
+
+/// The implementation of the protection plan of the approved level (NĐ 331/2026 Đ36.5).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProtectionPlanFacts {
+    /// `full`, `partial` or `none`.
+    pub implemented: String,
+    /// The day the implementation level was confirmed, `YYYY-MM-DD`.
+    pub date: String,
+    pub document_no: Option<String>,
+    pub attestation: AttestationFacts,
 }
 
 /// A system's personal-data governance.

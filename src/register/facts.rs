@@ -12,7 +12,8 @@ use super::{Attestation, Register, System, Unit, format_date, today_in_vietnam};
 use crate::facts::register::{
     ApprovalFacts, AttestationFacts, BackupCopiesFacts, DataGovernanceFacts, DataSharingFacts,
     DigitalSignaturesFacts, FocalPointFacts, HostingFacts, IncidentFacts, PersonalDataFacts,
-    RecordFacts, RecordsFacts, RegisterFacts, ReportFacts, SystemFacts, UnitFacts, UrlCheckFacts,
+    ProtectionPlanFacts, RecordFacts, RecordsFacts, RegisterFacts, ReportFacts, SystemFacts,
+    UnitFacts, UrlCheckFacts,
 };
 use crate::facts::{Fact, FactDocument, ReasonCode, TargetIdentity, TargetKind, UnitRef};
 
@@ -335,8 +336,43 @@ fn system_facts(s: &System, web: Option<Vec<UrlCheckFacts>>, day: Date) -> Syste
             }),
             None => None,
         },
+        protection_plan: protection_plan(s.protection_plan.as_ref(), day, &mut expired),
         expired,
         web,
+    }
+}
+
+/// The protection plan's implementation as it stands on `day`. Unlike other records,
+/// a missing one is unknown, not absent: "not recorded" is no evidence that the plan
+/// is not implemented, and K09 must count it as not evaluated.
+fn protection_plan(
+    p: Option<&super::ProtectionPlan>,
+    day: Date,
+    expired: &mut Vec<String>,
+) -> Fact<ProtectionPlanFacts> {
+    let not_recorded = |detail: String| Fact::unknown(ReasonCode::NotRecorded, detail);
+    match p {
+        None => not_recorded(
+            "the register does not say how far the protection plan is implemented (protection_plan)"
+                .into(),
+        ),
+        Some(p) if p.date > day || p.attestation.on > day => not_recorded(format!(
+            "the protection plan's implementation is confirmed only from {}",
+            format_date(p.date.max(p.attestation.on))
+        )),
+        Some(p) if !p.attestation.in_force(day) => {
+            expired.push("protection_plan".to_string());
+            not_recorded(format!(
+                "the confirmation of the protection plan's implementation expired on {}",
+                format_date(p.attestation.expires)
+            ))
+        }
+        Some(p) => Fact::known(ProtectionPlanFacts {
+            implemented: p.implemented.clone(),
+            date: format_date(p.date),
+            document_no: p.document_no.clone(),
+            attestation: attestation(&p.attestation),
+        }),
     }
 }
 

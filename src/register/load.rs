@@ -16,8 +16,8 @@ use serde_spanned::Spanned;
 use super::{
     APPROVER_ROLES, Approval, Attestation, BackupCopies, DataGovernance, DataSharing,
     DigitalSignatures, FocalPoint, HOSTING_KINDS, Hosting, IMPACT_ASSESSMENTS, Incident,
-    PersonalData, REACHES, REGIMES, RESULTS, Record, Records, Register, Report, SYSTEM_KINDS,
-    SYSTEM_STATUSES, System, UNIT_TYPES, Unit, parse_instant,
+    PLAN_IMPLEMENTATION, PersonalData, ProtectionPlan, REACHES, REGIMES, RESULTS, Record, Records,
+    Register, Report, SYSTEM_KINDS, SYSTEM_STATUSES, System, UNIT_TYPES, Unit, parse_instant,
 };
 use crate::diagnostic::Code;
 use crate::i18n::Lang;
@@ -368,6 +368,19 @@ struct RawSystem {
     #[serde(default)]
     records: RawRecords,
     data_governance: Option<RawDataGovernance>,
+    protection_plan: Option<RawProtectionPlan>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProtectionPlan {
+    implemented: Spanned<String>,
+    date: SpannedDate,
+    document_no: Option<String>,
+    attested_by: String,
+    attested_on: SpannedDate,
+    evidence: String,
+    expires: SpannedDate,
 }
 
 #[derive(Deserialize)]
@@ -833,6 +846,16 @@ impl Checker<'_> {
             decision_no: a.decision_no,
             approver: a.approver,
         });
+        let protection_plan = raw.protection_plan.map(|p| ProtectionPlan {
+            implemented: self.one_of(
+                &p.implemented,
+                PLAN_IMPLEMENTATION,
+                "protection_plan.implemented",
+            ),
+            date: self.date(&p.date, "protection_plan.date"),
+            attestation: self.attestation(p.attested_by, &p.attested_on, p.evidence, &p.expires),
+            document_no: p.document_no,
+        });
         let r = raw.records;
         let records = Records {
             security_policy: self.record(r.security_policy, "security_policy"),
@@ -871,6 +894,7 @@ impl Checker<'_> {
             approval,
             records,
             data_governance,
+            protection_plan,
         }
     }
 }

@@ -59,6 +59,9 @@ pub const SYSTEM_KINDS: &[&str] = &[
 /// basis recorded) or not done.
 pub const IMPACT_ASSESSMENTS: &[&str] = &["filed", "exempt", "none"];
 pub const RESULTS: &[&str] = &["success", "failure"];
+/// How far a system's protection plan is implemented, as the annual report states it
+/// (NĐ 331/2026/NĐ-CP Đ36.5): fully, partly, or not yet.
+pub const PLAN_IMPLEMENTATION: &[&str] = &["full", "partial", "none"];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unit {
@@ -191,6 +194,19 @@ pub struct System {
     pub approval: Option<Approval>,
     pub records: Records,
     pub data_governance: Option<DataGovernance>,
+    /// How far the protection plan of the approved level is implemented (K09).
+    pub protection_plan: Option<ProtectionPlan>,
+}
+
+/// The implementation of a system's protection plan (phương án bảo vệ) on a given day.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProtectionPlan {
+    /// One of [`PLAN_IMPLEMENTATION`].
+    pub implemented: String,
+    /// The day the implementation level was confirmed.
+    pub date: Date,
+    pub document_no: Option<String>,
+    pub attestation: Attestation,
 }
 
 #[derive(Clone, Debug, PartialEq)]

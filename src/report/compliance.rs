@@ -47,6 +47,9 @@ pub struct ReportOptions {
     pub due_days: BTreeMap<Severity, i64>,
     /// Month and day of the six-monthly and annual report deadlines.
     pub report_deadlines: [(i8, i8); 2],
+    /// Hours within which an incident must reach the Department (K18; policy parameter
+    /// `register_incident_report_hours`, the one REG-IR-002 judges by).
+    pub incident_report_hours: f64,
     pub inventory: Inventory,
     /// A unit whose newest result is older than this many days is "stale" (policy
     /// parameter `report_stale_days`).
@@ -372,6 +375,16 @@ pub fn report_deadlines(params: &BTreeMap<String, ParamValue>) -> [(i8, i8); 2] 
         }
     }
     out
+}
+
+/// Hours within which an incident must be reported to the Department: the policy
+/// parameter `register_incident_report_hours` (default 24), for K18.
+pub fn incident_report_hours(params: &BTreeMap<String, ParamValue>) -> f64 {
+    match params.get("register_incident_report_hours") {
+        Some(ParamValue::Integer(i)) if *i > 0 => *i as f64,
+        Some(ParamValue::Float(f)) if f.is_finite() && *f > 0.0 => *f,
+        _ => 24.0,
+    }
 }
 
 /// Days after which a unit's newest result is stale: the policy parameter
@@ -1041,7 +1054,7 @@ fn scope_value(
         Measure::RegisterIncidents => {
             // Incidents detected in the period, from the register.
             let (from, to) = (opts.period.start(), opts.at);
-            let limit = jiff::SignedDuration::from_hours(super::indicators::INCIDENT_REPORT_HOURS);
+            let limit = jiff::SignedDuration::from_secs_f64(opts.incident_report_hours * 3600.0);
             let (mut total, mut in_time) = (0u64, 0u64);
             for a in accs {
                 let Some(u) = inv.units.get(&a.row.code) else {
@@ -1130,7 +1143,11 @@ fn indicator_reports(
             let relevant_all: Vec<&UnitAcc> = all.iter().copied().filter(|a| relevant(a)).collect();
             IndicatorReport {
                 code: def.code,
-                name: def.name(),
+                name: super::indicators::name_with(
+                    def,
+                    opts.incident_report_hours,
+                    opts.report_deadlines,
+                ),
                 measure: def.measure,
                 target_pct: def.target_pct,
                 basis: def.basis,

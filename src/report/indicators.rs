@@ -158,6 +158,15 @@ pub const INDICATORS: &[IndicatorDef] = &[
         "KH-NQ57-2026 III.V.3; KH-CĐS-2026-2030 I.2.c",
     ),
     share(
+        "K09",
+        "Tỷ lệ HTTT đã phê duyệt cấp độ triển khai đầy đủ phương án bảo vệ",
+        "Approved information systems with their protection plan fully implemented",
+        "register",
+        "system",
+        &["REG-LVL-008"],
+        "KH-CĐS-2026-2030 I.2.c, III.4.a; NĐ 331/2026/NĐ-CP Đ36.5",
+    ),
+    share(
         "K10",
         "Tỷ lệ HTTT/đơn vị kết nối SOC tỉnh",
         "Systems/units connected to the provincial SOC",
@@ -255,17 +264,28 @@ pub const INDICATORS: &[IndicatorDef] = &[
     ),
 ];
 
-/// Hours within which an incident must reach the Department to count as "in time" (K18).
-pub const INCIDENT_REPORT_HOURS: i64 = 24;
+/// The name of an indicator with the policy's figures in it: K18's reporting limit and
+/// K24's deadlines are parameters, so the name shows the ones in force.
+pub fn name_with(def: &IndicatorDef, incident_hours: f64, deadlines: [(i8, i8); 2]) -> Localized {
+    match def.code {
+        "K18" => Localized::new(
+            format!("Tỷ lệ sự cố được báo cáo về Sở đúng hạn (trong {incident_hours} giờ)"),
+            format!("Incidents reported to the Department in time (within {incident_hours} hours)"),
+        ),
+        "K24" => {
+            let [(m1, d1), (m2, d2)] = deadlines;
+            Localized::new(
+                format!("Tỷ lệ báo cáo nộp đúng hạn (trước {d1:02}/{m1}, {d2:02}/{m2})"),
+                format!("Reports submitted on time (before {d1:02}/{m1}, {d2:02}/{m2})"),
+            )
+        }
+        _ => def.name(),
+    }
+}
 
 /// Indicators neither the scan results nor the register can measure, and the data
 /// that would make each measurable.
 pub const NOT_MEASURED: &[(&str, &str, &str)] = &[
-    (
-        "K09",
-        "Cần thêm vào sổ đăng ký, cho mỗi hệ thống đã phê duyệt cấp độ, mức triển khai phương án bảo vệ (đầy đủ / một phần / chưa) và ngày xác nhận",
-        "Needs, for each approved system in the register, the protection plan's implementation level (full / partial / none) and the date it was confirmed",
-    ),
     (
         "K19",
         "Cần ghi các cuộc diễn tập (ngày, đơn vị tham gia) vào sổ đăng ký của từng đơn vị",

@@ -43,7 +43,8 @@ pub fn html_of_result(doc: &ResultDocument, name: &Path, lang: Lang) -> Result<S
         unregistered_files: Default::default(),
         persistent_history: false,
         heading: None,
-        report_deadlines: [(6, 5), (12, 5)],
+        report_deadlines: compliance::report_deadlines(&doc.params),
+        incident_report_hours: compliance::incident_report_hours(&doc.params),
     };
     let inputs = InputsSummary {
         files_read: 1,

@@ -239,6 +239,7 @@ pub fn state(cfg: &ServeConfig) -> Result<Arc<AppState>, String> {
     let due_days = crate::report::compliance::due_days(&params);
     let stale_days = crate::report::compliance::stale_days(&params);
     let report_deadlines = crate::report::compliance::report_deadlines(&params);
+    let incident_report_hours = crate::report::compliance::incident_report_hours(&params);
     for sub in ["", "received", "quarantine"] {
         let d = cfg.data_dir.join(sub);
         std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
@@ -269,6 +270,7 @@ pub fn state(cfg: &ServeConfig) -> Result<Arc<AppState>, String> {
             due_days,
             stale_days,
             report_deadlines,
+            incident_report_hours,
         },
     }))
 }

@@ -72,6 +72,8 @@ pub struct WebState {
     pub stale_days: i64,
     /// The half-year report deadlines (month, day), every year.
     pub report_deadlines: [(i8, i8); 2],
+    /// K18's reporting limit in hours (`register_incident_report_hours`).
+    pub incident_report_hours: f64,
 }
 
 /// An argon2id hash (PHC string) of `password`, for `[[account]] password_hash`.
@@ -454,6 +456,7 @@ async fn build_report(
             inventory: Inventory::from_register(&st.web.register),
             stale_days: st.web.stale_days,
             report_deadlines: st.web.report_deadlines,
+            incident_report_hours: st.web.incident_report_hours,
             heading: None,
             unregistered_files: BTreeMap::new(),
             persistent_history: true,

@@ -583,6 +583,60 @@ fn report_deadlines_recur_every_year_and_before_means_the_day_before() {
 }
 
 #[test]
+fn report_deadlines_across_the_year_boundary() {
+    let example = repo_path("fixtures/register/lam-dong.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let register = dir.path().join("so-dang-ky.toml");
+    // TH-HB-01 also sent its 2026 annual report on 03/12/2026.
+    let text = std::fs::read_to_string(&example).unwrap().replace(
+        "submitted = 2026-06-02\nevidence = \"Công văn 15/THHB\"\n",
+        "submitted = 2026-06-02\nevidence = \"Công văn 15/THHB\"\n\n[[unit.report]]\n\
+         name = \"Báo cáo năm 2026\"\ndue = 2026-12-05\nsubmitted = 2026-12-03\n\
+         evidence = \"Công văn 61/THHB\"\n",
+    );
+    assert!(text.contains("Công văn 61/THHB"));
+    std::fs::write(&register, text).unwrap();
+    // In January 2027 the last deadlines are 05/6/2026 and 05/12/2026.
+    let jan = report_rule(&register, "2027-01-10T08:00:00+07:00");
+    assert_eq!(jan["unit:TH-HB-01"], "pass");
+    assert_eq!(jan["unit:THCS-LTV-01"], "fail", "no 2026 annual report");
+    // On 05/6/2027 nothing new is due yet; from 06/6/2027 the 2027 six-monthly is.
+    let on_the_day = report_rule(&register, "2027-06-05T23:00:00+07:00");
+    assert_eq!(on_the_day["unit:TH-HB-01"], "pass");
+    let after = report_rule(&register, "2027-06-06T00:00:00+07:00");
+    assert_eq!(after["unit:TH-HB-01"], "fail");
+    // The province report follows the same deadlines: the 2026 annual report is due
+    // on 05/12/2026, the first half of 2027 on 05/6/2027, and K24 is named after them.
+    let due = |period: &str, at: &str| {
+        let out = khien()
+            .arg("report")
+            .arg(dir.path())
+            .arg("--register")
+            .arg(&register)
+            .args(["--period", period, "--at", at, "--format", "json"])
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let k24 = r["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "K24")
+            .unwrap()["name"]["vi"]
+            .clone();
+        (r["report_due"].as_str().unwrap().to_string(), k24)
+    };
+    assert_eq!(
+        due("2026", "2027-01-10T00:00:00Z"),
+        (
+            "05/12/2026".to_string(),
+            json!("Tỷ lệ báo cáo nộp đúng hạn (trước 05/6, 05/12)")
+        )
+    );
+    assert_eq!(due("2027-H1", "2027-06-30T00:00:00Z").0, "05/06/2027");
+}
+
+#[test]
 fn stale_data_follows_the_policy_parameter() {
     // Round 3 was scanned 18–21/05/2026; at 30/09/2026 that is 132 days or more.
     let run = |extra: &[&str]| {
@@ -656,6 +710,47 @@ fn k18_comes_from_the_registers_incidents() {
     );
     assert!(close(&k18["pct"], 50.0));
     assert_eq!(k18["meets_target"], false);
+    assert_eq!(
+        r["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "K18")
+            .unwrap()["name"]["vi"],
+        "Tỷ lệ sự cố được báo cáo về Sở đúng hạn (trong 24 giờ)"
+    );
+    // The limit is the policy's `register_incident_report_hours` (REG-IR-002 judges by
+    // it too): at 80 hours, the school's report after 77 h 45 min is in time.
+    let conf_dir = tempfile::tempdir().unwrap();
+    let config = conf_dir.path().join("khien.toml");
+    std::fs::write(&config, "[params]\nregister_incident_report_hours = 80\n").unwrap();
+    let out = khien()
+        .arg("report")
+        .arg(dir.path())
+        .arg("--register")
+        .arg(repo_path("fixtures/register/lam-dong.toml"))
+        .args(["--period", "2026", "--at", "2026-11-30T00:00:00Z"])
+        .args(["--format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r80: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let k18 = province(&r80, "K18");
+    assert_eq!(
+        (k18["pass"].as_u64(), k18["fail"].as_u64()),
+        (Some(2), Some(0)),
+        "{k18}"
+    );
+    assert_eq!(k18["meets_target"], true);
+    assert!(
+        r80.to_string()
+            .contains("Incidents reported to the Department in time (within 80 hours)")
+    );
     // None in the first half: no data, not 100%.
     let r = run("2026-H1", "2026-06-30T00:00:00Z");
     let k18 = province(&r, "K18");
@@ -668,5 +763,138 @@ fn k18_comes_from_the_registers_incidents() {
         .iter()
         .map(|n| n["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, ["K09", "K19", "K20", "K21–K22", "K23", "K25"]);
+    assert_eq!(codes, ["K19", "K20", "K21–K22", "K23", "K25"]);
+}
+
+/// The example province's register with `[system.protection_plan]` added to some
+/// systems: `(system id, implemented, expires)`.
+fn register_with_plans(plans: &[(&str, &str, &str)]) -> String {
+    let text = std::fs::read_to_string(repo_path("fixtures/results/register.toml")).unwrap();
+    let mut parts: Vec<String> = text.split("\n[[system]]\n").map(str::to_string).collect();
+    for (id, implemented, expires) in plans {
+        let part = parts
+            .iter_mut()
+            .find(|p| p.starts_with(&format!("id = \"{id}\"")))
+            .unwrap_or_else(|| panic!("no system {id}"));
+        part.push_str(&format!(
+            "\n[system.protection_plan]\nimplemented = \"{implemented}\"\ndate = 2026-05-20\n\
+             document_no = \"BC-PA-{id}\"\nattested_by = \"Văn phòng Sở\"\n\
+             attested_on = 2026-05-20\nevidence = \"Báo cáo triển khai phương án bảo vệ\"\n\
+             expires = {expires}\n"
+        ));
+    }
+    parts.join("\n[[system]]\n")
+}
+
+#[test]
+fn k09_counts_fully_implemented_plans_over_approved_systems() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    std::fs::create_dir(&results).unwrap();
+    let register = dir.path().join("so-dang-ky.toml");
+    // Of the register's 10 operating systems with an approved level: two full, one
+    // partial, one none, one whose confirmation expired on 25/05, five not recorded.
+    std::fs::write(
+        &register,
+        register_with_plans(&[
+            ("LD-SO-CSDL", "full", "2027-05-20"),
+            ("LD-THPT-001-QLTH", "full", "2027-05-20"),
+            ("LD-THPT-002-QLTH", "partial", "2027-05-20"),
+            ("LD-THCS-003-QLTH", "none", "2027-05-20"),
+            ("LD-TH-004-QLTH", "full", "2026-05-25"),
+        ]),
+    )
+    .unwrap();
+    khien()
+        .args(["scan", "register"])
+        .arg(&register)
+        .args(["--at", AT, "--format", "json", "-o"])
+        .arg(results.join("register.json"))
+        .output()
+        .unwrap();
+    let out = khien()
+        .arg("report")
+        .arg(&results)
+        .arg("--register")
+        .arg(&register)
+        .args(["--period", "2026-H1", "--at", AT, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_signable(&r);
+    let k09 = province(&r, "K09");
+    assert_eq!(
+        (
+            k09["pass"].as_u64(),
+            k09["fail"].as_u64(),
+            k09["unknown"].as_u64(),
+            k09["denominator"].as_u64(),
+            k09["evaluated"].as_u64(),
+            k09["not_evaluated"].as_u64(),
+        ),
+        (Some(2), Some(2), Some(6), Some(10), Some(4), Some(6)),
+        "{k09}"
+    );
+    assert!(
+        close(&k09["pct"], 20.0) && close(&k09["coverage_pct"], 40.0),
+        "{k09}"
+    );
+    assert_eq!(k09["meets_target"], false);
+    let units = r["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "K09")
+        .unwrap()["units"]
+        .as_array()
+        .unwrap();
+    let unit = |code: &str| units.iter().find(|u| u["scope"] == code).cloned();
+    // Full: met. The expired confirmation is no data, never met.
+    assert_eq!(unit("LD-SO").unwrap()["meets_target"], true);
+    let th004 = unit("LD-TH-004").unwrap();
+    assert_eq!(
+        (th004["no_data"].clone(), th004["meets_target"].clone()),
+        (json!(true), Value::Null)
+    );
+    // A unit whose only system has no approved level is not in K09 at all.
+    assert_eq!(units.len(), 10, "{units:?}");
+    // The partial and the missing plans are debt, named by their failing state.
+    let debt: Vec<&Value> = r["debt"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "REG-LVL-008")
+        .collect();
+    assert_eq!(debt.len(), 2);
+    // Without a single recorded implementation: no data, not 0%.
+    std::fs::write(&register, register_with_plans(&[])).unwrap();
+    khien()
+        .args(["scan", "register"])
+        .arg(&register)
+        .args(["--at", AT, "--format", "json", "-o"])
+        .arg(results.join("register.json"))
+        .output()
+        .unwrap();
+    let out = khien()
+        .arg("report")
+        .arg(&results)
+        .arg("--register")
+        .arg(&register)
+        .args(["--period", "2026-H1", "--at", AT, "--format", "json"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let k09 = province(&r, "K09");
+    assert_eq!(k09["no_data"], true, "{k09}");
+    assert!(
+        k09["meets_target"].is_null() && k09["pct"].is_null(),
+        "{k09}"
+    );
+    assert_eq!(k09["denominator"], 10);
+    assert!(close(&k09["coverage_pct"], 0.0), "{k09}");
 }

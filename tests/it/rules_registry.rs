@@ -277,6 +277,8 @@ fn every_parameter_is_read_by_a_rule_or_the_code() {
             policy.params.contains_key(*name),
             "{reader} reads `{name}`, which the policy does not declare"
         );
+    }
+}
 
 /// Every rule that can be "not applicable" (it has `applies_when`) says why in both
 /// languages, and the reason reaches the finding: a teacher never reads "không áp

@@ -60,6 +60,7 @@ fn report(store: &dyn HistoryStore, unit: Option<&str>) -> serde_json::Value {
         unregistered_files: Default::default(),
         persistent_history: true,
         report_deadlines: [(6, 5), (12, 5)],
+        incident_report_hours: 24.0,
         heading: None,
     };
     let inputs = InputsSummary {
