@@ -187,9 +187,14 @@ fn vi_error(e: &clap::Error) -> Option<String> {
     for s in context_list(e, ContextKind::SuggestedValue) {
         lines.push(format!("gợi ý: có phải ý bạn là '{s}'?"));
     }
-    if matches!(e.get(ContextKind::TrailingArg), Some(ContextValue::Bool(true))) {
+    if matches!(
+        e.get(ContextKind::TrailingArg),
+        Some(ContextValue::Bool(true))
+    ) {
         let a = arg();
-        lines.push(format!("gợi ý: để truyền '{a}' như một giá trị, viết '-- {a}'"));
+        lines.push(format!(
+            "gợi ý: để truyền '{a}' như một giá trị, viết '-- {a}'"
+        ));
     }
     let mut out = format!("lỗi: {first}\n");
     if !lines.is_empty() {
@@ -235,18 +240,10 @@ pub const VI: &[(&str, &str, &str)] = &[
     ),
     ("*", "help", "In hướng dẫn"),
     ("*", "version", "In phiên bản"),
-    (
-        "help",
-        "",
-        "In hướng dẫn này hoặc hướng dẫn của lệnh con",
-    ),
+    ("help", "", "In hướng dẫn này hoặc hướng dẫn của lệnh con"),
     // Arguments shared by the scans (`OutputArgs`) and other commands.
     ("*", "format", "Định dạng kết quả"),
-    (
-        "*",
-        "output",
-        "Ghi kết quả vào TỆP thay vì đầu ra chuẩn",
-    ),
+    ("*", "output", "Ghi kết quả vào TỆP thay vì đầu ra chuẩn"),
     (
         "*",
         "fail_on",
@@ -263,7 +260,11 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Cấu hình của đơn vị (khien.toml) để ghi đè tham số",
     ),
     // scan
-    ("scan", "", "Rà soát một đối tượng và đánh giá theo bộ quy tắc"),
+    (
+        "scan",
+        "",
+        "Rà soát một đối tượng và đánh giá theo bộ quy tắc",
+    ),
     ("scan host", "", "Rà soát máy tính này"),
     (
         "scan host",
@@ -330,11 +331,7 @@ pub const VI: &[(&str, &str, &str)] = &[
         "ca_file",
         "Tin cậy thêm các chứng thư CA trong tệp PEM này",
     ),
-    (
-        "scan web",
-        "concurrency",
-        "Số trang rà soát cùng lúc",
-    ),
+    ("scan web", "concurrency", "Số trang rà soát cùng lúc"),
     (
         "scan web",
         "per_ip",
@@ -400,11 +397,7 @@ pub const VI: &[(&str, &str, &str)] = &[
         "timeout",
         "Số giây cho một truy vấn DNS, một phiên SMTP hoặc một lần bắt tay TLS",
     ),
-    (
-        "scan mail",
-        "concurrency",
-        "Số tên miền kiểm tra cùng lúc",
-    ),
+    ("scan mail", "concurrency", "Số tên miền kiểm tra cùng lúc"),
     // eval
     (
         "eval",
@@ -421,11 +414,7 @@ pub const VI: &[(&str, &str, &str)] = &[
     ("rules", "", "Liệt kê, xem và kiểm tra quy tắc"),
     ("rules list", "", "Liệt kê các quy tắc của bộ quy tắc"),
     ("rules show", "", "Xem đầy đủ một quy tắc"),
-    (
-        "rules show",
-        "code",
-        "Mã quy tắc, ví dụ HOST-AV-001",
-    ),
+    ("rules show", "code", "Mã quy tắc, ví dụ HOST-AV-001"),
     (
         "rules facts",
         "",
@@ -456,11 +445,7 @@ pub const VI: &[(&str, &str, &str)] = &[
         "examples",
         "Thư mục ví dụ mẫu, mỗi quy tắc một tệp MÃ.json (xem fixtures/rules/README.md)",
     ),
-    (
-        "rules doc",
-        "out",
-        "Thư mục ghi hai tệp danh mục",
-    ),
+    ("rules doc", "out", "Thư mục ghi hai tệp danh mục"),
     // waivers
     (
         "waivers",
@@ -472,11 +457,7 @@ pub const VI: &[(&str, &str, &str)] = &[
         "",
         "Kiểm tra tệp miễn trừ theo bộ quy tắc và liệt kê tình trạng từng miễn trừ",
     ),
-    (
-        "waivers check",
-        "file",
-        "Tệp miễn trừ cần kiểm tra",
-    ),
+    ("waivers check", "file", "Tệp miễn trừ cần kiểm tra"),
     (
         "waivers check",
         "at",
@@ -492,11 +473,7 @@ pub const VI: &[(&str, &str, &str)] = &[
         "",
         "Xem một tài liệu kết quả đã lưu (đầu ra của `--format json`) cùng các miễn trừ của nó, hoặc với `--without-waivers` như khi không có miễn trừ nào. `--waivers TỆP` áp dụng thêm miễn trừ",
     ),
-    (
-        "waivers view",
-        "result",
-        "Tài liệu kết quả (JSON) cần xem",
-    ),
+    ("waivers view", "result", "Tài liệu kết quả (JSON) cần xem"),
     (
         "waivers view",
         "without_waivers",
@@ -628,11 +605,7 @@ pub const VI: &[(&str, &str, &str)] = &[
         "",
         "Máy chủ thu thập kết quả của Sở (xem docs/serve.md)",
     ),
-    (
-        "serve",
-        "config",
-        "Cấu hình máy chủ (xem docs/serve.md)",
-    ),
+    ("serve", "config", "Cấu hình máy chủ (xem docs/serve.md)"),
     (
         "serve tokens",
         "",
@@ -688,11 +661,7 @@ pub const VI: &[(&str, &str, &str)] = &[
         "unit",
         "Các đơn vị cần cấp lại mã (mã đơn vị)",
     ),
-    (
-        "serve tokens rotate",
-        "out",
-        "Thư mục ghi mã gửi mới",
-    ),
+    ("serve tokens rotate", "out", "Thư mục ghi mã gửi mới"),
     (
         "serve tokens export",
         "",
@@ -731,7 +700,8 @@ fn vi_text(path: &str, id: &str) -> Option<&'static str> {
 }
 
 /// `help` on every Vietnamese command: clap's headings are English words.
-const VI_TEMPLATE: &str = "{before-help}{about-with-newline}\nCách dùng: {usage}\n\n{all-args}{after-help}";
+const VI_TEMPLATE: &str =
+    "{before-help}{about-with-newline}\nCách dùng: {usage}\n\n{all-args}{after-help}";
 
 fn localize(mut cmd: Command, path: &str) -> Command {
     if let Some(about) = vi_text(path, "") {

@@ -118,7 +118,11 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
                     let _ = writeln!(
                         out,
                         "{}: {}",
-                        tr(lang, "Nếu không (không áp dụng)", "Otherwise (not applicable)"),
+                        tr(
+                            lang,
+                            "Nếu không (không áp dụng)",
+                            "Otherwise (not applicable)"
+                        ),
                         na.get(lang)
                     );
                 }

@@ -267,7 +267,8 @@ const COMPILE_STACK: usize = 256 * 1024 * 1024;
 /// character where a limit is passed.
 /// Returns the deepest nesting and the operator count.
 fn check_limits(source: &str) -> Result<(usize, usize), ExprError> {
-    let too = |offset: usize, what: Localized| ExprError {
+    let too = |offset: usize, what: Localized| {
+        ExprError {
         offset,
         message: loc(
             format!("điều kiện quá lớn: {}", what.vi),
@@ -277,6 +278,7 @@ fn check_limits(source: &str) -> Result<(usize, usize), ExprError> {
             "tách điều kiện thành nhiều quy tắc, hoặc dùng phép duyệt danh sách (all, exists)".into(),
             "split the condition into several rules, or use a comprehension (all, exists) over a list".into(),
         )),
+    }
     };
     if source.len() > MAX_EXPR_BYTES {
         let offset = source
@@ -427,20 +429,21 @@ impl<'s> Checker<'_, 's> {
         scope: &[(String, Binding<'s>)],
     ) -> Binding<'s> {
         let (first, rest) = segments.split_first().expect("chains are never empty");
-        let (mut shape, mut path) =
-            if let Some((_, binding)) = scope.iter().rev().find(|(n, _)| n == first) {
-                match binding {
-                    Binding::Fact(shape, path) => (shape.clone(), path.clone()),
-                    Binding::Opaque => return Binding::Opaque,
-                }
-            } else if *first == self.root_name {
-                (self.root.clone(), self.root_name.to_string())
-            } else if *first == "params" {
-                match rest.first() {
-                    Some(name) if self.params.contains_key(*name) => {}
-                    Some(name) => {
-                        let known: Vec<_> = self.params.keys().map(String::as_str).collect();
-                        self.error(
+        let (mut shape, mut path) = if let Some((_, binding)) =
+            scope.iter().rev().find(|(n, _)| n == first)
+        {
+            match binding {
+                Binding::Fact(shape, path) => (shape.clone(), path.clone()),
+                Binding::Opaque => return Binding::Opaque,
+            }
+        } else if *first == self.root_name {
+            (self.root.clone(), self.root_name.to_string())
+        } else if *first == "params" {
+            match rest.first() {
+                Some(name) if self.params.contains_key(*name) => {}
+                Some(name) => {
+                    let known: Vec<_> = self.params.keys().map(String::as_str).collect();
+                    self.error(
                             id,
                             loc(
                                 format!("không có tham số `params.{name}`"),
@@ -457,40 +460,46 @@ impl<'s> Checker<'_, 's> {
                                 ),
                             )),
                         );
-                    }
-                    None => {}
                 }
-                return Binding::Opaque;
-            } else if *first == "now" {
-                return Binding::Opaque;
-            } else {
-                let other_roots: Vec<_> = TargetKind::all()
-                    .iter()
-                    .map(|k| k.root_variable())
-                    .filter(|r| *r != self.root_name)
-                    .collect();
-                let root = self.root_name;
-                let help = if other_roots.contains(first) {
-                    loc(
-                        format!("đối tượng của quy tắc này là `{root}`: dữ kiện của nó nằm dưới `{root}.`"),
-                        format!("this rule's target is `{root}`: its facts are under `{root}.`"),
-                    )
-                } else {
-                    loc(
-                        format!("biểu thức được dùng `{root}`, `params`, `now` và các tên do macro đặt"),
-                        format!("expressions may use `{root}`, `params`, `now` and names bound by macros"),
-                    )
-                };
-                self.error(
-                    id,
-                    loc(
-                        format!("không có biến `{first}`"),
-                        format!("unknown variable `{first}`"),
+                None => {}
+            }
+            return Binding::Opaque;
+        } else if *first == "now" {
+            return Binding::Opaque;
+        } else {
+            let other_roots: Vec<_> = TargetKind::all()
+                .iter()
+                .map(|k| k.root_variable())
+                .filter(|r| *r != self.root_name)
+                .collect();
+            let root = self.root_name;
+            let help = if other_roots.contains(first) {
+                loc(
+                    format!(
+                        "đối tượng của quy tắc này là `{root}`: dữ kiện của nó nằm dưới `{root}.`"
                     ),
-                    Some(help),
-                );
-                return Binding::Opaque;
+                    format!("this rule's target is `{root}`: its facts are under `{root}.`"),
+                )
+            } else {
+                loc(
+                    format!(
+                        "biểu thức được dùng `{root}`, `params`, `now` và các tên do macro đặt"
+                    ),
+                    format!(
+                        "expressions may use `{root}`, `params`, `now` and names bound by macros"
+                    ),
+                )
             };
+            self.error(
+                id,
+                loc(
+                    format!("không có biến `{first}`"),
+                    format!("unknown variable `{first}`"),
+                ),
+                Some(help),
+            );
+            return Binding::Opaque;
+        };
         for segment in rest {
             if shape.is_open() {
                 self.paths.insert(path.clone());

@@ -593,7 +593,10 @@ fn compile_rule(
                 file,
                 path.span(),
                 (
-                    format!("bằng chứng (evidence) `{}` không phải đường dẫn dữ kiện", path.get_ref()),
+                    format!(
+                        "bằng chứng (evidence) `{}` không phải đường dẫn dữ kiện",
+                        path.get_ref()
+                    ),
                     format!("evidence `{}` is not a fact path", path.get_ref()),
                 ),
                 (

@@ -32,7 +32,11 @@ fn top_level_help_in_both_languages() {
     assert!(en.contains("Usage: khien"), "{en}");
     insta::assert_snapshot!("help_en", en);
     // KHIEN_LANG is read before parsing too; --lang wins over it.
-    assert!(run(&["--help"], Some("en")).1.starts_with("khien (khiên): information-security"));
+    assert!(
+        run(&["--help"], Some("en"))
+            .1
+            .starts_with("khien (khiên): information-security")
+    );
     assert_eq!(run(&["--lang=vi", "--help"], Some("en")).1, vi);
 }
 
@@ -64,7 +68,10 @@ fn argument_errors_in_both_languages() {
     // A value not among those allowed lists them.
     let (code, _, vi) = run(&["scan", "host", "--format", "xml"], None);
     assert_eq!(code, 2);
-    assert!(vi.contains("giá trị 'xml' không hợp lệ cho '--format <FORMAT>'"), "{vi}");
+    assert!(
+        vi.contains("giá trị 'xml' không hợp lệ cho '--format <FORMAT>'"),
+        "{vi}"
+    );
     assert!(vi.contains("các giá trị được phép: text, json"), "{vi}");
     // A missing value and a missing argument.
     let (code, _, vi) = run(&["eval", "--facts"], None);
@@ -73,7 +80,10 @@ fn argument_errors_in_both_languages() {
     assert!(vi.contains("--facts"), "{vi}");
     let (code, _, vi) = run(&["eval"], None);
     assert_eq!(code, 2);
-    assert!(vi.contains("lỗi: thiếu tham số bắt buộc: --facts <FILE>"), "{vi}");
+    assert!(
+        vi.contains("lỗi: thiếu tham số bắt buộc: --facts <FILE>"),
+        "{vi}"
+    );
     // An unknown subcommand, with its suggestion.
     let (code, _, vi) = run(&["scan", "hots"], None);
     assert_eq!(code, 2);
