@@ -60,6 +60,7 @@ struct RuleSpec {
     problem: Localized,
     remediation: Localized,
     basis: Vec<Basis>,
+    not_applicable: Option<Localized>,
 }
 
 fn basis(plan: &str, section: &str) -> Vec<Basis> {
@@ -84,6 +85,7 @@ fn catalogue(policy: &Policy) -> Vec<RuleSpec> {
             problem: r.problem.clone(),
             remediation: r.remediation.clone(),
             basis: r.basis.clone(),
+            not_applicable: r.not_applicable.clone(),
         })
         .collect()
 }
@@ -109,6 +111,9 @@ fn finding(spec: &RuleSpec, status: Status) -> Finding {
         problem: Some(spec.problem.clone()),
         remediation: spec.remediation.clone(),
         basis: spec.basis.clone(),
+        not_applicable: (status == Status::NotApplicable)
+            .then(|| spec.not_applicable.clone())
+            .flatten(),
         unknown_facts,
         error: None,
         evidence: Vec::new(),
