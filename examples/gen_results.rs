@@ -61,6 +61,7 @@ struct RuleSpec {
     not_applicable: Option<Localized>,
     remediation: Localized,
     basis: Vec<Basis>,
+    not_applicable: Option<Localized>,
 }
 
 fn basis(plan: &str, section: &str) -> Vec<Basis> {
@@ -86,6 +87,7 @@ fn catalogue(policy: &Policy) -> Vec<RuleSpec> {
             not_applicable: r.not_applicable.clone(),
             remediation: r.remediation.clone(),
             basis: r.basis.clone(),
+            not_applicable: r.not_applicable.clone(),
         })
         .collect()
 }
@@ -111,6 +113,9 @@ fn finding(spec: &RuleSpec, status: Status) -> Finding {
         problem: Some(spec.problem.clone()),
         remediation: spec.remediation.clone(),
         basis: spec.basis.clone(),
+        not_applicable: (status == Status::NotApplicable)
+            .then(|| spec.not_applicable.clone())
+            .flatten(),
         unknown_facts,
         error: None,
         evidence: Vec::new(),

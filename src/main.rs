@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     // Documents from shares and websites are parsed in confined child processes.
     khien::pdata::isolate::use_this_executable();
@@ -11,16 +9,10 @@ fn main() -> ExitCode {
     if khien::cli::windows::double_click_requested() {
         return khien::cli::windows::double_click();
     }
-    let cli = match khien::cli::Cli::try_parse() {
+    // Help and argument errors in the user's language (see `khien::cli::args`).
+    let cli = match khien::cli::args::parse(std::env::args_os().collect()) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(khien::cli::EXIT_BAD_INPUT)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+        Err(code) => return code,
     };
     khien::cli::run(cli)
 }

@@ -1,6 +1,7 @@
 //! The command line: parsing (clap) and the commands. Exit codes: 0 when no finding
 //! fails at or above `--fail-on`, 1 when one does, 2 for bad input or usage.
 
+pub mod args;
 mod init;
 mod mail;
 mod pdata;
@@ -42,7 +43,8 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 #[command(
     name = "khien",
     version,
-    about = "khien (khiên): rà soát tuân thủ an toàn thông tin cho các trường học — information-security compliance scanner",
+    // English; the Vietnamese texts of the command line are in `args::VI`.
+    about = "khien (khiên): information-security compliance scanner for schools",
     long_about = None
 )]
 pub struct Cli {

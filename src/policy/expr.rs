@@ -18,6 +18,7 @@ use cel::common::ast::Expr;
 use cel::{Env, Program};
 
 use crate::facts::{FactShape, TargetKind};
+use crate::i18n::Localized;
 
 use super::ParamDecl;
 
@@ -125,13 +126,19 @@ impl std::fmt::Debug for Condition {
     }
 }
 
-/// An error inside an expression, at a character offset of the expression text.
+/// An error inside an expression, at a character offset of the expression text; the
+/// message and help in both languages, chosen when the diagnostic is rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExprError {
     /// 0-based character offset in the expression source.
     pub offset: usize,
-    pub message: String,
-    pub help: Option<String>,
+    pub message: Localized,
+    pub help: Option<Localized>,
+}
+
+/// A message in (Vietnamese, English).
+fn loc(vi: String, en: String) -> Localized {
+    Localized::new(vi, en)
 }
 
 /// A compiled CEL environment shared by a policy's evaluations.
@@ -205,8 +212,15 @@ impl ExprEnv {
                 .iter()
                 .map(|e| ExprError {
                     offset: char_offset_of(source, e.pos.0, e.pos.1),
-                    message: format!("invalid expression: {}", e.msg),
-                    help: Some("see the CEL language definition: https://cel.dev".into()),
+                    // The parser's own words are English (the `cel` crate's).
+                    message: loc(
+                        format!("biểu thức không hợp lệ: {}", e.msg),
+                        format!("invalid expression: {}", e.msg),
+                    ),
+                    help: Some(loc(
+                        "xem định nghĩa ngôn ngữ CEL: https://cel.dev".into(),
+                        "see the CEL language definition: https://cel.dev".into(),
+                    )),
                 })
                 .collect::<Vec<_>>()
         })?;
@@ -253,13 +267,17 @@ const COMPILE_STACK: usize = 256 * 1024 * 1024;
 /// character where a limit is passed.
 /// Returns the deepest nesting and the operator count.
 fn check_limits(source: &str) -> Result<(usize, usize), ExprError> {
-    let too = |offset: usize, what: String| {
+    let too = |offset: usize, what: Localized| {
         ExprError {
         offset,
-        message: format!("condition too large: {what}"),
-        help: Some(
-            "split the condition into several rules, or use a comprehension (all, exists) over a list".into(),
+        message: loc(
+            format!("điều kiện quá lớn: {}", what.vi),
+            format!("condition too large: {}", what.en),
         ),
+        help: Some(loc(
+            "tách điều kiện thành nhiều quy tắc, hoặc dùng phép duyệt danh sách (all, exists)".into(),
+            "split the condition into several rules, or use a comprehension (all, exists) over a list".into(),
+        )),
     }
     };
     if source.len() > MAX_EXPR_BYTES {
@@ -269,7 +287,10 @@ fn check_limits(source: &str) -> Result<(usize, usize), ExprError> {
             .count();
         return Err(too(
             offset,
-            format!("{} bytes, more than {MAX_EXPR_BYTES}", source.len()),
+            loc(
+                format!("{} byte, quá {MAX_EXPR_BYTES}", source.len()),
+                format!("{} bytes, more than {MAX_EXPR_BYTES}", source.len()),
+            ),
         ));
     }
     let chars: Vec<char> = source.chars().collect();
@@ -297,7 +318,10 @@ fn check_limits(source: &str) -> Result<(usize, usize), ExprError> {
                 if depth > MAX_EXPR_NESTING {
                     return Err(too(
                         i,
-                        format!("brackets nested deeper than {MAX_EXPR_NESTING}"),
+                        loc(
+                            format!("dấu ngoặc lồng nhau sâu quá {MAX_EXPR_NESTING} mức"),
+                            format!("brackets nested deeper than {MAX_EXPR_NESTING}"),
+                        ),
                     ));
                 }
             }
@@ -318,7 +342,13 @@ fn check_limits(source: &str) -> Result<(usize, usize), ExprError> {
                 }
                 operators += 1;
                 if operators > MAX_EXPR_OPERATORS {
-                    return Err(too(i, format!("more than {MAX_EXPR_OPERATORS} operators")));
+                    return Err(too(
+                        i,
+                        loc(
+                            format!("quá {MAX_EXPR_OPERATORS} toán tử"),
+                            format!("more than {MAX_EXPR_OPERATORS} operators"),
+                        ),
+                    ));
                 }
             }
             _ => {}
@@ -369,7 +399,7 @@ impl<'s> Checker<'_, 's> {
             .map_or(0, |(start, _)| start as usize)
     }
 
-    fn error(&mut self, id: u64, message: String, help: Option<String>) {
+    fn error(&mut self, id: u64, message: Localized, help: Option<Localized>) {
         let offset = self.offset(id);
         self.errors.push(ExprError {
             offset,
@@ -399,53 +429,77 @@ impl<'s> Checker<'_, 's> {
         scope: &[(String, Binding<'s>)],
     ) -> Binding<'s> {
         let (first, rest) = segments.split_first().expect("chains are never empty");
-        let (mut shape, mut path) =
-            if let Some((_, binding)) = scope.iter().rev().find(|(n, _)| n == first) {
-                match binding {
-                    Binding::Fact(shape, path) => (shape.clone(), path.clone()),
-                    Binding::Opaque => return Binding::Opaque,
-                }
-            } else if *first == self.root_name {
-                (self.root.clone(), self.root_name.to_string())
-            } else if *first == "params" {
-                match rest.first() {
-                    Some(name) if self.params.contains_key(*name) => {}
-                    Some(name) => {
-                        let known: Vec<_> = self.params.keys().map(String::as_str).collect();
-                        self.error(
+        let (mut shape, mut path) = if let Some((_, binding)) =
+            scope.iter().rev().find(|(n, _)| n == first)
+        {
+            match binding {
+                Binding::Fact(shape, path) => (shape.clone(), path.clone()),
+                Binding::Opaque => return Binding::Opaque,
+            }
+        } else if *first == self.root_name {
+            (self.root.clone(), self.root_name.to_string())
+        } else if *first == "params" {
+            match rest.first() {
+                Some(name) if self.params.contains_key(*name) => {}
+                Some(name) => {
+                    let known: Vec<_> = self.params.keys().map(String::as_str).collect();
+                    self.error(
                             id,
-                            format!("unknown parameter `params.{name}`"),
-                            Some(format!(
-                                "declare it under [params.{name}] in the policy, or use one of: {}",
-                                known.join(", ")
+                            loc(
+                                format!("không có tham số `params.{name}`"),
+                                format!("unknown parameter `params.{name}`"),
+                            ),
+                            Some(loc(
+                                format!(
+                                    "khai báo nó trong [params.{name}] của bộ quy tắc, hoặc dùng một trong: {}",
+                                    known.join(", ")
+                                ),
+                                format!(
+                                    "declare it under [params.{name}] in the policy, or use one of: {}",
+                                    known.join(", ")
+                                ),
                             )),
                         );
-                    }
-                    None => {}
                 }
-                return Binding::Opaque;
-            } else if *first == "now" {
-                return Binding::Opaque;
+                None => {}
+            }
+            return Binding::Opaque;
+        } else if *first == "now" {
+            return Binding::Opaque;
+        } else {
+            let other_roots: Vec<_> = TargetKind::all()
+                .iter()
+                .map(|k| k.root_variable())
+                .filter(|r| *r != self.root_name)
+                .collect();
+            let root = self.root_name;
+            let help = if other_roots.contains(first) {
+                loc(
+                    format!(
+                        "đối tượng của quy tắc này là `{root}`: dữ kiện của nó nằm dưới `{root}.`"
+                    ),
+                    format!("this rule's target is `{root}`: its facts are under `{root}.`"),
+                )
             } else {
-                let other_roots: Vec<_> = TargetKind::all()
-                    .iter()
-                    .map(|k| k.root_variable())
-                    .filter(|r| *r != self.root_name)
-                    .collect();
-                let help = if other_roots.contains(first) {
+                loc(
                     format!(
-                        "this rule's target is `{}`: its facts are under `{}.`",
-                        self.root_name, self.root_name
-                    )
-                } else {
+                        "biểu thức được dùng `{root}`, `params`, `now` và các tên do macro đặt"
+                    ),
                     format!(
-                        "expressions may use `{}`, `params`, `now` and names bound by macros",
-                        self.root_name
-                    )
-                };
-                self.error(id, format!("unknown variable `{first}`"), Some(help));
-                return Binding::Opaque;
+                        "expressions may use `{root}`, `params`, `now` and names bound by macros"
+                    ),
+                )
             };
+            self.error(
+                id,
+                loc(
+                    format!("không có biến `{first}`"),
+                    format!("unknown variable `{first}`"),
+                ),
+                Some(help),
+            );
+            return Binding::Opaque;
+        };
         for segment in rest {
             if shape.is_open() {
                 self.paths.insert(path.clone());
@@ -462,11 +516,20 @@ impl<'s> Checker<'_, 's> {
                     let offset = self.segment_offset(id, segment);
                     self.errors.push(ExprError {
                         offset,
-                        message: format!("`{path}` has no fact `{segment}`"),
+                        message: loc(
+                            format!("`{path}` không có dữ kiện `{segment}`"),
+                            format!("`{path}` has no fact `{segment}`"),
+                        ),
                         help: Some(if names.is_empty() {
-                            "see `khien rules facts` for the fact model".to_string()
+                            loc(
+                                "xem mô hình dữ kiện bằng `khien rules facts`".into(),
+                                "see `khien rules facts` for the fact model".into(),
+                            )
                         } else {
-                            format!("facts under `{path}`: {}", names.join(", "))
+                            loc(
+                                format!("các dữ kiện dưới `{path}`: {}", names.join(", ")),
+                                format!("facts under `{path}`: {}", names.join(", ")),
+                            )
                         }),
                     });
                     return Binding::Opaque;
@@ -500,10 +563,19 @@ impl<'s> Checker<'_, 's> {
                     let custom: Vec<_> = CUSTOM_FUNCTIONS.iter().map(|(n, _)| *n).collect();
                     self.error(
                         id,
-                        format!("unknown function `{name}`"),
-                        Some(format!(
-                            "use a CEL standard function or one of khien's: {}",
-                            custom.join(", ")
+                        loc(
+                            format!("không có hàm `{name}`"),
+                            format!("unknown function `{name}`"),
+                        ),
+                        Some(loc(
+                            format!(
+                                "dùng một hàm chuẩn của CEL hoặc một hàm của khien: {}",
+                                custom.join(", ")
+                            ),
+                            format!(
+                                "use a CEL standard function or one of khien's: {}",
+                                custom.join(", ")
+                            ),
                         )),
                     );
                 }
@@ -557,8 +629,14 @@ impl<'s> Checker<'_, 's> {
             Expr::Struct(_) => {
                 self.error(
                     id,
-                    "message literals are not supported in rules".into(),
-                    Some("use maps `{...}` or lists `[...]`".into()),
+                    loc(
+                        "quy tắc không hỗ trợ hằng thông điệp (message literal)".into(),
+                        "message literals are not supported in rules".into(),
+                    ),
+                    Some(loc(
+                        "dùng map `{...}` hoặc danh sách `[...]`".into(),
+                        "use maps `{...}` or lists `[...]`".into(),
+                    )),
                 );
             }
             Expr::Literal(_) | Expr::Unspecified => {}
@@ -627,14 +705,16 @@ mod tests {
     fn unknown_fact_is_an_error_at_its_position() {
         let errs = compile("host.antivirus.clamav.daemon_runing == true").unwrap_err();
         assert_eq!(errs.len(), 1);
-        assert!(errs[0].message.contains("daemon_runing"), "{errs:?}");
-        assert!(errs[0].help.as_deref().unwrap().contains("daemon_running"));
+        assert!(errs[0].message.en.contains("daemon_runing"), "{errs:?}");
+        assert!(errs[0].message.vi.contains("không có dữ kiện"), "{errs:?}");
+        assert!(errs[0].help.as_ref().unwrap().en.contains("daemon_running"));
+        assert!(errs[0].help.as_ref().unwrap().vi.contains("daemon_running"));
     }
 
     #[test]
     fn unknown_fact_inside_a_macro_is_an_error() {
         let errs = compile("host.backups.all(b, b.newest_age < 3)").unwrap_err();
-        assert!(errs[0].message.contains("newest_age"), "{errs:?}");
+        assert!(errs[0].message.en.contains("newest_age"), "{errs:?}");
     }
 
     #[test]
@@ -642,16 +722,19 @@ mod tests {
         assert!(
             compile("params.nope > 1").unwrap_err()[0]
                 .message
+                .en
                 .contains("params.nope")
         );
         assert!(
             compile("web.tls == 1").unwrap_err()[0]
                 .message
+                .en
                 .contains("`web`")
         );
         assert!(
             compile("frobnicate(host.disks)").unwrap_err()[0]
                 .message
+                .en
                 .contains("frobnicate")
         );
     }
@@ -673,7 +756,8 @@ mod tests {
     #[test]
     fn syntax_error_has_an_offset() {
         let errs = compile("host.disks.exists(d, d.free_bytes <)").unwrap_err();
-        assert!(errs[0].message.starts_with("invalid expression"));
+        assert!(errs[0].message.en.starts_with("invalid expression"));
+        assert!(errs[0].message.vi.starts_with("biểu thức không hợp lệ"));
         assert!(errs[0].offset > 10, "{errs:?}");
     }
 }

@@ -502,7 +502,10 @@ fn compile_rule(
                 file,
                 path.span(),
                 (
-                    format!("evidence `{}` không phải đường dẫn dữ kiện", path.get_ref()),
+                    format!(
+                        "bằng chứng (evidence) `{}` không phải đường dẫn dữ kiện",
+                        path.get_ref()
+                    ),
                     format!("evidence `{}` is not a fact path", path.get_ref()),
                 ),
                 (
@@ -572,15 +575,7 @@ fn report_expr_errors(
     for e in errors {
         let start = expr_offset_in_file(&text, s.span(), s.get_ref(), e.offset);
         let end = (start + 1).min(text.len()).max(start);
-        // The condition checker speaks English only: its messages name CEL terms
-        // and fact paths, which read the same in both languages.
-        diags.error(
-            Code::ConditionInvalid,
-            file,
-            start..end,
-            Localized::new(e.message.clone(), e.message),
-            e.help.map(|h| Localized::new(h.clone(), h)),
-        );
+        diags.error(Code::ConditionInvalid, file, start..end, e.message, e.help);
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cli_help;
 mod cli_host;
 mod diagnostics;
 mod engine_fixtures;
@@ -17,6 +18,7 @@ mod hostile_output;
 mod hostile_paths;
 mod hostile_policy;
 mod mail_scan;
+mod output_snapshots;
 mod pdata_corpus;
 mod pdata_crawl;
 mod pdata_host;

@@ -213,3 +213,49 @@ fn the_shipped_rules_folder_is_valid() {
         .assert()
         .success();
 }
+
+/// The condition checker's messages are in the user's language: Vietnamese by
+/// default, English with `--lang en`.
+#[test]
+fn condition_errors_in_both_languages() {
+    let text = format!(
+        "{HEADER}{}",
+        rule(
+            "check = \"host.antivirus.clamav.daemon_runing && frobnicate(1) && params.max_dayz > 1\""
+        )
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, &text).unwrap();
+    let run = |lang: &[&str]| {
+        let out = Command::cargo_bin("khien")
+            .unwrap()
+            .env_remove("KHIEN_LANG")
+            .env("NO_COLOR", "1")
+            .args(lang)
+            .args(["rules", "check"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let vi = run(&[]);
+    for needle in [
+        "`host.antivirus.clamav` không có dữ kiện `daemon_runing`",
+        "các dữ kiện dưới `host.antivirus.clamav`: ",
+        "không có hàm `frobnicate`",
+        "không có tham số `params.max_dayz`",
+    ] {
+        assert!(vi.contains(needle), "{needle}: {vi}");
+    }
+    assert!(!vi.contains("has no fact"), "{vi}");
+    let en = run(&["--lang", "en"]);
+    for needle in [
+        "`host.antivirus.clamav` has no fact `daemon_runing`",
+        "unknown function `frobnicate`",
+        "unknown parameter `params.max_dayz`",
+    ] {
+        assert!(en.contains(needle), "{needle}: {en}");
+    }
+}

@@ -58,7 +58,7 @@ const U2: Option<(&str, &str)> = Some(("U2", "Trường B"));
 const U3: Option<(&str, &str)> = Some(("U3", "Trường C"));
 
 /// The known-answer set: see the comments for the expected figures.
-fn known_set(dir: &Path) {
+pub(crate) fn known_set(dir: &Path) {
     let h = |id, unit, f: &[(&str, &str, &str, &str)]| {
         target(
             "host",
