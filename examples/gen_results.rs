@@ -58,7 +58,6 @@ struct RuleSpec {
     severity: Severity,
     title: Localized,
     problem: Localized,
-    not_applicable: Option<Localized>,
     remediation: Localized,
     basis: Vec<Basis>,
     not_applicable: Option<Localized>,
@@ -84,7 +83,6 @@ fn catalogue(policy: &Policy) -> Vec<RuleSpec> {
             severity: r.severity,
             title: r.title.clone(),
             problem: r.problem.clone(),
-            not_applicable: r.not_applicable.clone(),
             remediation: r.remediation.clone(),
             basis: r.basis.clone(),
             not_applicable: r.not_applicable.clone(),
@@ -120,9 +118,6 @@ fn finding(spec: &RuleSpec, status: Status) -> Finding {
         error: None,
         evidence: Vec::new(),
         waiver: None,
-        not_applicable: (status == Status::NotApplicable)
-            .then(|| spec.not_applicable.clone())
-            .flatten(),
     }
 }
 

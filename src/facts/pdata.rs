@@ -28,14 +28,17 @@ pub struct Share {
     pub protocol: String,
     pub path: String,
     /// Guests or anonymous users can read it (Samba `guest ok`/`public`, an NFS
-    /// export to every host, Windows `Everyone`/`Guest`/`ANONYMOUS LOGON`).
-    pub open_to_everyone: bool,
+    /// export to every host; Windows: `Everyone`/`Guests`/`ANONYMOUS LOGON` pass both
+    /// the share and the NTFS permissions). Unknown when the share's or the
+    /// folder's permissions could not be read.
+    pub open_to_everyone: Fact<bool>,
     /// Every account that can log in can read it (no `valid users` list; NFS,
     /// whose usual `sec=sys` trusts the client; Windows `Authenticated Users`,
-    /// `Domain Users`) — or it is open to everyone.
-    pub readable_by_all_users: bool,
+    /// `Users`, `Domain Users` pass both permissions) — or it is open to everyone.
+    pub readable_by_all_users: Fact<bool>,
     /// Who may read it, as the configuration says (`guest ok = yes`,
-    /// `valid users = @giaovien`, `192.168.1.0/24(ro)`...).
+    /// `valid users = @giaovien`, `192.168.1.0/24(ro)`; on Windows each entry of
+    /// the share and NTFS permissions: `share: Everyone Allow Full`).
     pub access: Vec<String>,
 }
 

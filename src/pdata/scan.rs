@@ -118,10 +118,24 @@ fn exposure(folder: &Path, shares: &Fact<Vec<Share>>) -> (Fact<bool>, Fact<bool>
         .filter(|s| folder.starts_with(normalize(Path::new(&s.path))))
         .collect();
     (
-        Fact::known(containing.iter().any(|s| s.open_to_everyone)),
-        Fact::known(containing.iter().any(|s| s.readable_by_all_users)),
+        any_true(containing.iter().map(|s| &s.open_to_everyone)),
+        any_true(containing.iter().map(|s| &s.readable_by_all_users)),
         containing.iter().map(|s| s.name.clone()).collect(),
     )
+}
+
+/// True when one share says so; else unknown when one could not be judged (a
+/// share whose permissions were not readable never counts as closed); else false.
+fn any_true<'a>(facts: impl Iterator<Item = &'a Fact<bool>>) -> Fact<bool> {
+    let mut unknown = None;
+    for f in facts {
+        match f {
+            Fact::Known(true) => return Fact::known(true),
+            Fact::Known(false) => {}
+            Fact::Unknown(m) => unknown = unknown.or_else(|| Some(m.unknown.clone())),
+        }
+    }
+    unknown.map_or_else(|| Fact::known(false), Fact::from_unknown)
 }
 
 fn scan_folder(
@@ -301,8 +315,8 @@ mod tests {
             name: "chung".into(),
             protocol: "smb".into(),
             path: shared.display().to_string(),
-            open_to_everyone: true,
-            readable_by_all_users: true,
+            open_to_everyone: Fact::known(true),
+            readable_by_all_users: Fact::known(true),
             access: vec!["guest ok = yes".into()],
         }]);
         let config = PersonalDataConfig {

@@ -1,10 +1,13 @@
 //! Network shares of this host, and who can read them: Samba (`smb.conf`) and NFS
-//! (`/etc/exports`) on Linux; on Windows the SMB shares and their share-level
-//! permissions from PowerShell (`Get-SmbShare`, `Get-SmbShareAccess`). NTFS
-//! permissions under a share are not read: the share level alone decides.
+//! (`/etc/exports`) on Linux; on Windows the folder shares read in-process
+//! (`NetShareEnum` level 502, so Windows 7 too) with their share permissions and the
+//! NTFS permissions of the shared folder, judged together (the more restrictive
+//! wins) by [`judge_windows_shares`].
+
+use serde::{Deserialize, Serialize};
 
 use crate::facts::pdata::Share;
-use crate::facts::{Fact, ReasonCode};
+use crate::facts::{Fact, ReasonCode, Unknown};
 
 /// Where Samba and NFS keep their configuration on Debian, Ubuntu and most others.
 pub const SMB_CONF: &str = "/etc/samba/smb.conf";
@@ -119,8 +122,8 @@ pub fn parse_smb_conf(text: &str) -> Vec<Share> {
                 name: s.name.clone(),
                 protocol: "smb".into(),
                 path,
-                open_to_everyone: guest || guest_only,
-                readable_by_all_users: guest || guest_only || valid_users.is_none(),
+                open_to_everyone: Fact::known(guest || guest_only),
+                readable_by_all_users: Fact::known(guest || guest_only || valid_users.is_none()),
                 access,
             })
         })
@@ -154,8 +157,8 @@ pub fn parse_exports(text: &str) -> Vec<Share> {
             name: path.clone(),
             protocol: "nfs".into(),
             path,
-            open_to_everyone: to_everyone,
-            readable_by_all_users: true,
+            open_to_everyone: Fact::known(to_everyone),
+            readable_by_all_users: Fact::known(true),
             access: if clients.is_empty() {
                 vec!["*".into()]
             } else {
@@ -166,46 +169,43 @@ pub fn parse_exports(text: &str) -> Vec<Share> {
     out
 }
 
-/// PowerShell that prints the shares, a line `--`, then their access entries.
-/// Each access entry also gets its account's SID: account names are localised (on a
-/// Vietnamese Windows, Everyone is "Mọi người"), SIDs are not.
-const WINDOWS_SHARES_SCRIPT: &str = "Get-SmbShare | Select-Object Name,Path,Description,Special,ShareType | ConvertTo-Json; '--'; Get-SmbShareAccess -Name * | Select-Object Name,ScopeName,AccountName,@{n='Sid';e={try{(New-Object System.Security.Principal.NTAccount($_.AccountName)).Translate([System.Security.Principal.SecurityIdentifier]).Value}catch{$null}}},AccessControlType,AccessRight | ConvertTo-Json";
-
-fn windows_shares() -> Fact<Vec<Share>> {
-    let output = std::process::Command::new("powershell.exe")
-        .args([
-            "-NoProfile",
-            "-NonInteractive",
-            "-Command",
-            WINDOWS_SHARES_SCRIPT,
-        ])
-        .output();
-    let output = match output {
-        Ok(o) if o.status.success() => o,
-        Ok(o) => {
-            let err = String::from_utf8_lossy(&o.stderr);
-            let reason = if err.contains("Access") {
-                ReasonCode::NeedsAdmin
-            } else {
-                ReasonCode::Error
-            };
-            return Fact::unknown(reason, format!("Get-SmbShare: {}", err.trim()));
-        }
-        Err(e) => return Fact::unknown(ReasonCode::Unsupported, format!("powershell.exe: {e}")),
-    };
-    let text = String::from_utf8_lossy(&output.stdout);
-    let (shares, access) = text.split_once("\n--").unwrap_or((&text, ""));
-    match parse_windows_shares(shares, access.trim_start_matches(['\r', '\n'])) {
-        Ok(list) => Fact::known(list),
-        Err(e) => Fact::unknown(ReasonCode::Unparsable, e),
-    }
+/// One Windows share as the Win32 calls read it (`NetShareEnum` level 502 and the
+/// shared folder's DACL through `GetNamedSecurityInfoW`): a plain record, the same
+/// on every platform, so that [`judge_windows_shares`] is tested on Linux from
+/// fixtures. `khien.exe scan host --raw-out` does not include it yet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowsShareRecord {
+    pub name: String,
+    pub path: String,
+    /// `shi502_type`: 0 a folder (`STYPE_DISKTREE`), 1 a printer, 3 IPC; the bit
+    /// `0x80000000` (`STYPE_SPECIAL`) marks the admin shares (`C$`, `ADMIN$`).
+    pub share_type: u32,
+    /// The share permissions: the DACL of the share's security descriptor; `null`
+    /// for no DACL (or no descriptor), which Windows treats as full access for
+    /// everyone; or why it could not be read.
+    pub share_acl: Result<Option<Vec<Ace>>, Unknown>,
+    /// The NTFS permissions of the shared folder itself, in the same form.
+    pub folder_acl: Result<Option<Vec<Ace>>, Unknown>,
 }
 
-/// Accounts that mean "anyone, even without an account" (English names, for entries
-/// whose SID could not be resolved).
-const WINDOWS_OPEN_ACCOUNTS: &[&str] = &["everyone", "anonymous logon", "guest", "guests"];
-/// Accounts that mean "any account of the machine or domain".
-const WINDOWS_ALL_USER_ACCOUNTS: &[&str] = &["authenticated users", "domain users", "users"];
+/// One access control entry, as the `ACE_HEADER` and the mask give it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ace {
+    /// `AceType`: 0 allowed, 1 denied, 9 allowed-callback, 10 denied-callback.
+    pub ace_type: u8,
+    /// `AceFlags`: `0x08` (`INHERIT_ONLY_ACE`) means it does not apply to the
+    /// folder itself, only to what is created under it.
+    pub flags: u8,
+    pub mask: u32,
+    /// The trustee's SID in string form (`S-1-1-0`): names are localised, SIDs not.
+    pub sid: String,
+}
+
+const STYPE_SPECIAL: u32 = 0x8000_0000;
+const INHERIT_ONLY_ACE: u8 = 0x08;
+/// `FILE_READ_DATA` / `FILE_LIST_DIRECTORY`, `GENERIC_ALL`, `GENERIC_READ`: the
+/// rights that let a trustee read files (share masks use the same bits).
+const READ_BITS: u32 = 0x0000_0001 | 0x1000_0000 | 0x8000_0000;
 
 /// Everyone, Anonymous Logon, BUILTIN\Guests, or a Guest account (RID 501).
 fn is_open_sid(sid: &str) -> bool {
@@ -219,77 +219,170 @@ fn is_all_users_sid(sid: &str) -> bool {
         || (sid.starts_with("S-1-5-21-") && sid.ends_with("-513"))
 }
 
-/// Shares from `Get-SmbShare | ConvertTo-Json` and their entries from
-/// `Get-SmbShareAccess | ConvertTo-Json` (an object when there is one, an array
-/// otherwise; enums as numbers). Admin shares (`Special`, or a name ending in `$`)
-/// are left out.
-pub fn parse_windows_shares(shares_json: &str, access_json: &str) -> Result<Vec<Share>, String> {
-    fn items(json: &str, what: &str) -> Result<Vec<serde_json::Value>, String> {
-        if json.trim().is_empty() {
-            return Ok(Vec::new());
-        }
-        match serde_json::from_str(json.trim()) {
-            Ok(serde_json::Value::Array(a)) => Ok(a),
-            Ok(v @ serde_json::Value::Object(_)) => Ok(vec![v]),
-            Ok(_) => Err(format!("{what}: expected JSON objects")),
-            Err(e) => Err(format!("{what}: {e}")),
-        }
+/// NETWORK: every user who comes in through a share carries it.
+const NETWORK_SID: &str = "S-1-5-2";
+
+/// Whether a guest or anonymous user coming over the network carries `sid`.
+fn in_guest_token(sid: &str) -> bool {
+    is_open_sid(sid) || sid == NETWORK_SID
+}
+
+/// Whether an ordinary account coming over the network carries `sid` (it is a
+/// member of Everyone, Authenticated Users, Users, Domain Users and NETWORK, not of
+/// any particular group).
+fn in_user_token(sid: &str) -> bool {
+    sid == "S-1-1-0" || is_all_users_sid(sid) || sid == NETWORK_SID
+}
+
+/// Names of the well-known SIDs, for the evidence (the SID decides, not the name).
+fn sid_name(sid: &str) -> &str {
+    match sid {
+        "S-1-1-0" => "Everyone",
+        "S-1-5-7" => "ANONYMOUS LOGON",
+        "S-1-5-2" => "NETWORK",
+        "S-1-5-11" => "Authenticated Users",
+        "S-1-5-18" => "SYSTEM",
+        "S-1-3-0" => "CREATOR OWNER",
+        "S-1-5-32-544" => "Administrators",
+        "S-1-5-32-545" => "Users",
+        "S-1-5-32-546" => "Guests",
+        s if s.starts_with("S-1-5-21-") && s.ends_with("-501") => "Guest",
+        s if s.starts_with("S-1-5-21-") && s.ends_with("-513") => "Domain Users",
+        s => s,
     }
-    let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
-    let access = items(access_json, "Get-SmbShareAccess")?;
-    let mut out = Vec::new();
-    for share in items(shares_json, "Get-SmbShare")? {
-        let name = text(&share, "Name");
-        let path = text(&share, "Path");
-        if name.ends_with('$') || share["Special"].as_bool() == Some(true) || path.is_empty() {
+}
+
+/// Whether the DACL lets a user carrying the SIDs `member` says read the folder,
+/// as Windows decides it: the entries in order, inherit-only ones skipped, the first
+/// one naming such a SID with a read right decides (denied or allowed); none means
+/// denied. No DACL means full access for everyone. A denied-callback entry
+/// (conditional) is not taken to deny, an allowed-callback one is taken to allow:
+/// an entry that may or may not apply never makes a share look closed.
+fn dacl_grants_read(dacl: Option<&[Ace]>, member: fn(&str) -> bool) -> bool {
+    let Some(aces) = dacl else { return true };
+    for ace in aces {
+        if ace.flags & INHERIT_ONLY_ACE != 0 || ace.mask & READ_BITS == 0 || !member(&ace.sid) {
             continue;
         }
-        let mut open = false;
-        let mut all_users = false;
-        let mut who = Vec::new();
-        for entry in access.iter().filter(|a| text(a, "Name") == name) {
-            let account = text(entry, "AccountName");
-            // 0 or "Allow"; deny entries take nobody in.
-            let allow = matches!(entry["AccessControlType"].as_u64(), Some(0))
-                || entry["AccessControlType"].as_str() == Some("Allow");
-            let right = match entry["AccessRight"].as_u64() {
-                Some(0) => "Full",
-                Some(1) => "Change",
-                Some(2) => "Read",
-                Some(_) => "Custom",
-                None => entry["AccessRight"].as_str().unwrap_or("?"),
-            };
-            who.push(format!(
-                "{account}: {} {right}",
-                if allow { "Allow" } else { "Deny" }
-            ));
-            if !allow {
-                continue;
-            }
-            let sid = text(entry, "Sid");
-            if sid.is_empty() {
-                let bare = account
-                    .rsplit('\\')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                open |= WINDOWS_OPEN_ACCOUNTS.contains(&bare.as_str());
-                all_users |= WINDOWS_ALL_USER_ACCOUNTS.contains(&bare.as_str());
-            } else {
-                open |= is_open_sid(&sid);
-                all_users |= is_all_users_sid(&sid);
-            }
+        match ace.ace_type {
+            0 | 9 => return true,
+            1 => return false,
+            _ => {}
         }
-        out.push(Share {
-            name,
-            protocol: "smb".into(),
-            path,
-            open_to_everyone: open,
-            readable_by_all_users: open || all_users,
-            access: who,
-        });
     }
-    Ok(out)
+    false
+}
+
+/// The two access checks a network user passes, share permission then NTFS
+/// permission: the effective access is the more restrictive of both. A side that
+/// could not be read leaves the answer unknown unless the other side already
+/// refuses.
+fn both_grant(
+    share: &Result<Option<Vec<Ace>>, Unknown>,
+    folder: &Result<Option<Vec<Ace>>, Unknown>,
+    member: fn(&str) -> bool,
+) -> Fact<bool> {
+    fn side(
+        acl: &Result<Option<Vec<Ace>>, Unknown>,
+        member: fn(&str) -> bool,
+    ) -> Result<bool, &Unknown> {
+        acl.as_ref().map(|d| dacl_grants_read(d.as_deref(), member))
+    }
+    match (side(share, member), side(folder, member)) {
+        (Ok(s), Ok(f)) => Fact::known(s && f),
+        (Ok(false), Err(_)) | (Err(_), Ok(false)) => Fact::known(false),
+        (Err(e), _) | (_, Err(e)) => Fact::from_unknown(e.clone()),
+    }
+}
+
+/// Share permission names (the masks the Advanced Sharing dialog writes) and NTFS
+/// permission names (the masks of the Security tab's basic permissions).
+fn rights(mask: u32, ntfs: bool) -> String {
+    match (mask, ntfs) {
+        (0x001F_01FF | 0x1000_0000, _) => "Full".into(),
+        (0x0013_01BF, false) => "Change".into(),
+        (0x0013_01BF, true) => "Modify".into(),
+        (0x0012_00A9, false) => "Read".into(),
+        (0x0012_00A9, true) => "Read & execute".into(),
+        (0x0012_0089, _) => "Read".into(),
+        (0x0010_0116, true) => "Write".into(),
+        (m, _) => format!("0x{m:08X}"),
+    }
+}
+
+fn describe(what: &str, acl: &Result<Option<Vec<Ace>>, Unknown>, ntfs: bool) -> Vec<String> {
+    match acl {
+        Err(e) => vec![format!("{what}: not readable ({})", e.detail)],
+        Ok(None) => vec![format!("{what}: no DACL (everyone: Full)")],
+        Ok(Some(aces)) => aces
+            .iter()
+            .filter(|a| a.flags & INHERIT_ONLY_ACE == 0 && matches!(a.ace_type, 0 | 1 | 9 | 10))
+            .map(|a| {
+                format!(
+                    "{what}: {} {} {}",
+                    sid_name(&a.sid),
+                    if matches!(a.ace_type, 0 | 9) {
+                        "Allow"
+                    } else {
+                        "Deny"
+                    },
+                    rights(a.mask, ntfs)
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The folder shares of a Windows machine with who can read them through the
+/// network: open to everyone when a guest or anonymous user passes both the share
+/// and the NTFS check, readable by all users when an ordinary account does. Admin
+/// shares (`STYPE_SPECIAL`, a name ending in `$`), printers and IPC are left out.
+/// Only the shared folder's own DACL is read: a subfolder or file with its own,
+/// more open permissions is judged by the folder's.
+pub fn judge_windows_shares(records: &[WindowsShareRecord]) -> Vec<Share> {
+    records
+        .iter()
+        .filter(|r| {
+            r.share_type & STYPE_SPECIAL == 0
+                && r.share_type & 0xFF == 0
+                && !r.name.ends_with('$')
+                && !r.path.is_empty()
+        })
+        .map(|r| {
+            let open = both_grant(&r.share_acl, &r.folder_acl, in_guest_token);
+            let users = both_grant(&r.share_acl, &r.folder_acl, in_user_token);
+            let readable_by_all_users = match (&open, &users) {
+                (Fact::Known(true), _) => Fact::known(true),
+                (Fact::Known(false), u) => u.clone(),
+                (Fact::Unknown(_), Fact::Known(true)) => Fact::known(true),
+                (o, _) => o.clone(),
+            };
+            let mut access = describe("share", &r.share_acl, false);
+            access.extend(describe("NTFS", &r.folder_acl, true));
+            Share {
+                name: r.name.clone(),
+                protocol: "smb".into(),
+                path: r.path.clone(),
+                open_to_everyone: open,
+                readable_by_all_users,
+                access,
+            }
+        })
+        .collect()
+}
+
+/// The shares of this Windows machine, read in-process (Windows 7 and later).
+#[cfg(windows)]
+fn windows_shares() -> Fact<Vec<Share>> {
+    match crate::collect::host::platform::share_records() {
+        Ok(records) => Fact::known(judge_windows_shares(&records)),
+        Err(e) => Fact::from_unknown(e),
+    }
+}
+
+#[cfg(not(windows))]
+fn windows_shares() -> Fact<Vec<Share>> {
+    Fact::unknown(ReasonCode::Unsupported, "Windows shares")
 }
 
 #[cfg(test)]
@@ -319,60 +412,130 @@ mod tests {
 ";
         let shares = parse_smb_conf(conf);
         assert_eq!(shares.len(), 3, "{shares:?}");
-        assert!(shares[0].open_to_everyone && shares[0].readable_by_all_users);
+        let flags = |s: &Share| {
+            (
+                s.open_to_everyone.value().copied(),
+                s.readable_by_all_users.value().copied(),
+            )
+        };
+        assert_eq!(flags(&shares[0]), (Some(true), Some(true)));
         assert_eq!(shares[0].path, "/srv/hocsinh");
-        assert!(!shares[1].open_to_everyone && !shares[1].readable_by_all_users);
+        assert_eq!(flags(&shares[1]), (Some(false), Some(false)));
         assert_eq!(shares[1].access, vec!["valid users = @giaovien"]);
-        assert!(!shares[2].open_to_everyone && shares[2].readable_by_all_users);
+        assert_eq!(flags(&shares[2]), (Some(false), Some(true)));
     }
 
+    fn win7_records() -> Vec<WindowsShareRecord> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/pdata/windows/win7-shares.json");
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        serde_json::from_value(doc["shares"].clone()).unwrap()
+    }
+
+    /// The constructed Windows 7 records: share and NTFS permissions together.
     #[test]
-    fn windows_shares_from_powershell_json() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdata/windows");
-        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
-        let shares =
-            parse_windows_shares(&read("get-smbshare.json"), &read("get-smbshareaccess.json"))
-                .unwrap();
+    fn windows_7_shares_are_judged_by_share_and_ntfs_permissions() {
+        let shares = judge_windows_shares(&win7_records());
         let names: Vec<&str> = shares.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, vec!["DuLieuChung", "GiaoVu", "KeToan"]);
-        assert!(shares[0].open_to_everyone && shares[0].readable_by_all_users);
-        assert_eq!(shares[0].path, "D:\\DuLieuChung");
-        assert!(!shares[1].open_to_everyone && shares[1].readable_by_all_users);
-        // Everyone is denied on KeToan: only the named account reads it.
-        assert!(!shares[2].open_to_everyone && !shares[2].readable_by_all_users);
-        assert_eq!(shares[2].access.len(), 2);
+        // Admin shares, IPC and the printer are left out.
+        assert_eq!(
+            names,
+            vec![
+                "DuLieuChung",
+                "HoSoHocSinh",
+                "GiaoVien",
+                "KeToan",
+                "Anh",
+                "Rieng"
+            ]
+        );
+        let get = |n: &str| shares.iter().find(|s| s.name == n).unwrap();
+        let open = |n: &str| get(n).open_to_everyone.value().copied();
+        let users = |n: &str| get(n).readable_by_all_users.value().copied();
+        // Everyone at both levels.
+        assert_eq!(
+            (open("DuLieuChung"), users("DuLieuChung")),
+            (Some(true), Some(true))
+        );
+        // Everyone: Full at the share, but NTFS lets one account in: closed.
+        assert_eq!(
+            (open("HoSoHocSinh"), users("HoSoHocSinh")),
+            (Some(false), Some(false))
+        );
+        // Authenticated Users at the share, Users in NTFS: every account, no guest.
+        assert_eq!(
+            (open("GiaoVien"), users("GiaoVien")),
+            (Some(false), Some(true))
+        );
+        // Everyone denied at the share.
+        assert_eq!(
+            (open("KeToan"), users("KeToan")),
+            (Some(false), Some(false))
+        );
+        // NTFS unreadable: unknown with the reason, never a pass...
+        let why = get("Anh").open_to_everyone.unknown_reason().unwrap();
+        assert_eq!(why.reason, ReasonCode::NeedsAdmin);
+        assert!(users("Anh").is_none());
+        // ...unless the share level already refuses.
+        assert_eq!((open("Rieng"), users("Rieng")), (Some(false), Some(false)));
+        assert!(
+            get("HoSoHocSinh")
+                .access
+                .contains(&"share: Everyone Allow Full".to_string()),
+            "{:?}",
+            get("HoSoHocSinh").access
+        );
+        // The inherit-only CREATOR OWNER entry does not apply to the folder.
+        assert!(
+            !get("HoSoHocSinh")
+                .access
+                .iter()
+                .any(|a| a.contains("CREATOR"))
+        );
     }
 
-    /// A Vietnamese Windows names the groups in Vietnamese; their SIDs decide.
     #[test]
-    fn vietnamese_windows_shares_are_judged_by_sid() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdata/windows");
-        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
-        let shares = parse_windows_shares(
-            &read("get-smbshare.json"),
-            &read("get-smbshareaccess-vi.json"),
-        )
-        .unwrap();
-        let names: Vec<&str> = shares.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, vec!["DuLieuChung", "GiaoVu", "KeToan"]);
-        // "Mọi người" (S-1-1-0) may read DuLieuChung.
-        assert!(shares[0].open_to_everyone, "{:?}", shares[0]);
-        // "Người dùng đã xác thực" (S-1-5-11) may change GiaoVu.
-        assert!(!shares[1].open_to_everyone && shares[1].readable_by_all_users);
-        // A local account named like a group is judged by its SID, not its name.
-        assert!(!shares[2].open_to_everyone && !shares[2].readable_by_all_users);
-    }
-
-    #[test]
-    fn a_single_windows_share_is_an_object() {
-        let shares = parse_windows_shares(
-            r#"{"Name":"Chung","Path":"E:\\Chung","Special":false}"#,
-            r#"{"Name":"Chung","AccountName":"BUILTIN\\Guests","AccessControlType":0,"AccessRight":2}"#,
-        )
-        .unwrap();
-        assert_eq!(shares.len(), 1);
-        assert!(shares[0].open_to_everyone);
-        assert!(parse_windows_shares("not json", "").is_err());
+    fn dacl_order_and_inheritance_decide() {
+        let ace = |ace_type, flags, mask, sid: &str| Ace {
+            ace_type,
+            flags,
+            mask,
+            sid: sid.into(),
+        };
+        // No DACL: everyone.
+        assert!(dacl_grants_read(None, in_guest_token));
+        // An empty DACL: nobody.
+        assert!(!dacl_grants_read(Some(&[]), in_user_token));
+        // An allow before a deny wins (Windows reads in order).
+        let aces = [
+            ace(0, 0, 0x1200A9, "S-1-1-0"),
+            ace(1, 0, 0x1F01FF, "S-1-1-0"),
+        ];
+        assert!(dacl_grants_read(Some(&aces), in_guest_token));
+        // A deny of writing only does not stop reading.
+        let aces = [
+            ace(1, 0, 0x0000_0002, "S-1-1-0"),
+            ace(0, 0, 0x1200A9, "S-1-1-0"),
+        ];
+        assert!(dacl_grants_read(Some(&aces), in_guest_token));
+        // Inherit-only entries do not apply; GENERIC_READ reads.
+        let aces = [ace(0, 0x08, 0x1F01FF, "S-1-1-0")];
+        assert!(!dacl_grants_read(Some(&aces), in_guest_token));
+        let aces = [ace(0, 0, 0x8000_0000, "S-1-5-2")];
+        assert!(dacl_grants_read(Some(&aces), in_user_token));
+        // Users is no guest; a local account named like a group counts by its SID.
+        let aces = [ace(0, 0, 0x1200A9, "S-1-5-32-545")];
+        assert!(!dacl_grants_read(Some(&aces), in_guest_token));
+        assert!(dacl_grants_read(Some(&aces), in_user_token));
+        let aces = [ace(0, 0, 0x1F01FF, "S-1-5-21-1-2-3-1003")];
+        assert!(!dacl_grants_read(Some(&aces), in_user_token));
+        // A conditional deny is not trusted to close a folder.
+        let aces = [
+            ace(10, 0, 0x1F01FF, "S-1-1-0"),
+            ace(0, 0, 0x1200A9, "S-1-1-0"),
+        ];
+        assert!(dacl_grants_read(Some(&aces), in_guest_token));
     }
 
     #[test]
@@ -386,9 +549,9 @@ mod tests {
 ";
         let shares = parse_exports(exports);
         assert_eq!(shares.len(), 3, "{shares:?}");
-        assert!(shares[0].open_to_everyone);
-        assert!(!shares[1].open_to_everyone);
+        assert_eq!(shares[0].open_to_everyone.value(), Some(&true));
+        assert_eq!(shares[1].open_to_everyone.value(), Some(&false));
         assert_eq!(shares[1].access.len(), 2);
-        assert!(shares[2].open_to_everyone);
+        assert_eq!(shares[2].open_to_everyone.value(), Some(&true));
     }
 }

@@ -615,6 +615,15 @@ fn field_label(key: &str, lang: Lang) -> String {
             "dung lượng tối đa nhật ký Security (byte)",
             "Security log maximum size (bytes)",
         ),
+        (
+            "security_log_when_full",
+            "nhật ký Security khi đầy",
+            "Security log when full",
+        ),
+        ("logon_auditing", "ghi nhật ký đăng nhập", "logon auditing"),
+        ("logon_success", "đăng nhập thành công", "successful logons"),
+        ("logon_failure", "đăng nhập thất bại", "failed logons"),
+        ("logoff_success", "đăng xuất", "logoffs"),
         ("backups", "bản sao lưu đã khai báo", "declared backups"),
         (
             "discovered_backups",

@@ -6,6 +6,7 @@
 
 use crate::support::{khien, repo_path};
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn report(fixture: &str, lang: &str) -> String {
     let out = khien()
         .args(["eval", "--facts"])

@@ -11,9 +11,13 @@ mod engine_fixtures;
 mod engine_output;
 mod host_rules;
 mod host_text;
+// FIFOs, /dev/full and getrusage: Unix only (the Windows target checks the rest).
+#[cfg(unix)]
 mod hostile_documents;
 mod hostile_ingest;
+#[cfg(unix)]
 mod hostile_inputs;
+#[cfg(unix)]
 mod hostile_output;
 mod hostile_paths;
 mod hostile_policy;

@@ -250,3 +250,78 @@ fn bad_personal_data_config_names_file_and_field() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("unknown field `folder`"), "{stderr}");
 }
+
+/// H15 on a Windows 7 PC (issue 14): the constructed share records of
+/// `fixtures/pdata/windows/win7-shares.json` (share permission and NTFS permission
+/// together) pointed at a folder of corpus documents, judged, scanned and
+/// evaluated through the default policy. Everyone at both levels fails; Everyone
+/// at the share but NTFS limited to one account passes; NTFS unreadable is unknown.
+#[test]
+fn windows_7_share_records_decide_h15() {
+    use khien::pdata::shares::{WindowsShareRecord, judge_windows_shares};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = school_folder(tmp.path());
+    let config = write_config(
+        tmp.path(),
+        &format!(
+            "[personal_data]\nfolders = ['{}']\nscan_shares = false\n",
+            data.display()
+        ),
+    );
+    let facts_path = tmp.path().join("facts.json");
+    let out = khien()
+        .args(["scan", "host", "--format", "json", "--config"])
+        .arg(&config)
+        .arg("--facts-out")
+        .arg(&facts_path)
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let base: Value = serde_json::from_str(&std::fs::read_to_string(&facts_path).unwrap()).unwrap();
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdata/windows/win7-shares.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(doc["_source"].as_str().unwrap().starts_with("constructed"));
+    let records: Vec<WindowsShareRecord> = serde_json::from_value(doc["shares"].clone()).unwrap();
+    let pd = PersonalDataConfig {
+        folders: vec![data.display().to_string()],
+        ..PersonalDataConfig::default()
+    };
+    let status_with = |share: &str| {
+        // The Windows 7 share, its path replaced by this test's folder.
+        let mut record = records.iter().find(|r| r.name == share).unwrap().clone();
+        record.path = data.parent().unwrap().display().to_string();
+        let shares = Fact::known(judge_windows_shares(&[record]));
+        let folders = scan::scan(&scan::roots(&pd, &Fact::known(vec![])), &shares, &pd, 2026);
+        let mut facts = base.clone();
+        facts["facts"]["personal_data"]["shares"] = serde_json::to_value(&shares).unwrap();
+        facts["facts"]["personal_data"]["folders"] = serde_json::to_value(&folders).unwrap();
+        let path = tmp.path().join(format!("facts-{share}.json"));
+        std::fs::write(&path, serde_json::to_string(&facts).unwrap()).unwrap();
+        let out = khien()
+            .args(["eval", "--format", "json", "--facts"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_no_clear_ids(&String::from_utf8(out.stdout).unwrap());
+        (
+            finding(&result, "HOST-PD-001")["status"].clone(),
+            finding(&result, "HOST-PD-002")["status"].clone(),
+        )
+    };
+    // Everyone: Full at the share and Everyone: Read & execute in NTFS.
+    assert_eq!(status_with("DuLieuChung"), ("fail".into(), "fail".into()));
+    // Everyone: Full at the share, but NTFS lets one account in: the more
+    // restrictive permission wins.
+    assert_eq!(status_with("HoSoHocSinh"), ("pass".into(), "pass".into()));
+    // Authenticated Users and Users: every account, no guest (HOST-PD-001 asks
+    // for pdata_critical_ids_per_file IDs in such a folder; these files hold fewer).
+    assert_eq!(status_with("GiaoVien"), ("pass".into(), "fail".into()));
+    // NTFS permissions not readable: unknown, never a pass.
+    assert_eq!(status_with("Anh"), ("unknown".into(), "unknown".into()));
+}

@@ -101,7 +101,8 @@ fn defender_on_windows_11_pro() {
             ("HOST-PWD-003", Pass),
             ("HOST-LCK-001", Pass),
             ("HOST-ENC-001", Pass),
-            ("HOST-TIME-001", Pass), // W32Time, NTP with time.windows.com
+            ("HOST-TIME-001", Pass), // W32Time, NTP with time.windows.com, synced 41 h ago
+            ("HOST-LOG-002", Pass),  // logon success and failure, logoff audited
             ("HOST-SOC-001", Fail),  // no SOC agent among the processes
         ],
     );
@@ -314,4 +315,81 @@ fn defender_with_real_time_protection_off_fails_av_001() {
     // The same machine with it on passes: the failure is real-time protection alone.
     let on = evaluate("defender-on.json", &["explorer.exe", "MsMpEng.exe"]);
     expect(&on, &[("HOST-AV-001", Status::Pass)]);
+}
+
+/// H17 on Windows (issue 14): how long ago Windows Time last synchronised and the
+/// logon audit policy, on `defender-on.json` changed one reading at a time.
+#[test]
+fn time_sync_age_and_logon_auditing_decide_h17() {
+    use khien::collect::host::platform::windows_parse::audit::AuditPolicyEntry;
+    use khien::facts::Unknown;
+    let base = load("defender-on.json");
+    let w32tm = |seconds_ago: &str| {
+        let Some(Ok(text)) = &base.w32tm_status else {
+            panic!("defender-on.json has a w32tm status")
+        };
+        let last = text.lines().last().unwrap();
+        text.replace(
+            last,
+            &format!("Time since Last Good Sync Time: {seconds_ago}s"),
+        )
+    };
+    // 20 days without a successful synchronisation: set to sync, but it does not.
+    let mut stale = base.clone();
+    stale.w32tm_status = Some(Ok(w32tm("1728000.0000000")));
+    let facts = interpret(&stale);
+    assert_eq!(facts.posture.time_sync.synchronized.value(), Some(&true));
+    expect(
+        &evaluate_snapshot(&stale, "stale-sync", &[]),
+        &[("HOST-TIME-001", Status::Fail)],
+    );
+    // The Windows Time service stopped: w32tm prints an error; unknown, not pass.
+    let mut stopped = base.clone();
+    stopped.w32tm_status = Some(Ok(
+        "The following error occurred: The service has not been started. (0x80070426)\r\n".into(),
+    ));
+    expect(
+        &evaluate_snapshot(&stopped, "w32time-stopped", &[]),
+        &[("HOST-TIME-001", Status::Unknown)],
+    );
+    // The local CMOS clock as the source: not synchronised.
+    expect(
+        &evaluate("stale-signatures-home.json", &[]),
+        &[("HOST-TIME-001", Status::Fail)],
+    );
+    // Windows 7's default audit policy: successful logons only.
+    let mut win7 = base.clone();
+    win7.audit_policy = Some(Ok(vec![
+        AuditPolicyEntry {
+            subcategory: "0CCE9215-69AE-11D9-BED3-505054503030".into(),
+            flags: 1,
+        },
+        AuditPolicyEntry {
+            subcategory: "0CCE9216-69AE-11D9-BED3-505054503030".into(),
+            flags: 1,
+        },
+    ]));
+    expect(
+        &evaluate_snapshot(&win7, "win7-audit", &[]),
+        &[("HOST-LOG-002", Status::Fail)],
+    );
+    // Not an administrator: unknown, and the reason says what to do.
+    let mut user = base.clone();
+    user.audit_policy = Some(Err(Unknown::new(
+        ReasonCode::NeedsAdmin,
+        "AuditQuerySystemPolicy: A required privilege is not held by the client. (1314)",
+    )));
+    let facts = interpret(&user);
+    let why = facts
+        .posture
+        .logging
+        .logon_auditing
+        .unknown_reason()
+        .unwrap();
+    assert_eq!(why.reason, ReasonCode::NeedsAdmin);
+    assert!(why.detail.contains("run as administrator"), "{why:?}");
+    expect(
+        &evaluate_snapshot(&user, "not-admin", &[]),
+        &[("HOST-LOG-002", Status::Unknown)],
+    );
 }

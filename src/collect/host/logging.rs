@@ -8,7 +8,11 @@
 //!   `/var/lib/systemd/timesync/clock`, updated at each successful synchronisation
 //!   per systemd-timesyncd.service(8)).
 //! - Windows: the Security log's maximum size (`EventLog\Security` `MaxSize` in
-//!   bytes, or the Group Policy value in KB, which wins).
+//!   bytes, or the Group Policy value in KB, which wins) and what it does when full
+//!   (`Retention`, `AutoBackupLogFiles`, documented with the event log's registry
+//!   keys and the Event Log Service policies); the audit policy of logons
+//!   (`windows_parse::audit`); the last successful time synchronisation
+//!   (`windows_parse::w32tm`).
 //!
 //! Pure over a root folder or a registry snapshot, so tests use constructed ones.
 
@@ -16,9 +20,10 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use crate::collect::host::platform::windows_parse::{RegistrySnapshot, reg_u64};
+use crate::collect::host::platform::windows_parse::audit::{self, AuditPolicyEntry};
+use crate::collect::host::platform::windows_parse::{RegistrySnapshot, as_bool, reg_u64, w32tm};
 use crate::facts::host::{LoggingFacts, io_reason};
-use crate::facts::{Fact, ReasonCode};
+use crate::facts::{Fact, ReasonCode, Unknown};
 
 pub const SECURITY_LOG: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Security";
 pub const SECURITY_LOG_POLICY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\EventLog\Security";
@@ -92,6 +97,11 @@ pub fn linux(root: &Path) -> LoggingFacts {
     LoggingFacts {
         persistent,
         security_log_max_bytes: Fact::unknown(ReasonCode::Unsupported, "a Windows event log"),
+        security_log_when_full: Fact::unknown(ReasonCode::Unsupported, "a Windows event log"),
+        logon_auditing: Fact::unknown(
+            ReasonCode::Unsupported,
+            "the Windows audit policy (auditd rules are not read)",
+        ),
         last_time_sync_at,
         source: format!(
             "journald Storage={storage}{}{}",
@@ -105,7 +115,48 @@ pub fn linux(root: &Path) -> LoggingFacts {
     }
 }
 
-pub fn windows(reg: &RegistrySnapshot) -> LoggingFacts {
+/// What the Security log does when it is full: the Group Policy values (strings
+/// `true`/`false` or numbers) win over the log's own (`Retention` 0 overwrite as
+/// needed, `0xFFFFFFFF` do not overwrite; any other value, the seconds of the old
+/// "overwrite events older than", also overwrites).
+pub fn security_log_when_full(reg: &RegistrySnapshot) -> Fact<String> {
+    let flag = |name: &str| {
+        [SECURITY_LOG_POLICY, SECURITY_LOG]
+            .iter()
+            .find_map(|key| reg.get(*key)?.get(name))
+    };
+    if !reg.contains_key(SECURITY_LOG) && !reg.contains_key(SECURITY_LOG_POLICY) {
+        return Fact::unknown(
+            ReasonCode::NeedsAdmin,
+            format!("{SECURITY_LOG} not readable"),
+        );
+    }
+    let retain = match flag("Retention") {
+        // The policy's string ("true"/"false").
+        Some(v @ serde_json::Value::String(_)) => as_bool(v) == Some(true),
+        // The log's DWORD: -1 (read as 0xFFFFFFFF) keeps every event.
+        Some(v) => v.as_u64() == Some(0xFFFF_FFFF),
+        None => false,
+    };
+    let archive = flag("AutoBackupLogFiles").and_then(as_bool) == Some(true);
+    Fact::known(
+        match (retain, archive) {
+            (_, true) => "archive",
+            (true, false) => "stop",
+            (false, false) => "overwrite",
+        }
+        .to_string(),
+    )
+}
+
+/// The Windows logging facts from the registry, the audit policy and the output
+/// of `w32tm /query /status /verbose`, read at `now`.
+pub fn windows(
+    reg: &RegistrySnapshot,
+    audit_policy: Option<&Result<Vec<AuditPolicyEntry>, Unknown>>,
+    w32tm_output: Option<&Result<String, Unknown>>,
+    now: Timestamp,
+) -> LoggingFacts {
     let size = reg_u64(reg, SECURITY_LOG_POLICY, "MaxSize")
         .map(|kb| kb * 1024)
         .or_else(|| reg_u64(reg, SECURITY_LOG, "MaxSize"));
@@ -121,10 +172,9 @@ pub fn windows(reg: &RegistrySnapshot) -> LoggingFacts {
             },
             Fact::known,
         ),
-        last_time_sync_at: Fact::unknown(
-            ReasonCode::Unsupported,
-            "Windows Time records its last synchronisation only where `w32tm /query /status` shows it",
-        ),
+        security_log_when_full: security_log_when_full(reg),
+        logon_auditing: audit::logon_auditing(audit_policy),
+        last_time_sync_at: w32tm::last_sync_at(w32tm_output, now),
         source: if reg_u64(reg, SECURITY_LOG_POLICY, "MaxSize").is_some() {
             "Group Policy (EventLog\\Security MaxSize, KB)".into()
         } else {
@@ -179,17 +229,75 @@ mod tests {
             SECURITY_LOG.into(),
             [("MaxSize".to_string(), serde_json::json!(20_971_520))].into(),
         );
+        let now = Timestamp::UNIX_EPOCH;
         assert_eq!(
-            windows(&reg).security_log_max_bytes.value(),
+            windows(&reg, None, None, now)
+                .security_log_max_bytes
+                .value(),
             Some(&20_971_520)
+        );
+        assert_eq!(
+            windows(&reg, None, None, now)
+                .security_log_when_full
+                .value()
+                .map(String::as_str),
+            Some("overwrite")
         );
         reg.insert(
             SECURITY_LOG_POLICY.into(),
             [("MaxSize".to_string(), serde_json::json!(196_608))].into(),
         );
         assert_eq!(
-            windows(&reg).security_log_max_bytes.value(),
+            windows(&reg, None, None, now)
+                .security_log_max_bytes
+                .value(),
             Some(&(196_608 * 1024))
+        );
+    }
+
+    #[test]
+    fn windows_security_log_when_full() {
+        let when_full = |values: &[(&str, &str, serde_json::Value)]| {
+            let mut reg = RegistrySnapshot::new();
+            reg.insert(SECURITY_LOG.into(), Default::default());
+            for (key, name, v) in values {
+                reg.entry((*key).into())
+                    .or_default()
+                    .insert((*name).into(), v.clone());
+            }
+            security_log_when_full(&reg).value().cloned().unwrap()
+        };
+        use serde_json::json;
+        assert_eq!(when_full(&[]), "overwrite");
+        // "Do not overwrite events": the log stops recording when full.
+        assert_eq!(
+            when_full(&[(SECURITY_LOG, "Retention", json!(4_294_967_295u64))]),
+            "stop"
+        );
+        assert_eq!(
+            when_full(&[
+                (SECURITY_LOG, "Retention", json!(4_294_967_295u64)),
+                (SECURITY_LOG, "AutoBackupLogFiles", json!(1)),
+            ]),
+            "archive"
+        );
+        // The old "overwrite events older than 7 days" (seconds) overwrites.
+        assert_eq!(
+            when_full(&[(SECURITY_LOG, "Retention", json!(604_800))]),
+            "overwrite"
+        );
+        // Group Policy's strings win.
+        assert_eq!(
+            when_full(&[
+                (SECURITY_LOG, "Retention", json!(0)),
+                (SECURITY_LOG_POLICY, "Retention", json!("true")),
+            ]),
+            "stop"
+        );
+        assert!(
+            security_log_when_full(&RegistrySnapshot::new())
+                .value()
+                .is_none()
         );
     }
 }

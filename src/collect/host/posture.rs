@@ -99,6 +99,8 @@ impl Posture {
             logging: crate::facts::host::LoggingFacts {
                 persistent: u(reason, detail),
                 security_log_max_bytes: u(reason, detail),
+                security_log_when_full: u(reason, detail),
+                logon_auditing: u(reason, detail),
                 last_time_sync_at: u(reason, detail),
                 source: String::new(),
             },

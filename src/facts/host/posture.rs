@@ -197,7 +197,8 @@ pub struct TimeSyncFacts {
     /// The clock is kept synchronised. Linux: the kernel's clock status says so (what
     /// `timedatectl` shows as "System clock synchronized"). Windows: the Windows
     /// Time service is set to synchronise (not disabled, `Type` NTP, NT5DS or
-    /// AllSync); whether its last attempt succeeded is not read (only `w32tm` shows it).
+    /// AllSync) and `w32tm` does not show the local CMOS clock as its source; how
+    /// long ago it last succeeded is `logging.last_time_sync_at`.
     pub synchronized: Fact<bool>,
     /// Time services found: the daemons running on Linux (`systemd-timesyncd`,
     /// `chronyd`, `ntpd`...), `W32Time` with its type and servers on Windows.
@@ -246,12 +247,33 @@ pub struct LoggingFacts {
     pub persistent: Fact<bool>,
     /// Windows: the Security event log's maximum size, in bytes.
     pub security_log_max_bytes: Fact<u64>,
+    /// Windows: what the Security log does when full (`Retention`,
+    /// `AutoBackupLogFiles`): `overwrite` the oldest events, `archive` the full log
+    /// and start a new one, or `stop` recording until someone clears it.
+    #[serde(default = "not_collected::<String>")]
+    pub security_log_when_full: Fact<String>,
+    /// Windows: the audit policy of logons and logoffs (`AuditQuerySystemPolicy`;
+    /// needs administrator rights).
+    #[serde(default = "not_collected::<LogonAuditing>")]
+    pub logon_auditing: Fact<LogonAuditing>,
     /// When the clock was last synchronised successfully, where the OS records it
-    /// (systemd-timesyncd).
+    /// (systemd-timesyncd; on Windows the time since the last good sync shown by
+    /// `w32tm /query /status /verbose`, which needs the Windows Time service running).
     #[schemars(with = "Fact<String>")]
     pub last_time_sync_at: Fact<Timestamp>,
     /// How it was read.
     pub source: String,
+}
+
+/// Which logon events Windows writes to the Security log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LogonAuditing {
+    /// Successful logons (event 4624) are audited.
+    pub logon_success: bool,
+    /// Failed logons (event 4625), the trace of password guessing, are audited.
+    pub logon_failure: bool,
+    /// Logoffs (event 4634) are audited.
+    pub logoff_success: bool,
 }
 
 /// A fact document written before `logging` existed.
@@ -259,6 +281,8 @@ pub fn logging_not_collected() -> LoggingFacts {
     LoggingFacts {
         persistent: not_collected(),
         security_log_max_bytes: not_collected(),
+        security_log_when_full: not_collected(),
+        logon_auditing: not_collected(),
         last_time_sync_at: not_collected(),
         source: String::new(),
     }

@@ -81,8 +81,13 @@ impl Cluster {
         let home = dir.path().join("pg");
         std::fs::create_dir(&home).unwrap();
         if let Some(user) = run_as {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            // Root runs the cluster as `postgres`, which must reach the folder.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+                    .unwrap();
+            }
             run(None, Path::new("chown"), &[user, home.to_str().unwrap()]);
         }
         let data = home.join("data");

@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+mod security;
 mod wmi;
 
+pub use self::security::share_records;
 use self::wmi::Wmi;
 use super::bounded::Bounded;
 use super::windows_parse::snapshot::{NetUserModals, Snapshot, interpret, query};
@@ -265,7 +267,52 @@ fn take_snapshot(query_timeout: Duration) -> Snapshot {
         into_snapshot_value(members),
     );
     s.net_user_modals = Some(net_user_modals());
+    s.audit_policy = Some(audit_policy());
+    s.w32tm_status = Some(w32tm_status(query_timeout));
+    s.collected_at = Some(jiff::Timestamp::now());
     s
+}
+
+/// The Logon and Logoff subcategories of the system audit policy.
+fn audit_policy() -> Result<Vec<super::windows_parse::audit::AuditPolicyEntry>, Unknown> {
+    use super::windows_parse::audit::{LOGOFF, LOGON};
+    let mut guids = Vec::new();
+    for g in [LOGON, LOGOFF] {
+        guids.push(
+            windows::core::GUID::try_from(g).map_err(|e| {
+                Unknown::new(ReasonCode::Error, format!("subcategory GUID {g}: {e}"))
+            })?,
+        );
+    }
+    self::security::audit_policy(&guids)
+}
+
+/// Runs `w32tm /query /status /verbose` from the system folder (not through the
+/// search path), within the query deadline: a hung child is left behind, its
+/// answer unknown with reason `timeout`.
+fn w32tm_status(timeout: Duration) -> Result<String, Unknown> {
+    let system_root = std::env::var_os("SystemRoot").unwrap_or_else(|| r"C:\Windows".into());
+    let exe = Path::new(&system_root).join("System32").join("w32tm.exe");
+    let mut run: Bounded<()> = Bounded::new("w32tm", timeout, move || {
+        let exe = exe.clone();
+        Box::new(move |()| {
+            let out = std::process::Command::new(&exe)
+                .args(super::windows_parse::w32tm::W32TM_ARGS)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .map_err(|e| {
+                    Unknown::new(ReasonCode::Unsupported, format!("{}: {e}", exe.display()))
+                })?;
+            // w32tm prints its errors on stdout too; the parser tells them apart.
+            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+            text.push_str(&String::from_utf8_lossy(&out.stderr));
+            Ok(Value::String(text))
+        })
+    });
+    match run.run((), "w32tm /query /status /verbose")? {
+        Value::String(text) => Ok(text),
+        _ => Err(Unknown::new(ReasonCode::Error, "w32tm: no output")),
+    }
 }
 
 fn into_snapshot_value(r: Result<Value, Unknown>) -> Value {

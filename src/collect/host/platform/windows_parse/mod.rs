@@ -5,10 +5,12 @@
 
 pub mod accounts;
 pub mod antivirus;
+pub mod audit;
 pub mod cim;
 pub mod disks;
 pub mod snapshot;
 pub mod system;
+pub mod w32tm;
 
 use std::collections::BTreeMap;
 

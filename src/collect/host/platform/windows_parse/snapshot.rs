@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{RegistrySnapshot, accounts, antivirus, as_u64, field, rows, system};
+use super::{RegistrySnapshot, accounts, antivirus, as_u64, audit, field, rows, system, w32tm};
 use crate::collect::host::posture::Posture;
 use crate::collect::host::{backup_discovery, lifecycle};
 use crate::facts::host::{
@@ -60,6 +60,13 @@ pub struct Snapshot {
     /// `NetUserModalsGet`, or why it failed.
     #[serde(default)]
     pub net_user_modals: Option<Result<NetUserModals, Unknown>>,
+    /// `AuditQuerySystemPolicy` for the Logon and Logoff subcategories, or why it
+    /// failed (absent in snapshots taken before it was read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_policy: Option<Result<Vec<audit::AuditPolicyEntry>, Unknown>>,
+    /// What `w32tm /query /status /verbose` printed, or why it could not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub w32tm_status: Option<Result<String, Unknown>>,
 }
 
 impl Snapshot {
@@ -220,13 +227,31 @@ pub fn interpret(s: &Snapshot) -> WindowsFacts {
             autorun_disabled: Fact::known(system::autorun_disabled(reg)),
         },
         screen_lock: system::screen_lock(reg),
-        time_sync: system::time_sync(reg),
+        time_sync: {
+            let mut t = system::time_sync(reg);
+            let status = s.w32tm_status.as_ref().and_then(|r| r.as_ref().ok());
+            if let Some(Ok(st)) = status.map(|text| w32tm::parse(text))
+                && st.local_clock
+            {
+                t.synchronized = Fact::known(false);
+                t.source
+                    .push_str("; w32tm: the source is the local CMOS clock");
+            } else if status.is_some() {
+                t.source.push_str("; w32tm /query /status /verbose");
+            }
+            t
+        },
         encryption: EncryptionFacts { volumes, hint },
         management: AvManagementFacts {
             defender_for_endpoint_onboarded: Fact::known(mde),
             defender_policy_managed: Fact::known(managed),
         },
-        logging: crate::collect::host::logging::windows(reg),
+        logging: crate::collect::host::logging::windows(
+            reg,
+            s.audit_policy.as_ref(),
+            s.w32tm_status.as_ref(),
+            now,
+        ),
         discovered_backups: {
             let scheduled = reg.contains_key(system::WINDOWS_BACKUP_SCHEDULE);
             match s.rows(query::SERVICES) {
