@@ -340,6 +340,7 @@ pub fn run(cfg: ServeConfig) -> Result<(), String> {
                 let _ = std::io::stdout().flush();
             }
         });
+        super::schedule::spawn(st.clone(), &cfg);
         let app = router(st).into_make_service_with_connect_info::<SocketAddr>();
         let served = match tls {
             Some(tls) => {

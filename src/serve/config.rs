@@ -15,6 +15,9 @@
 //! cert = "/etc/khien/tls/fullchain.pem"
 //! key = "/etc/khien/tls/privkey.pem"
 //! # or, with TLS ended by a reverse proxy in front:  behind_proxy = true
+//!
+//! [schedule]                        # optional: the daily `scan web --register`
+//! web_scan_at = "02:30"             # Asia/Ho_Chi_Minh
 //! ```
 //!
 //! Relative paths are taken from the folder of the configuration file, so the server
@@ -58,6 +61,50 @@ struct RawServeConfig {
     shutdown_grace_seconds: Option<Spanned<i64>>,
     #[serde(default)]
     account: Vec<Spanned<RawAccount>>,
+    #[serde(default)]
+    schedule: Option<Spanned<RawSchedule>>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    web_scan_at: Spanned<String>,
+    #[serde(default)]
+    concurrency: Option<Spanned<i64>>,
+    #[serde(default)]
+    per_ip: Option<Spanned<i64>>,
+    #[serde(default)]
+    per_ip_rate: Option<Spanned<i64>>,
+    #[serde(default)]
+    timeout_seconds: Option<Spanned<i64>>,
+    #[serde(default)]
+    site_timeout_seconds: Option<Spanned<i64>>,
+    #[serde(default)]
+    max_run_minutes: Option<Spanned<i64>>,
+    #[serde(default)]
+    resolve: Vec<Spanned<String>>,
+    #[serde(default)]
+    ca_file: Option<Spanned<String>>,
+}
+
+/// `[schedule]`: the server runs `khien scan web --register` itself once a day and
+/// ingests the result as the Department's own upload. The scan options are
+/// `khien scan web`'s, with its polite defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    /// Time of day in Asia/Ho_Chi_Minh.
+    pub web_scan_at: jiff::civil::Time,
+    pub concurrency: u32,
+    pub per_ip: u32,
+    pub per_ip_rate: u32,
+    pub timeout_seconds: u32,
+    pub site_timeout_seconds: u32,
+    /// A run still going after this long is stopped (and retried the next day).
+    pub max_run: std::time::Duration,
+    /// `HOST:IP` pairs, as `scan web --resolve` (split DNS on the Department's network).
+    pub resolve: Vec<String>,
+    /// Extra CA certificates trusted by the scan (`scan web --ca-file`).
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -121,6 +168,8 @@ pub struct ServeConfig {
     pub uploads_per_minute: u32,
     pub shutdown_grace: std::time::Duration,
     pub accounts: Vec<Account>,
+    /// The daily website scan, when configured.
+    pub schedule: Option<Schedule>,
 }
 
 pub const DEFAULT_MAX_UPLOAD_MB: f64 = 8.0;
@@ -170,8 +219,8 @@ impl ServeConfig {
         let Some(raw) = TomlFile::new(&mut diags, f).parse_whole::<RawServeConfig>(
             "khien-serve.toml",
             Localized::new(
-                "khien-serve.toml nhận: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]]; xem docs/serve.md",
-                "khien-serve.toml accepts: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]]; see docs/serve.md",
+                "khien-serve.toml nhận: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]], [schedule] (web_scan_at, concurrency, per_ip, per_ip_rate, timeout_seconds, site_timeout_seconds, max_run_minutes, resolve, ca_file); xem docs/serve.md",
+                "khien-serve.toml accepts: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]], [schedule] (web_scan_at, concurrency, per_ip, per_ip_rate, timeout_seconds, site_timeout_seconds, max_run_minutes, resolve, ca_file); see docs/serve.md",
             ),
         ) else {
             return Err(diags);
@@ -180,7 +229,7 @@ impl ServeConfig {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let resolve = |s: &str| -> PathBuf {
+        let resolve_path = |s: &str| -> PathBuf {
             let p = Path::new(s);
             if p.is_absolute() {
                 p.to_path_buf()
@@ -213,6 +262,7 @@ impl ServeConfig {
             }
         };
 
+        let resolve = resolve_path;
         let register = resolve(raw.register.get_ref());
         if !register.is_file() {
             let (m, h) = both(
@@ -443,7 +493,114 @@ impl ServeConfig {
                 unit: r.unit.clone(),
             });
         }
+        let schedule = raw.schedule.as_ref().map(|sched| {
+            let r = sched.get_ref();
+            let web_scan_at = match r.web_scan_at.get_ref().parse::<jiff::civil::Time>() {
+                Ok(t) => t,
+                Err(_) => {
+                    let (m, h) = both(
+                        (
+                            format!(
+                                "`schedule.web_scan_at`: `{}` không phải giờ trong ngày",
+                                r.web_scan_at.get_ref()
+                            ),
+                            "giờ theo múi giờ Việt Nam (Asia/Ho_Chi_Minh), dạng GIỜ:PHÚT, ví dụ web_scan_at = \"02:30\"",
+                        ),
+                        (
+                            format!(
+                                "`schedule.web_scan_at`: `{}` is not a time of day",
+                                r.web_scan_at.get_ref()
+                            ),
+                            "a time in Vietnam's time zone (Asia/Ho_Chi_Minh) as HH:MM, e.g. web_scan_at = \"02:30\"",
+                        ),
+                    );
+                    diags.error(Code::InvalidValue, f, r.web_scan_at.span(), m, Some(h));
+                    jiff::civil::Time::midnight()
+                }
+            };
+            let mut bounded = |v: &Option<Spanned<i64>>, name: &str, default: i64, min: i64, max: i64| match v {
+                None => default as u32,
+                Some(v) if (min..=max).contains(v.get_ref()) => *v.get_ref() as u32,
+                Some(v) => {
+                    let (m, h) = both(
+                        (
+                            format!("`schedule.{name}` phải từ {min} đến {max}"),
+                            format!("mặc định {default} (như khien scan web)"),
+                        ),
+                        (
+                            format!("`schedule.{name}` must be from {min} to {max}"),
+                            format!("the default is {default} (as khien scan web)"),
+                        ),
+                    );
+                    diags.error(Code::InvalidValue, f, v.span(), m, Some(h));
+                    default as u32
+                }
+            };
+            // scan web's own defaults: the politeness a school's host is owed.
+            let concurrency = bounded(&r.concurrency, "concurrency", 64, 1, 1024);
+            let per_ip = bounded(&r.per_ip, "per_ip", 4, 1, 64);
+            let per_ip_rate = bounded(&r.per_ip_rate, "per_ip_rate", 20, 0, 1000);
+            let timeout_seconds = bounded(&r.timeout_seconds, "timeout_seconds", 10, 1, 300);
+            let site_timeout_seconds =
+                bounded(&r.site_timeout_seconds, "site_timeout_seconds", 120, 1, 3600);
+            let max_run_minutes = bounded(&r.max_run_minutes, "max_run_minutes", 360, 1, 1440);
+            let mut resolve = Vec::new();
+            for item in &r.resolve {
+                let ok = item.get_ref().split_once(':').is_some_and(|(host, ip)| {
+                    !host.is_empty()
+                        && ip
+                            .trim_start_matches('[')
+                            .trim_end_matches(']')
+                            .parse::<std::net::IpAddr>()
+                            .is_ok()
+                });
+                if ok {
+                    resolve.push(item.get_ref().clone());
+                } else {
+                    let (m, h) = both(
+                        (
+                            format!("`schedule.resolve`: `{}` không phải TÊN_MÁY:ĐỊA_CHỈ_IP", item.get_ref()),
+                            "như --resolve của khien scan web, ví dụ \"truong.edu.vn:10.0.0.5\"",
+                        ),
+                        (
+                            format!("`schedule.resolve`: `{}` is not HOST:IP", item.get_ref()),
+                            "as khien scan web --resolve, e.g. \"school.edu.vn:10.0.0.5\"",
+                        ),
+                    );
+                    diags.error(Code::InvalidValue, f, item.span(), m, Some(h));
+                }
+            }
+            let ca_file = r.ca_file.as_ref().map(|c| {
+                let p = resolve_path(c.get_ref());
+                if !p.is_file() {
+                    let (m, h) = both(
+                        (
+                            format!("`schedule.ca_file`: không có tệp {}", p.display()),
+                            "tệp PEM các chứng thư CA mà lượt rà soát tin thêm",
+                        ),
+                        (
+                            format!("`schedule.ca_file`: no file {}", p.display()),
+                            "a PEM file of CA certificates the scan also trusts",
+                        ),
+                    );
+                    diags.error(Code::FileUnreadable, f, c.span(), m, Some(h));
+                }
+                p
+            });
+            Schedule {
+                web_scan_at,
+                concurrency,
+                per_ip,
+                per_ip_rate,
+                timeout_seconds,
+                site_timeout_seconds,
+                max_run: std::time::Duration::from_secs(u64::from(max_run_minutes) * 60),
+                resolve,
+                ca_file,
+            }
+        });
         spanned_toml::finish(diags, || ServeConfig {
+            schedule,
             accounts,
             source: path.to_path_buf(),
             listen: listen.expect("checked"),
@@ -519,5 +676,30 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("`database`"), "{err}");
+    }
+
+    #[test]
+    fn a_schedule_gets_scan_webs_polite_defaults_and_positioned_errors() {
+        let base = "listen = \"127.0.0.1:1\"\ndata_dir = \"d\"\nregister = \"reg.toml\"\nbehind_proxy = true\n";
+        let c = parse(&format!("{base}[schedule]\nweb_scan_at = \"02:30\"\n")).unwrap();
+        let s = c.schedule.unwrap();
+        assert_eq!(s.web_scan_at, jiff::civil::time(2, 30, 0, 0));
+        assert_eq!((s.concurrency, s.per_ip, s.per_ip_rate), (64, 4, 20));
+        assert_eq!((s.timeout_seconds, s.site_timeout_seconds), (10, 120));
+        assert!(s.resolve.is_empty() && s.ca_file.is_none());
+        assert!(parse(base).unwrap().schedule.is_none());
+        let err = parse(&format!(
+            "{base}[schedule]\nweb_scan_at = \"25:00\"\nper_ip = 0\nresolve = [\"nowhere\"]\nca_file = \"none.pem\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        for expected in [
+            "khien-serve.toml:6:15: [K202] `schedule.web_scan_at`: `25:00`",
+            "khien-serve.toml:7:10: [K202] `schedule.per_ip` must be from 1 to 64",
+            "khien-serve.toml:8:12: [K202] `schedule.resolve`: `nowhere` is not HOST:IP",
+            "khien-serve.toml:9:11: [K101] `schedule.ca_file`: no file",
+        ] {
+            assert!(err.contains(expected), "{expected}\n{err}");
+        }
     }
 }

@@ -288,6 +288,22 @@ impl Ledger {
         rows.collect()
     }
 
+    /// A value the server keeps between runs (the date of the last scheduled scan).
+    pub fn meta(&self, key: &str) -> Result<Option<String>, rusqlite::Error> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), rusqlite::Error> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
     pub fn ping(&self) -> Result<(), rusqlite::Error> {
         self.conn.query_row("SELECT 1", [], |_| Ok(()))
     }

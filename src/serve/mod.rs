@@ -8,7 +8,9 @@
 //! - [`config`]: `khien-serve.toml`, checked with positioned errors.
 //! - [`ledger`]: `serve.db`, tokens (hashed), uploads and the audit log.
 //! - [`app`]: the HTTP routes and the server's life (logs, graceful shutdown).
-//! - [`web`]: the Department's pages (dashboard, units, debt list, downloads, logins).
+//! - [`web`]: the Department's pages (dashboard, communes, units, machines, debt list,
+//!   downloads, logins).
+//! - [`schedule`]: the daily `scan web --register` the server runs itself (`[schedule]`).
 //! - [`command`]: the `khien serve` command line, with `khien serve tokens`.
 //!
 //! The client side (`khien scan host --send`, the outbox) is [`crate::send`].
@@ -18,6 +20,7 @@ pub mod command;
 pub mod config;
 pub mod ingest;
 pub mod ledger;
+pub mod schedule;
 pub mod web;
 
 use serde::{Deserialize, Serialize};

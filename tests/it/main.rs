@@ -42,6 +42,7 @@ mod schemas;
 #[cfg(target_os = "linux")]
 mod serve_chromium;
 mod serve_postgres;
+mod serve_schedule;
 mod serve_upload;
 mod serve_web;
 mod web_cli;
