@@ -1010,6 +1010,31 @@ personal_data = { categories = ["hoc_sinh"], subjects = -5 }
     }
 
     #[test]
+    fn the_protection_plan_is_read_and_checked_with_positions() {
+        let plan = |implemented: &str| {
+            format!(
+                "{GOOD}\n[system.protection_plan]\nimplemented = \"{implemented}\"\ndate = 2026-05-20\n\
+                 attested_by = \"Văn phòng Sở\"\nattested_on = 2026-05-20\nevidence = \"BC 15\"\n\
+                 expires = 2027-05-20\n"
+            )
+        };
+        let r = load(&plan("partial")).unwrap();
+        let p = r.systems[0].protection_plan.as_ref().unwrap();
+        assert_eq!(
+            (p.implemented.as_str(), p.date),
+            ("partial", Date::constant(2026, 5, 20))
+        );
+        let line = GOOD.lines().count() + 3;
+        let text = load(&plan("mostly")).unwrap_err().to_string();
+        assert!(
+            text.contains(&format!("sổ.toml:{line}:15"))
+                && text.contains("protection_plan.implemented")
+                && text.contains("full, partial, none"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn mail_domains_are_read_and_checked() {
         let text = GOOD.replace(
             "computers = 10",
