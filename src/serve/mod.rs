@@ -8,6 +8,8 @@
 //! - [`config`]: `khien-serve.toml`, checked with positioned errors.
 //! - [`ledger`]: `serve.db`, tokens (hashed), uploads and the audit log.
 //! - [`app`]: the HTTP routes and the server's life (logs, graceful shutdown).
+//! - [`ingest`]: one upload checked, kept and committed with others in one transaction.
+//! - [`reports`]: the period reports the pages show, built once and shared.
 //! - [`web`]: the Department's pages (dashboard, units, debt list, downloads, logins).
 //! - [`command`]: the `khien serve` command line, with `khien serve tokens`.
 //!
@@ -18,6 +20,7 @@ pub mod command;
 pub mod config;
 pub mod ingest;
 pub mod ledger;
+pub mod reports;
 pub mod web;
 
 use serde::{Deserialize, Serialize};

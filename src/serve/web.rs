@@ -31,10 +31,7 @@ use super::ledger::new_token;
 use crate::i18n::{Lang, tr};
 use crate::policy::Severity;
 use crate::register::Register;
-use crate::report::compliance::{
-    self, ComplianceReport, InputsSummary, ReportOptions, SinceSource,
-};
-use crate::report::inventory::Inventory;
+use crate::report::compliance::{self, ComplianceReport};
 use crate::report::period::Period;
 use crate::report::safe::html as esc;
 
@@ -418,42 +415,16 @@ fn period_of(q: &HashMap<String, String>) -> Result<Period, String> {
     }
 }
 
-/// The period report for `unit` (or the province), from the live store.
+/// The period report for `unit` (or the province), kept by [`super::reports`].
 async fn build_report(
     st: &Arc<AppState>,
     unit: Option<String>,
     period: Period,
-) -> Result<ComplianceReport, String> {
+) -> Result<Arc<ComplianceReport>, String> {
     let st = st.clone();
-    tokio::task::spawn_blocking(move || {
-        let opts = ReportOptions {
-            period,
-            at: Timestamp::now().min(period.end()),
-            since: period.start(),
-            since_source: SinceSource::PeriodStart,
-            unit,
-            due_days: st.web.due_days.clone(),
-            inventory: Inventory::from_register(&st.web.register),
-            stale_days: st.web.stale_days,
-            report_deadlines: st.web.report_deadlines,
-            heading: None,
-            unregistered_files: BTreeMap::new(),
-            persistent_history: true,
-        };
-        let store = st.ingestor.store.lock().map_err(|e| e.to_string())?;
-        compliance::build(
-            &**store,
-            &opts,
-            InputsSummary {
-                files_read: 0,
-                skipped: vec![],
-                ingest: None,
-            },
-        )
-        .map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
+    tokio::task::spawn_blocking(move || st.reports.get(unit, period))
+        .await
+        .map_err(|e| e.to_string())?
 }
 
 fn server_error(e: String) -> Response {
@@ -778,7 +749,7 @@ pub async fn download(
             "text/html; charset=utf-8",
             "html",
         ),
-        "json" => match serde_json::to_vec_pretty(&report) {
+        "json" => match serde_json::to_vec_pretty(&*report) {
             Ok(b) => (b, "application/json", "json"),
             Err(e) => return server_error(e.to_string()),
         },
