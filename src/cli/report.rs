@@ -16,7 +16,7 @@ use clap::Args;
 use jiff::Timestamp;
 
 use super::{BadInput, Cli, load_config, load_policy};
-use crate::history::{HistoryStore, ReportRun, SqliteStore};
+use crate::history::{HistoryStore, PostgresStore, ReportRun, SqliteStore};
 use crate::i18n::{Lang, tr};
 use crate::output::Output;
 use crate::report::compliance::{self, InputsSummary, ReportOptions, SinceSource};
@@ -51,9 +51,10 @@ pub struct ReportArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// History database (SQLite file, created if missing): the results read are
+    /// History database (SQLite file, created if missing, or a PostgreSQL database
+    /// as `postgres://user@host/db`, such as `khien serve`'s): the results read are
     /// recorded in it, and the report covers everything it holds.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE|URL")]
     pub db: Option<PathBuf>,
     /// Report for one unit only (its code), worst first with the remediation steps.
     #[arg(long, value_name = "CODE")]
@@ -144,7 +145,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         ));
     }
     let _scratch;
-    let (db_path, persistent) = match args.db.clone().or_else(|| db_inputs.first().cloned()) {
+    let (mut db_path, persistent) = match args.db.clone().or_else(|| db_inputs.first().cloned()) {
         Some(p) => (p, true),
         None => {
             let tmp = tempfile::Builder::new()
@@ -157,7 +158,18 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
             (p, false)
         }
     };
-    let mut store = SqliteStore::open(&db_path).map_err(|e| history_error(&db_path, e))?;
+    let postgres = db_path
+        .to_str()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+        .map(str::to_string);
+    let mut store: Box<dyn HistoryStore> = match postgres {
+        Some(url) => {
+            // Errors name the database without its password.
+            db_path = PathBuf::from(crate::history::postgres::redact(&url));
+            Box::new(PostgresStore::connect(&url).map_err(|e| history_error(&db_path, e))?)
+        }
+        None => Box::new(SqliteStore::open(&db_path).map_err(|e| history_error(&db_path, e))?),
+    };
 
     let (files, mut skipped) = input::expand_inputs(&json_inputs, lang);
     let files_total = files.len() as u64;
@@ -260,7 +272,7 @@ pub fn run(cli: &Cli, args: &ReportArgs) -> Result<u8, BadInput> {
         ingest: Some(ingest),
     };
     let report =
-        compliance::build(&store, &opts, inputs).map_err(|e| history_error(&db_path, e))?;
+        compliance::build(&*store, &opts, inputs).map_err(|e| history_error(&db_path, e))?;
     if let Some(unit) = &args.unit
         && report.units.iter().all(|u| &u.code != unit)
     {

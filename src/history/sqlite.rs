@@ -3,7 +3,8 @@
 //! Times are stored as Unix seconds (integers sort and compare correctly, unlike RFC
 //! 3339 text with optional fractions). Each ingest is one transaction in SQLite's
 //! rollback-journal mode: a process killed halfway leaves the journal behind, and the
-//! next open rolls the database back to where it was.
+//! next open rolls the database back to where it was. `khien serve` opens its store in
+//! write-ahead-log mode instead ([`SqliteStore::open_shared`]), equally crash-safe.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -12,11 +13,10 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Event, EventKind, FindingState, HistoryError, HistoryStore, IngestStats, ReportRun, RuleText,
-    Window,
+    DebtCounter, Event, EventKind, FindingState, HistoryError, HistoryStore, IngestStats, Previous,
+    ReportRun, RuleText, Window, check_counted, parse_severity, parse_status, plan_target,
+    status_str, ts,
 };
-use crate::findings::Status;
-use crate::policy::Severity;
 use crate::report::input::ResultInput;
 
 /// Version of the tables below; a store of another version is refused, not guessed at.
@@ -64,57 +64,41 @@ fn secs(t: Timestamp) -> i64 {
     t.as_second()
 }
 
-fn ts(s: i64) -> Timestamp {
-    Timestamp::from_second(s).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-pub(crate) fn status_str(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "pass",
-        Status::Fail => "fail",
-        Status::Unknown => "unknown",
-        Status::NotApplicable => "not_applicable",
-        Status::Waived => "waived",
-    }
-}
-
-pub(crate) fn parse_status(s: &str) -> Status {
-    match s {
-        "pass" => Status::Pass,
-        "fail" => Status::Fail,
-        "not_applicable" => Status::NotApplicable,
-        "waived" => Status::Waived,
-        // Anything unreadable is reported as unknown, never as a pass.
-        _ => Status::Unknown,
-    }
-}
-
-pub(crate) fn parse_severity(s: &str) -> Severity {
-    Severity::ALL_DESCENDING
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .unwrap_or(Severity::Info)
-}
-
 impl SqliteStore {
     /// Opens (or creates) the store at `path`. A store left by a killed run is rolled
     /// back by SQLite here.
     pub fn open(path: &Path) -> Result<SqliteStore, HistoryError> {
         let conn = Connection::open(path)?;
-        Self::init(conn)
+        Self::init(conn, false)
+    }
+
+    /// Opens (or creates) the store at `path` for a server: in write-ahead-log mode,
+    /// so the pages read (from a second connection) while ingests commit, neither
+    /// waiting for the other. Still fully synced: a commit is on disk before the
+    /// upload is answered (the client then forgets its copy), and a process killed
+    /// mid-transaction leaves frames SQLite ignores at the next open.
+    pub fn open_shared(path: &Path) -> Result<SqliteStore, HistoryError> {
+        let conn = Connection::open(path)?;
+        Self::init(conn, true)
     }
 
     /// A store that lives in memory only: the report of one result document (the
     /// machine's report of double-click mode) needs no file.
     pub fn open_in_memory() -> Result<SqliteStore, HistoryError> {
-        Self::init(Connection::open_in_memory()?)
+        Self::init(Connection::open_in_memory()?, false)
     }
 
-    fn init(conn: Connection) -> Result<SqliteStore, HistoryError> {
+    fn init(conn: Connection, wal: bool) -> Result<SqliteStore, HistoryError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // Rollback journal (the default) and full sync: a commit survives a crash,
-        // an unfinished transaction never shows.
-        conn.pragma_update(None, "journal_mode", "DELETE")?;
+        // an unfinished transaction never shows. A server's store (WAL) opened by
+        // `khien report` stays in WAL: switching would fail while the server runs.
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if wal {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        } else if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "journal_mode", "DELETE")?;
+        }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA_SQL)?;
@@ -152,12 +136,7 @@ impl SqliteStore {
 
     /// Counts rows of a table (for tests and diagnostics).
     pub fn count(&self, table: &str) -> Result<u64, HistoryError> {
-        let allowed = [
-            "units", "targets", "rules", "findings", "events", "reports", "ingests",
-        ];
-        if !allowed.contains(&table) {
-            return Err(HistoryError::Other(format!("no table `{table}`")));
-        }
+        check_counted(table)?;
         Ok(self
             .conn
             .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
@@ -173,12 +152,166 @@ impl SqliteStore {
     }
 }
 
-struct Previous {
-    id: i64,
-    open_since: Option<i64>,
-    first_failed_at: Option<i64>,
-    fixed_at: Option<i64>,
-    reopened_at: Option<i64>,
+/// Applies one document inside `tx` (the statements are cached by the connection).
+fn apply_doc(
+    tx: &rusqlite::Transaction,
+    doc: &ResultInput,
+    rules_written: &mut HashSet<String>,
+) -> Result<IngestStats, HistoryError> {
+    let mut stats = IngestStats {
+        documents: 1,
+        ..Default::default()
+    };
+    let mut find_target = tx.prepare_cached(
+        "SELECT id, last_collected_at FROM targets
+         WHERE unit_code = ?1 AND kind = ?2 AND target_id = ?3",
+    )?;
+    let mut insert_target = tx.prepare_cached(
+        "INSERT INTO targets(unit_code, kind, target_id, last_collected_at)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut touch_target =
+        tx.prepare_cached("UPDATE targets SET last_collected_at = ?2 WHERE id = ?1")?;
+    let mut upsert_unit = tx.prepare_cached(
+        "INSERT INTO units(code, name) VALUES (?1, ?2)
+         ON CONFLICT(code) DO UPDATE SET name = excluded.name
+         WHERE excluded.name <> '' AND excluded.name <> units.name",
+    )?;
+    let mut upsert_rule = tx.prepare_cached(
+        "INSERT INTO rules(code, requirement, title_vi, title_en, remediation_vi, remediation_en,
+           problem_vi, problem_en)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(code) DO UPDATE SET requirement = excluded.requirement,
+           title_vi = excluded.title_vi, title_en = excluded.title_en,
+           problem_vi = excluded.problem_vi, problem_en = excluded.problem_en,
+           remediation_vi = excluded.remediation_vi, remediation_en = excluded.remediation_en",
+    )?;
+    let mut previous = tx.prepare_cached(
+        "SELECT rule, id, open_since, first_failed_at, fixed_at, reopened_at
+         FROM findings WHERE target_ref = ?1",
+    )?;
+    let mut insert_finding = tx.prepare_cached(
+        "INSERT INTO findings(target_ref, rule, requirement, severity, status, last_seen,
+           open_since, first_failed_at, fixed_at, reopened_at, waiver)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, ?9)",
+    )?;
+    let mut update_finding = tx.prepare_cached(
+        "UPDATE findings SET requirement = ?2, severity = ?3, status = ?4, last_seen = ?5,
+           open_since = ?6, first_failed_at = ?7, fixed_at = ?8, reopened_at = ?9,
+           waiver = ?10
+         WHERE id = ?1",
+    )?;
+    let mut insert_event =
+        tx.prepare_cached("INSERT INTO events(finding_ref, at, kind) VALUES (?1, ?2, ?3)")?;
+
+    for target in &doc.targets {
+        let at = secs(target.collected_at);
+        let found: Option<(i64, i64)> = find_target
+            .query_row(params![target.unit_code, target.kind, target.id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let target_ref = match found {
+            Some((_, last)) if last >= at => {
+                stats.targets_unchanged += 1;
+                continue;
+            }
+            Some((id, _)) => {
+                touch_target.execute(params![id, at])?;
+                id
+            }
+            None => {
+                insert_target.execute(params![target.unit_code, target.kind, target.id, at])?;
+                tx.last_insert_rowid()
+            }
+        };
+        stats.targets_applied += 1;
+        upsert_unit.execute(params![target.unit_code, target.unit_name])?;
+        let prev: HashMap<String, Previous> = previous
+            .query_map([target_ref], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Previous {
+                        id: r.get(1)?,
+                        open_since: r.get(2)?,
+                        first_failed_at: r.get(3)?,
+                        fixed_at: r.get(4)?,
+                        reopened_at: r.get(5)?,
+                    },
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        let plan = plan_target(target, at, prev, &mut stats);
+        for f in plan.findings() {
+            if !rules_written.contains(&f.rule) {
+                upsert_rule.execute(params![
+                    f.rule,
+                    f.requirement,
+                    f.texts.title_vi,
+                    f.texts.title_en,
+                    f.texts.remediation_vi,
+                    f.texts.remediation_en,
+                    f.texts.problem_vi,
+                    f.texts.problem_en
+                ])?;
+                rules_written.insert(f.rule.clone());
+            }
+        }
+        for n in &plan.new {
+            let f = n.finding;
+            insert_finding.execute(params![
+                target_ref,
+                f.rule,
+                f.requirement,
+                f.severity.as_str(),
+                status_str(f.status),
+                at,
+                n.open,
+                n.open,
+                f.waiver
+            ])?;
+            if n.open.is_some() {
+                insert_event.execute(params![
+                    tx.last_insert_rowid(),
+                    at,
+                    EventKind::Opened.as_str()
+                ])?;
+            }
+        }
+        for c in &plan.changed {
+            let (f, p) = (c.finding, &c.state);
+            update_finding.execute(params![
+                p.id,
+                f.requirement,
+                f.severity.as_str(),
+                status_str(f.status),
+                at,
+                p.open_since,
+                p.first_failed_at,
+                p.fixed_at,
+                p.reopened_at,
+                f.waiver
+            ])?;
+            if let Some(e) = c.event {
+                insert_event.execute(params![p.id, at, e.as_str()])?;
+            }
+        }
+    }
+    Ok(stats)
+}
+
+fn record_ingest(tx: &rusqlite::Transaction, stats: &IngestStats) -> Result<(), HistoryError> {
+    tx.execute(
+        "INSERT INTO ingests(at, documents, targets_applied, findings_applied)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            secs(Timestamp::now()),
+            stats.documents as i64,
+            stats.targets_applied as i64,
+            stats.findings_applied as i64
+        ],
+    )?;
+    Ok(())
 }
 
 impl HistoryStore for SqliteStore {
@@ -189,206 +322,27 @@ impl HistoryStore for SqliteStore {
         let tx = self.conn.transaction()?;
         let mut stats = IngestStats::default();
         let mut rules_written: HashSet<String> = HashSet::new();
-        {
-            let mut find_target = tx.prepare_cached(
-                "SELECT id, last_collected_at FROM targets
-                 WHERE unit_code = ?1 AND kind = ?2 AND target_id = ?3",
-            )?;
-            let mut insert_target = tx.prepare_cached(
-                "INSERT INTO targets(unit_code, kind, target_id, last_collected_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            let mut touch_target =
-                tx.prepare_cached("UPDATE targets SET last_collected_at = ?2 WHERE id = ?1")?;
-            let mut upsert_unit = tx.prepare_cached(
-                "INSERT INTO units(code, name) VALUES (?1, ?2)
-                 ON CONFLICT(code) DO UPDATE SET name = excluded.name
-                 WHERE excluded.name <> '' AND excluded.name <> units.name",
-            )?;
-            let mut upsert_rule = tx.prepare_cached(
-                "INSERT INTO rules(code, requirement, title_vi, title_en, remediation_vi, remediation_en,
-                   problem_vi, problem_en)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT(code) DO UPDATE SET requirement = excluded.requirement,
-                   title_vi = excluded.title_vi, title_en = excluded.title_en,
-                   problem_vi = excluded.problem_vi, problem_en = excluded.problem_en,
-                   remediation_vi = excluded.remediation_vi, remediation_en = excluded.remediation_en",
-            )?;
-            let mut previous = tx.prepare_cached(
-                "SELECT rule, id, open_since, first_failed_at, fixed_at, reopened_at
-                 FROM findings WHERE target_ref = ?1",
-            )?;
-            let mut insert_finding = tx.prepare_cached(
-                "INSERT INTO findings(target_ref, rule, requirement, severity, status, last_seen,
-                   open_since, first_failed_at, fixed_at, reopened_at, waiver)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, ?9)",
-            )?;
-            let mut update_finding = tx.prepare_cached(
-                "UPDATE findings SET requirement = ?2, severity = ?3, status = ?4, last_seen = ?5,
-                   open_since = ?6, first_failed_at = ?7, fixed_at = ?8, reopened_at = ?9,
-                   waiver = ?10
-                 WHERE id = ?1",
-            )?;
-            let mut insert_event =
-                tx.prepare_cached("INSERT INTO events(finding_ref, at, kind) VALUES (?1, ?2, ?3)")?;
-
-            for doc in docs {
-                stats.documents += 1;
-                for target in &doc.targets {
-                    let at = secs(target.collected_at);
-                    let found: Option<(i64, i64)> = find_target
-                        .query_row(params![target.unit_code, target.kind, target.id], |r| {
-                            Ok((r.get(0)?, r.get(1)?))
-                        })
-                        .optional()?;
-                    let target_ref = match found {
-                        Some((_, last)) if last >= at => {
-                            stats.targets_unchanged += 1;
-                            continue;
-                        }
-                        Some((id, _)) => {
-                            touch_target.execute(params![id, at])?;
-                            id
-                        }
-                        None => {
-                            insert_target.execute(params![
-                                target.unit_code,
-                                target.kind,
-                                target.id,
-                                at
-                            ])?;
-                            tx.last_insert_rowid()
-                        }
-                    };
-                    stats.targets_applied += 1;
-                    upsert_unit.execute(params![target.unit_code, target.unit_name])?;
-                    let mut prev: HashMap<String, Previous> = previous
-                        .query_map([target_ref], |r| {
-                            Ok((
-                                r.get::<_, String>(0)?,
-                                Previous {
-                                    id: r.get(1)?,
-                                    open_since: r.get(2)?,
-                                    first_failed_at: r.get(3)?,
-                                    fixed_at: r.get(4)?,
-                                    reopened_at: r.get(5)?,
-                                },
-                            ))
-                        })?
-                        .collect::<Result<_, _>>()?;
-                    let mut seen_in_target: HashSet<&str> = HashSet::new();
-                    for f in &target.findings {
-                        // A rule listed twice for one target: the first entry counts.
-                        if !seen_in_target.insert(f.rule.as_str()) {
-                            continue;
-                        }
-                        stats.findings_applied += 1;
-                        if !rules_written.contains(&f.rule) {
-                            upsert_rule.execute(params![
-                                f.rule,
-                                f.requirement,
-                                f.texts.title_vi,
-                                f.texts.title_en,
-                                f.texts.remediation_vi,
-                                f.texts.remediation_en,
-                                f.texts.problem_vi,
-                                f.texts.problem_en
-                            ])?;
-                            rules_written.insert(f.rule.clone());
-                        }
-                        let failing = f.status == Status::Fail;
-                        let resolved = f.status == Status::Pass;
-                        let retired = f.status == Status::NotApplicable;
-                        match prev.remove(&f.rule) {
-                            None => {
-                                let open = failing.then_some(at);
-                                insert_finding.execute(params![
-                                    target_ref,
-                                    f.rule,
-                                    f.requirement,
-                                    f.severity.as_str(),
-                                    status_str(f.status),
-                                    at,
-                                    open,
-                                    open,
-                                    f.waiver
-                                ])?;
-                                if failing {
-                                    insert_event.execute(params![
-                                        tx.last_insert_rowid(),
-                                        at,
-                                        EventKind::Opened.as_str()
-                                    ])?;
-                                    stats.opened += 1;
-                                }
-                            }
-                            Some(mut p) => {
-                                let event = if failing && p.open_since.is_none() {
-                                    p.open_since = Some(at);
-                                    // Failing again after a fix or after a spell of not
-                                    // applying: a reopening, aged from the first failure.
-                                    if p.fixed_at.is_some() || p.first_failed_at.is_some() {
-                                        p.reopened_at = Some(at);
-                                        Some(EventKind::Reopened)
-                                    } else {
-                                        Some(EventKind::Opened)
-                                    }
-                                } else if resolved && p.open_since.is_some() {
-                                    p.open_since = None;
-                                    p.fixed_at = Some(at);
-                                    Some(EventKind::Fixed)
-                                } else if retired && p.open_since.is_some() {
-                                    // Not applicable any more: no longer evaluated, not fixed.
-                                    p.open_since = None;
-                                    Some(EventKind::NoLongerEvaluated)
-                                } else {
-                                    // Unknown keeps the debt as it was: unknown is never a fix.
-                                    None
-                                };
-                                if failing && p.first_failed_at.is_none() {
-                                    p.first_failed_at = Some(at);
-                                }
-                                update_finding.execute(params![
-                                    p.id,
-                                    f.requirement,
-                                    f.severity.as_str(),
-                                    status_str(f.status),
-                                    at,
-                                    p.open_since,
-                                    p.first_failed_at,
-                                    p.fixed_at,
-                                    p.reopened_at,
-                                    f.waiver
-                                ])?;
-                                if let Some(e) = event {
-                                    insert_event.execute(params![p.id, at, e.as_str()])?;
-                                    match e {
-                                        EventKind::Opened => stats.opened += 1,
-                                        EventKind::Fixed => stats.fixed += 1,
-                                        EventKind::Reopened => stats.reopened += 1,
-                                        EventKind::NoLongerEvaluated => {
-                                            stats.no_longer_evaluated += 1
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        for doc in docs {
+            stats += &apply_doc(&tx, &doc, &mut rules_written)?;
         }
-        tx.execute(
-            "INSERT INTO ingests(at, documents, targets_applied, findings_applied)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![
-                secs(Timestamp::now()),
-                stats.documents as i64,
-                stats.targets_applied as i64,
-                stats.findings_applied as i64
-            ],
-        )?;
+        record_ingest(&tx, &stats)?;
         tx.commit()?;
         Ok(stats)
+    }
+
+    fn ingest_each(&mut self, docs: &[ResultInput]) -> Result<Vec<IngestStats>, HistoryError> {
+        let tx = self.conn.transaction()?;
+        let mut total = IngestStats::default();
+        let mut each = Vec::with_capacity(docs.len());
+        for doc in docs {
+            // Each document's rule texts are written, as if it came alone.
+            let s = apply_doc(&tx, doc, &mut HashSet::new())?;
+            total += &s;
+            each.push(s);
+        }
+        record_ingest(&tx, &total)?;
+        tx.commit()?;
+        Ok(each)
     }
 
     fn visit_findings(
@@ -468,7 +422,6 @@ impl HistoryStore for SqliteStore {
         counted: &dyn Fn(&str) -> bool,
     ) -> Result<Vec<u64>, HistoryError> {
         let points: Vec<i64> = points.iter().map(|p| secs(*p)).collect();
-        let mut counts = vec![0u64; points.len()];
         let mut stmt = self.conn.prepare(
             "SELECT e.finding_ref, e.at, e.kind, t.unit_code
              FROM events e
@@ -478,41 +431,18 @@ impl HistoryStore for SqliteStore {
              ORDER BY e.finding_ref, e.at",
         )?;
         let mut rows = stmt.query(params![unit])?;
-        // Each finding's events form open intervals [opened, fixed); count the points inside.
-        let mut current: Option<i64> = None;
-        let mut open_from: Option<i64> = None;
-        let close = |from: Option<i64>, until: Option<i64>, counts: &mut Vec<u64>| {
-            if let Some(from) = from {
-                for (i, p) in points.iter().enumerate() {
-                    if *p >= from && until.is_none_or(|u| *p < u) {
-                        counts[i] += 1;
-                    }
-                }
-            }
-        };
+        let mut counter = DebtCounter::new(&points);
         while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let at: i64 = r.get(1)?;
-            let kind = EventKind::parse(r.get_ref(2)?.as_str()?);
             if !counted(r.get_ref(3)?.as_str()?) {
                 continue;
             }
-            if current != Some(id) {
-                close(open_from.take(), None, &mut counts);
-                current = Some(id);
-            }
-            match kind {
-                Some(EventKind::Opened | EventKind::Reopened) => {
-                    open_from.get_or_insert(at);
-                }
-                Some(EventKind::Fixed | EventKind::NoLongerEvaluated) => {
-                    close(open_from.take(), Some(at), &mut counts)
-                }
-                None => {}
-            }
+            counter.event(
+                r.get(0)?,
+                r.get(1)?,
+                EventKind::parse(r.get_ref(2)?.as_str()?),
+            );
         }
-        close(open_from.take(), None, &mut counts);
-        Ok(counts)
+        Ok(counter.finish())
     }
 
     fn rule_texts(&self) -> Result<BTreeMap<String, RuleText>, HistoryError> {
@@ -601,6 +531,8 @@ impl HistoryStore for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::Status;
+    use crate::policy::Severity;
     use crate::report::input::{FindingInput, TargetInput};
 
     fn doc(day: u32, statuses: &[(&str, Status)]) -> ResultInput {
@@ -637,7 +569,7 @@ mod tests {
     }
 
     fn store() -> SqliteStore {
-        SqliteStore::init(Connection::open_in_memory().unwrap()).unwrap()
+        SqliteStore::init(Connection::open_in_memory().unwrap(), false).unwrap()
     }
 
     fn state(s: &SqliteStore) -> Vec<FindingState> {

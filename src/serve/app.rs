@@ -15,10 +15,13 @@ use axum::routing::{get, post};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::config::{Database, ServeConfig, Transport};
-use super::ingest::Ingestor;
+use super::ingest::{Ingestor, Writer};
 use super::ledger::Ledger;
+use super::reports::{ReportCache, ReportSource};
 use super::{UPLOAD_PATH, UploadReply};
 use crate::history::{HistoryStore, SqliteStore};
+use crate::report::inventory::Inventory;
+use jiff::Timestamp;
 
 /// What every request shares.
 pub struct AppState {
@@ -28,6 +31,8 @@ pub struct AppState {
     /// Requests cut at this size; bigger uploads get 413.
     pub max_body: usize,
     pub web: super::web::WebState,
+    /// The period reports the pages show.
+    pub reports: Arc<ReportCache>,
 }
 
 fn reply(code: StatusCode, r: &UploadReply) -> Response {
@@ -146,7 +151,7 @@ async fn healthz(State(st): State<Arc<AppState>>) -> Response {
     let ok = tokio::task::spawn_blocking(move || {
         let ledger = st.ingestor.ledger.lock().map_err(|e| e.to_string())?;
         ledger.ping().map_err(|e| e.to_string())?;
-        let store = st.ingestor.store.lock().map_err(|e| e.to_string())?;
+        let store = st.reports.store().lock().map_err(|e| e.to_string())?;
         store.data_until().map_err(|e| e.to_string())?;
         Ok::<(), String>(())
     })
@@ -215,11 +220,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Opens the history store the configuration names.
+/// Opens a connection to the history store the configuration names (the server
+/// opens two: one the writer owns, one the pages read through).
 pub fn open_store(database: &Database) -> Result<Box<dyn HistoryStore + Send>, String> {
     match database {
         Database::Sqlite(path) => {
-            let store = SqliteStore::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let store =
+                SqliteStore::open_shared(path).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(Box::new(store))
         }
         Database::Postgres(url) => {
@@ -245,15 +252,48 @@ pub fn state(cfg: &ServeConfig) -> Result<Arc<AppState>, String> {
         std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
     }
     let ledger_path = cfg.data_dir.join("serve.db");
-    let ledger =
-        Ledger::open(&ledger_path).map_err(|e| format!("{}: {e}", ledger_path.display()))?;
-    let store = open_store(&cfg.database)?;
+    let ledger = Arc::new(Mutex::new(
+        Ledger::open(&ledger_path).map_err(|e| format!("{}: {e}", ledger_path.display()))?,
+    ));
+    let writing = open_store(&cfg.database)?;
+    let reading = open_store(&cfg.database)?;
+    let reports = ReportCache::start(
+        ReportSource {
+            store: Mutex::new(reading),
+            inventory: Inventory::from_register(&register),
+            due_days: due_days.clone(),
+            stale_days,
+            report_deadlines,
+            incident_report_hours,
+        },
+        cfg.page_lag,
+    );
+    // The dashboard of the province for the current year is kept ready.
+    if let Ok(year) = Timestamp::now()
+        .to_zoned(crate::report::period::vietnam())
+        .year()
+        .to_string()
+        .parse()
+    {
+        reports.keep_ready(None, year);
+    }
+    let on_commit = Arc::downgrade(&reports);
+    let writer = Writer::start(
+        writing,
+        ledger.clone(),
+        Box::new(move || {
+            if let Some(r) = on_commit.upgrade() {
+                r.committed();
+            }
+        }),
+    );
     let per_minute = NonZeroU32::new(cfg.uploads_per_minute).unwrap_or(NonZeroU32::MIN);
     Ok(Arc::new(AppState {
+        reports,
         ingestor: Ingestor {
             data_dir: cfg.data_dir.clone(),
-            ledger: Mutex::new(ledger),
-            store: Mutex::new(store),
+            ledger,
+            writer,
             max_bytes: cfg.max_upload_bytes,
             clock_skew: cfg.clock_skew,
         },

@@ -10,6 +10,7 @@
 //! max_upload_mb = 8
 //! clock_skew_minutes = 15
 //! uploads_per_minute = 30            # per token
+//! page_lag_seconds = 5               # pages may show the history this much behind
 //!
 //! [tls]
 //! cert = "/etc/khien/tls/fullchain.pem"
@@ -59,6 +60,8 @@ struct RawServeConfig {
     uploads_per_minute: Option<Spanned<i64>>,
     #[serde(default)]
     shutdown_grace_seconds: Option<Spanned<i64>>,
+    #[serde(default)]
+    page_lag_seconds: Option<Spanned<i64>>,
     #[serde(default)]
     account: Vec<Spanned<RawAccount>>,
     #[serde(default)]
@@ -167,6 +170,8 @@ pub struct ServeConfig {
     pub clock_skew: std::time::Duration,
     pub uploads_per_minute: u32,
     pub shutdown_grace: std::time::Duration,
+    /// How far behind the latest ingest a page may be (see [`super::reports`]).
+    pub page_lag: std::time::Duration,
     pub accounts: Vec<Account>,
     /// The daily website scan, when configured.
     pub schedule: Option<Schedule>,
@@ -176,6 +181,7 @@ pub const DEFAULT_MAX_UPLOAD_MB: f64 = 8.0;
 pub const DEFAULT_CLOCK_SKEW_MINUTES: i64 = 15;
 pub const DEFAULT_UPLOADS_PER_MINUTE: i64 = 30;
 pub const DEFAULT_SHUTDOWN_GRACE_SECONDS: i64 = 30;
+pub const DEFAULT_PAGE_LAG_SECONDS: i64 = 5;
 
 /// A message and its help in (Vietnamese, English), kept both: the language is
 /// chosen when the diagnostics are rendered.
@@ -219,8 +225,8 @@ impl ServeConfig {
         let Some(raw) = TomlFile::new(&mut diags, f).parse_whole::<RawServeConfig>(
             "khien-serve.toml",
             Localized::new(
-                "khien-serve.toml nhận: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]], [schedule] (web_scan_at, concurrency, per_ip, per_ip_rate, timeout_seconds, site_timeout_seconds, max_run_minutes, resolve, ca_file); xem docs/serve.md",
-                "khien-serve.toml accepts: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, [[account]], [schedule] (web_scan_at, concurrency, per_ip, per_ip_rate, timeout_seconds, site_timeout_seconds, max_run_minutes, resolve, ca_file); see docs/serve.md",
+                "khien-serve.toml nhận: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, page_lag_seconds, [[account]], [schedule] (web_scan_at, concurrency, per_ip, per_ip_rate, timeout_seconds, site_timeout_seconds, max_run_minutes, resolve, ca_file); xem docs/serve.md",
+                "khien-serve.toml accepts: listen, data_dir, register, public_url, database, behind_proxy, [tls], max_upload_mb, clock_skew_minutes, uploads_per_minute, shutdown_grace_seconds, page_lag_seconds, [[account]], [schedule] (web_scan_at, concurrency, per_ip, per_ip_rate, timeout_seconds, site_timeout_seconds, max_run_minutes, resolve, ca_file); see docs/serve.md",
             ),
         ) else {
             return Err(diags);
@@ -418,6 +424,12 @@ impl ServeConfig {
             DEFAULT_SHUTDOWN_GRACE_SECONDS,
             3600,
         );
+        let page_lag = int_field(
+            &raw.page_lag_seconds,
+            "page_lag_seconds",
+            DEFAULT_PAGE_LAG_SECONDS,
+            3600,
+        );
 
         let public_url = match &raw.public_url {
             Some(u) => match url::Url::parse(u.get_ref()) {
@@ -613,6 +625,7 @@ impl ServeConfig {
             clock_skew: std::time::Duration::from_secs(clock_skew as u64 * 60),
             uploads_per_minute: uploads_per_minute.max(1) as u32,
             shutdown_grace: std::time::Duration::from_secs(grace as u64),
+            page_lag: std::time::Duration::from_secs(page_lag as u64),
         })
     }
 }

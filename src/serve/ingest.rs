@@ -4,17 +4,25 @@
 //!
 //! Blocking code (file system, SQLite, PostgreSQL): the routes call it on tokio's
 //! blocking threads.
+//!
+//! Ingests are committed in groups ([`Writer`]): one thread owns the store's writing
+//! connection, takes every checked document waiting and applies them in one
+//! transaction (one sync to disk for all), records them in the ledger in one more,
+//! and only then answers each upload. An upload is answered "accepted" only once it
+//! is on disk, as before; a killed server answered nothing for its last group, so
+//! the clients resend it.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use jiff::Timestamp;
 
 use super::UploadReply;
-use super::ledger::{Ledger, TokenRecord, UploadStatus, sha256_hex};
-use crate::history::HistoryStore;
+use super::ledger::{AcceptedUpload, Ledger, TokenRecord, UploadStatus, sha256_hex};
+use crate::history::{HistoryStore, IngestStats};
 use crate::i18n::Lang;
 use crate::report::input::{ResultInput, parse_result};
 
@@ -24,10 +32,151 @@ pub type SharedStore = Mutex<Box<dyn HistoryStore + Send>>;
 /// Everything an upload needs.
 pub struct Ingestor {
     pub data_dir: PathBuf,
-    pub ledger: Mutex<Ledger>,
-    pub store: SharedStore,
+    pub ledger: Arc<Mutex<Ledger>>,
+    pub writer: Writer,
     pub max_bytes: u64,
     pub clock_skew: std::time::Duration,
+}
+
+/// Most documents applied in one transaction.
+const MAX_GROUP: usize = 256;
+
+/// A checked document waiting for its group commit.
+struct Job {
+    doc: ResultInput,
+    record: AcceptedUpload,
+    answer: mpsc::SyncSender<Result<IngestStats, String>>,
+}
+
+/// The queue to the thread that writes the history (see the module doc).
+pub struct Writer {
+    queue: Mutex<mpsc::Sender<Job>>,
+}
+
+impl Writer {
+    /// Starts the writing thread with the store's writing connection; `committed` is
+    /// called after each group is on disk (the pages' cache listens).
+    pub fn start(
+        mut store: Box<dyn HistoryStore + Send>,
+        ledger: Arc<Mutex<Ledger>>,
+        committed: Box<dyn Fn() + Send>,
+    ) -> Writer {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("khien-writer".into())
+            .spawn(move || {
+                // Ends when every sender is gone (the server stopped).
+                while let Ok(first) = rx.recv() {
+                    let mut group = vec![first];
+                    while group.len() < MAX_GROUP
+                        && let Ok(more) = rx.try_recv()
+                    {
+                        group.push(more);
+                    }
+                    commit_group(&mut *store, &ledger, group);
+                    committed();
+                }
+            })
+            .expect("a thread for the history writer");
+        Writer {
+            queue: Mutex::new(tx),
+        }
+    }
+
+    /// Queues a document and waits until its group is committed.
+    fn apply(&self, doc: ResultInput, record: AcceptedUpload) -> Result<IngestStats, String> {
+        let (answer, wait) = mpsc::sync_channel(1);
+        self.queue
+            .lock()
+            .map_err(|e| e.to_string())?
+            .send(Job {
+                doc,
+                record,
+                answer,
+            })
+            .map_err(|_| "the history writer has stopped".to_string())?;
+        wait.recv()
+            .map_err(|_| "the history writer has stopped".to_string())?
+    }
+}
+
+/// Applies a group in one transaction, then records it in the ledger, then answers.
+/// When the group's transaction fails, each document is tried alone, so one that the
+/// store refuses does not take the others down with it.
+fn commit_group(store: &mut dyn HistoryStore, ledger: &Mutex<Ledger>, group: Vec<Job>) {
+    let (docs, rest): (Vec<ResultInput>, Vec<(AcceptedUpload, _)>) = group
+        .into_iter()
+        .map(|j| (j.doc, (j.record, j.answer)))
+        .unzip();
+    let results: Vec<Result<IngestStats, String>> = match store.ingest_each(&docs) {
+        Ok(each) => each.into_iter().map(Ok).collect(),
+        Err(e) if docs.len() == 1 => vec![Err(e.to_string())],
+        Err(e) => {
+            tracing::warn!(error = %e, documents = docs.len(), "group ingest failed: one by one");
+            docs.into_iter()
+                .map(|d| {
+                    store
+                        .ingest_each(std::slice::from_ref(&d))
+                        .map(|mut v| v.pop().unwrap_or_default())
+                        .map_err(|e| e.to_string())
+                })
+                .collect()
+        }
+    };
+    let (mut records, answers): (Vec<AcceptedUpload>, Vec<_>) = rest.into_iter().unzip();
+    for (r, res) in records.iter_mut().zip(&results) {
+        if let Ok(stats) = res {
+            r.detail = audit_detail(StatusCode::OK, &accepted(stats), &r.sha256);
+        }
+    }
+    let ok: Vec<AcceptedUpload> = records
+        .into_iter()
+        .zip(&results)
+        .filter(|(_, res)| res.is_ok())
+        .map(|(r, _)| r)
+        .collect();
+    let recorded = ledger
+        .lock()
+        .map_err(|e| e.to_string())
+        .and_then(|l| l.record_accepted(&ok).map_err(|e| e.to_string()));
+    for (answer, res) in answers.into_iter().zip(results) {
+        let res = match (&recorded, res) {
+            (Err(e), Ok(_)) => Err(e.clone()),
+            (_, res) => res,
+        };
+        // The request may have gone (client timeout): nothing to answer.
+        let _ = answer.send(res);
+    }
+}
+
+/// The reply to an applied upload.
+fn accepted(stats: &IngestStats) -> UploadReply {
+    UploadReply::new(
+        "accepted",
+        format!(
+            "Đã nhận kết quả: {} đối tượng, {} phát hiện được ghi vào lịch sử.",
+            stats.targets_applied, stats.findings_applied
+        ),
+        format!(
+            "Result received: {} targets, {} findings recorded in the history.",
+            stats.targets_applied, stats.findings_applied
+        ),
+    )
+}
+
+/// The audit log's line for an answered upload.
+fn audit_detail(status: StatusCode, reply: &UploadReply, sha: &str) -> String {
+    format!(
+        "{} {}{}: {}",
+        status.as_u16(),
+        reply.status,
+        if sha.is_empty() {
+            String::new()
+        } else {
+            format!(" {sha}")
+        },
+        reply.message_en
+    )
 }
 
 /// Where an accepted document is kept: `received/ab/abcdef….json`.
@@ -89,30 +238,19 @@ impl Ingestor {
         gzip: bool,
         remote: &str,
     ) -> (StatusCode, UploadReply) {
-        let (status, reply) = self.process_inner(token, body, gzip);
+        let (status, reply) = self.process_inner(token, body, gzip, remote);
         let unit = token.unit_code.as_str();
-        let detail = format!(
-            "{} {}{}",
-            status.as_u16(),
-            reply.status,
-            reply
-                .sha256
-                .as_deref()
-                .map(|s| format!(" {s}"))
-                .unwrap_or_default()
-        );
+        let detail = audit_detail(status, &reply, reply.sha256.as_deref().unwrap_or(""));
         let event = match reply.status.as_str() {
             "accepted" | "duplicate" => "upload",
             "quarantined" => "quarantine",
             _ => "refusal",
         };
-        if let Ok(l) = self.ledger.lock() {
-            let _ = l.audit(
-                event,
-                Some(unit),
-                Some(remote),
-                &format!("{detail}: {}", reply.message_en),
-            );
+        // An accepted upload's line was written with its group commit.
+        if reply.status != "accepted"
+            && let Ok(l) = self.ledger.lock()
+        {
+            let _ = l.audit(event, Some(unit), Some(remote), &detail);
         }
         tracing::info!(unit, remote, status = status.as_u16(), outcome = %reply.status, sha256 = reply.sha256.as_deref().unwrap_or(""), "upload");
         (status, reply)
@@ -123,6 +261,7 @@ impl Ingestor {
         token: &TokenRecord,
         body: &[u8],
         gzip: bool,
+        remote: &str,
     ) -> (StatusCode, UploadReply) {
         if body.len() as u64 > self.max_bytes {
             return too_large(self.max_bytes);
@@ -236,40 +375,17 @@ impl Ingestor {
         if let Err(e) = keep(&received_path(&self.data_dir, &sha), &bytes) {
             return server_error(e);
         }
-        let stats = match self.store.lock() {
-            Ok(mut store) => store.ingest(&mut std::iter::once(doc)),
-            Err(e) => return server_error(e),
+        let record = AcceptedUpload {
+            sha256: sha.clone(),
+            unit_code: token.unit_code.clone(),
+            bytes: bytes.len() as u64,
+            remote: remote.to_string(),
+            detail: String::new(),
         };
-        let stats = match stats {
-            Ok(s) => s,
-            Err(e) => return server_error(e),
-        };
-        if let Err(e) = self.ledger.lock().map_err(|e| e.to_string()).and_then(|l| {
-            l.record_upload(
-                &sha,
-                &token.unit_code,
-                UploadStatus::Accepted,
-                None,
-                bytes.len() as u64,
-            )
-            .map_err(|e| e.to_string())
-        }) {
-            return server_error(e);
+        match self.writer.apply(doc, record) {
+            Ok(stats) => with_sha((StatusCode::OK, accepted(&stats))),
+            Err(e) => server_error(e),
         }
-        with_sha((
-            StatusCode::OK,
-            UploadReply::new(
-                "accepted",
-                format!(
-                    "Đã nhận kết quả: {} đối tượng, {} phát hiện được ghi vào lịch sử.",
-                    stats.targets_applied, stats.findings_applied
-                ),
-                format!(
-                    "Result received: {} targets, {} findings recorded in the history.",
-                    stats.targets_applied, stats.findings_applied
-                ),
-            ),
-        ))
     }
 }
 

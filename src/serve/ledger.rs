@@ -66,6 +66,16 @@ pub struct Ledger {
     conn: Connection,
 }
 
+/// An accepted upload as [`Ledger::record_accepted`] writes it.
+pub struct AcceptedUpload {
+    pub sha256: String,
+    pub unit_code: String,
+    pub bytes: u64,
+    pub remote: String,
+    /// The audit line's detail.
+    pub detail: String,
+}
+
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -240,6 +250,23 @@ impl Ledger {
                 bytes as i64
             ])?;
         Ok(())
+    }
+
+    /// Records accepted uploads and their audit lines in one transaction (one sync
+    /// for a whole group commit of the history).
+    pub fn record_accepted(&self, rows: &[AcceptedUpload]) -> Result<(), rusqlite::Error> {
+        let tx = self.conn.unchecked_transaction()?;
+        for r in rows {
+            self.record_upload(
+                &r.sha256,
+                &r.unit_code,
+                UploadStatus::Accepted,
+                None,
+                r.bytes,
+            )?;
+            self.audit("upload", Some(&r.unit_code), Some(&r.remote), &r.detail)?;
+        }
+        tx.commit()
     }
 
     /// Uploads of a status, newest first.

@@ -8,6 +8,8 @@
 //! - [`config`]: `khien-serve.toml`, checked with positioned errors.
 //! - [`ledger`]: `serve.db`, tokens (hashed), uploads and the audit log.
 //! - [`app`]: the HTTP routes and the server's life (logs, graceful shutdown).
+//! - [`ingest`]: one upload checked, kept and committed with others in one transaction.
+//! - [`reports`]: the period reports the pages show, built once and shared.
 //! - [`web`]: the Department's pages (dashboard, communes, units, machines, debt list,
 //!   downloads, logins).
 //! - [`schedule`]: the daily `scan web --register` the server runs itself (`[schedule]`).
@@ -20,6 +22,7 @@ pub mod command;
 pub mod config;
 pub mod ingest;
 pub mod ledger;
+pub mod reports;
 pub mod schedule;
 pub mod web;
 

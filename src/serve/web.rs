@@ -37,10 +37,7 @@ use crate::history::{FindingState, Window};
 use crate::i18n::{Lang, tr};
 use crate::policy::Severity;
 use crate::register::Register;
-use crate::report::compliance::{
-    self, ComplianceReport, InputsSummary, ReportOptions, SinceSource,
-};
-use crate::report::inventory::Inventory;
+use crate::report::compliance::{self, ComplianceReport};
 use crate::report::period::{Period, format_date};
 use crate::report::safe::html as esc;
 use crate::report::tables::kind_label;
@@ -438,43 +435,16 @@ fn period_of(q: &HashMap<String, String>) -> Result<Period, String> {
     }
 }
 
-/// The period report for `unit` (or the province), from the live store.
+/// The period report for `unit` (or the province), kept by [`super::reports`].
 async fn build_report(
     st: &Arc<AppState>,
     unit: Option<String>,
     period: Period,
-) -> Result<ComplianceReport, String> {
+) -> Result<Arc<ComplianceReport>, String> {
     let st = st.clone();
-    tokio::task::spawn_blocking(move || {
-        let opts = ReportOptions {
-            period,
-            at: Timestamp::now().min(period.end()),
-            since: period.start(),
-            since_source: SinceSource::PeriodStart,
-            unit,
-            due_days: st.web.due_days.clone(),
-            inventory: Inventory::from_register(&st.web.register),
-            stale_days: st.web.stale_days,
-            report_deadlines: st.web.report_deadlines,
-            incident_report_hours: st.web.incident_report_hours,
-            heading: None,
-            unregistered_files: BTreeMap::new(),
-            persistent_history: true,
-        };
-        let store = st.ingestor.store.lock().map_err(|e| e.to_string())?;
-        compliance::build(
-            &**store,
-            &opts,
-            InputsSummary {
-                files_read: 0,
-                skipped: vec![],
-                ingest: None,
-            },
-        )
-        .map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
+    tokio::task::spawn_blocking(move || st.reports.get(unit, period))
+        .await
+        .map_err(|e| e.to_string())?
 }
 
 fn server_error(e: String) -> Response {
@@ -545,7 +515,7 @@ async fn findings_of(
 ) -> Result<Vec<FindingState>, String> {
     let st = st.clone();
     tokio::task::spawn_blocking(move || {
-        let store = st.ingestor.store.lock().map_err(|e| e.to_string())?;
+        let store = st.reports.store().lock().map_err(|e| e.to_string())?;
         let mut out = Vec::new();
         store
             .visit_findings(
@@ -827,7 +797,7 @@ pub async fn machine_page(
         .collect();
     let st2 = st.clone();
     let texts = tokio::task::spawn_blocking(move || {
-        let store = st2.ingestor.store.lock().map_err(|e| e.to_string())?;
+        let store = st2.reports.store().lock().map_err(|e| e.to_string())?;
         store.rule_texts().map_err(|e| e.to_string())
     })
     .await
@@ -1126,7 +1096,7 @@ pub async fn download(
             "text/html; charset=utf-8",
             "html",
         ),
-        "json" => match serde_json::to_vec_pretty(&report) {
+        "json" => match serde_json::to_vec_pretty(&*report) {
             Ok(b) => (b, "application/json", "json"),
             Err(e) => return server_error(e.to_string()),
         },

@@ -1,20 +1,97 @@
 //! The history store through `khien report --db`: a second run after new scans shows
 //! what was fixed, new and reopened; ingesting the same results again changes nothing;
 //! a run killed in the middle of an ingest leaves the database as it was.
+//!
+//! Every case runs against both stores: a SQLite file (`sqlite::`) and a PostgreSQL
+//! database in a throw-away cluster (`postgres::`, skipped when PostgreSQL is not
+//! installed, failing under CI).
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use khien::history::SqliteStore;
+use khien::history::{PostgresStore, SqliteStore};
 use serde_json::Value;
 
 use crate::support::khien;
+use crate::support::postgres::Cluster;
+
+/// Which store a case runs against.
+#[derive(Clone, Copy)]
+enum Store {
+    Sqlite,
+    Postgres,
+}
+
+/// A history database for one case: what `--db` is given, kept alive with the case.
+struct Db {
+    arg: String,
+    postgres: bool,
+    _dir: tempfile::TempDir,
+    _cluster: Option<Cluster>,
+}
+
+impl AsRef<OsStr> for Db {
+    fn as_ref(&self) -> &OsStr {
+        OsStr::new(&self.arg)
+    }
+}
+
+impl Db {
+    /// A new empty database; `None` when PostgreSQL is wanted and missing (said on
+    /// stderr by [`Cluster::start`]).
+    fn new(store: Store) -> Option<Db> {
+        let dir = tempfile::tempdir().unwrap();
+        Some(match store {
+            Store::Sqlite => Db {
+                arg: dir.path().join("khien.db").display().to_string(),
+                postgres: false,
+                _dir: dir,
+                _cluster: None,
+            },
+            Store::Postgres => {
+                let cluster = Cluster::start()?;
+                Db {
+                    arg: cluster.database("history"),
+                    postgres: true,
+                    _dir: dir,
+                    _cluster: Some(cluster),
+                }
+            }
+        })
+    }
+
+    /// A scratch folder beside the database.
+    fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
+/// Runs each case against SQLite and against PostgreSQL.
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $case() { super::$case(super::Store::Sqlite) })*
+        }
+        mod postgres {
+            $(#[test] fn $case() { super::$case(super::Store::Postgres) })*
+        }
+    };
+}
+
+on_both_stores!(
+    second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing,
+    a_run_killed_mid_ingest_leaves_the_database_as_it_was,
+    register_gives_coverage_denominators_and_k07_k08,
+    a_failure_that_stops_applying_is_not_fixed_and_keeps_its_age_when_back,
+    only_a_published_report_moves_the_baseline,
+);
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/results")
 }
 
-fn report(db: &Path, inputs: &[PathBuf], extra: &[&str]) -> Value {
+fn report(db: &Db, inputs: &[PathBuf], extra: &[&str]) -> Value {
     let out = khien()
         .arg("report")
         .args(inputs)
@@ -37,19 +114,20 @@ fn len(v: &Value) -> i64 {
     v.as_array().unwrap().len() as i64
 }
 
-fn table_counts(db: &Path) -> Vec<u64> {
-    let store = SqliteStore::open(db).unwrap();
+fn table_counts(db: &Db) -> Vec<u64> {
+    let tables = ["units", "targets", "rules", "findings", "events"];
+    if db.postgres {
+        let store = PostgresStore::connect(&db.arg).unwrap();
+        return tables.iter().map(|t| store.count(t).unwrap()).collect();
+    }
+    let store = SqliteStore::open(Path::new(&db.arg)).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
-    ["units", "targets", "rules", "findings", "events"]
-        .iter()
-        .map(|t| store.count(t).unwrap())
-        .collect()
+    tables.iter().map(|t| store.count(t).unwrap()).collect()
 }
 
-#[test]
-fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("khien.db");
+fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing(store: Store) {
+    let Some(db) = Db::new(store) else { return };
+    let db = &db;
     let f = fixtures();
     let first = report(
         &db,
@@ -107,7 +185,7 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
     assert!(reopened_item["open_since"].as_str().unwrap() < "2026-05-01");
 
     // The same results again: nothing changes in the store or in the report.
-    let before = table_counts(&db);
+    let before = table_counts(db);
     let again = report(
         &db,
         &[f.join("round-1"), f.join("round-2"), f.join("round-3")],
@@ -118,7 +196,7 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
             "2026-03-18T20:00:00Z",
         ],
     );
-    assert_eq!(table_counts(&db), before);
+    assert_eq!(table_counts(db), before);
     assert_eq!(again["inputs"]["ingest"]["targets_applied"], 0);
     for key in [
         "indicators",
@@ -130,10 +208,12 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing() {
     ] {
         assert!(again[key] == second[key], "{key} changed on re-ingest");
     }
-    // The database alone is an input too.
+    // The database alone is an input too (a SQLite file as an input, PostgreSQL
+    // as --db without inputs).
     let from_db = khien()
         .arg("report")
-        .arg(&db)
+        .args(if db.postgres { vec!["--db"] } else { vec![] })
+        .arg(db)
         .args([
             "--period",
             "2026-H1",
@@ -173,38 +253,65 @@ fn many_results(dir: &Path, n: usize) {
     }
 }
 
-#[test]
-fn a_run_killed_mid_ingest_leaves_the_database_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("khien.db");
-    let journal = dir.path().join("khien.db-journal");
+/// True once another session of the PostgreSQL database `c` is connected to has
+/// written in an open transaction (it holds a transaction id).
+fn postgres_writing(c: &mut ::postgres::Client) -> bool {
+    c.query_one(
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid()
+             AND backend_xid IS NOT NULL)",
+        &[],
+    )
+    .unwrap()
+    .get(0)
+}
+
+fn a_run_killed_mid_ingest_leaves_the_database_as_it_was(store: Store) {
+    let Some(db) = Db::new(store) else { return };
+    let db = &db;
+    let dir = db.dir();
+    let journal = PathBuf::from(format!("{}-journal", db.arg));
     let f = fixtures();
-    let baseline = report(&db, &[f.join("round-1")], &["--at", "2026-03-31T00:00:00Z"]);
-    let counts = table_counts(&db);
-    let big = dir.path().join("big");
+    let baseline = report(db, &[f.join("round-1")], &["--at", "2026-03-31T00:00:00Z"]);
+    let counts = table_counts(db);
+    let big = dir.join("big");
     std::fs::create_dir(&big).unwrap();
 
-    // Kill while the ingest runs: as soon as its transaction has spilled pages to the
-    // rollback journal, or after 1.5 s (the whole run takes far longer).
+    // Kill while the ingest runs: as soon as its transaction has written (pages spilled
+    // to SQLite's rollback journal; a PostgreSQL session holding a transaction id),
+    // or after 1.5 s for SQLite (the whole run takes far longer). PostgreSQL's
+    // transaction writes once the first 64 files are read: waited for up to 20 s.
+    let mut watcher = db
+        .postgres
+        .then(|| ::postgres::Client::connect(&db.arg, ::postgres::NoTls).unwrap());
+    let limit = Duration::from_millis(if db.postgres { 20_000 } else { 1500 });
     many_results(&big, 1000);
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("khien"))
         .arg("report")
         .arg(&big)
         .arg("--db")
-        .arg(&db)
+        .arg(db)
         .args(["--period", "2026-H1", "--format", "json", "-o"])
-        .arg(dir.path().join("out.json"))
+        .arg(dir.join("out.json"))
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while !journal.exists() && start.elapsed() < Duration::from_millis(1500) {
+    let mut writing = || match &mut watcher {
+        Some(c) => postgres_writing(c),
+        None => journal.exists(),
+    };
+    let mut hot_journal = false;
+    while start.elapsed() < limit {
+        if writing() {
+            hot_journal = true;
+            break;
+        }
         if child.try_wait().unwrap().is_some() {
             break;
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let hot_journal = journal.exists();
     let running = child.try_wait().unwrap().is_none();
     child.kill().unwrap();
     child.wait().unwrap();
@@ -215,17 +322,19 @@ fn a_run_killed_mid_ingest_leaves_the_database_as_it_was() {
         return;
     }
     println!(
-        "killed after {:?}; rollback journal present: {hot_journal}",
+        "killed after {:?}; transaction had written: {hot_journal}",
         start.elapsed()
     );
+    assert!(!dir.join("out.json").exists(), "no half report written");
     assert!(
-        !dir.path().join("out.json").exists(),
-        "no half report written"
+        hot_journal || !db.postgres,
+        "the PostgreSQL transaction never wrote in 20 s"
     );
-    // Opening the store rolls the unfinished transaction back.
-    assert_eq!(table_counts(&db), counts);
+    // Opening the store rolls the unfinished transaction back (SQLite); PostgreSQL
+    // never shows it.
+    assert_eq!(table_counts(db), counts);
     let after = report(
-        &db,
+        db,
         &[],
         &[
             "--at",
@@ -242,12 +351,11 @@ fn a_run_killed_mid_ingest_leaves_the_database_as_it_was() {
 /// The register gives the coverage denominators and each unit's commune, and K07/K08
 /// count the register rules of their part of R02 only (REG-LVL-003, REG-LVL-002): the
 /// expected figures are worked out here from the fixture files themselves.
-#[test]
-fn register_gives_coverage_denominators_and_k07_k08() {
-    let dir = tempfile::tempdir().unwrap();
+fn register_gives_coverage_denominators_and_k07_k08(store: Store) {
+    let Some(db) = Db::new(store) else { return };
     let f = fixtures();
     let r = report(
-        &dir.path().join("k.db"),
+        &db,
         &[f.join("round-1"), f.join("round-2"), f.join("round-3")],
         &["--at", "2026-05-31T00:00:00Z"],
     );
@@ -325,7 +433,7 @@ fn av_doc(day: u32, av1: &str, av2: &str) -> Value {
     })
 }
 
-fn plain_report(db: &Path, input: Option<&Path>, at: &str, extra: &[&str]) -> Value {
+fn plain_report(db: &Db, input: Option<&Path>, at: &str, extra: &[&str]) -> Value {
     let out = khien()
         .arg("report")
         .args(input)
@@ -343,11 +451,9 @@ fn plain_report(db: &Path, input: Option<&Path>, at: &str, extra: &[&str]) -> Va
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[test]
-fn a_failure_that_stops_applying_is_not_fixed_and_keeps_its_age_when_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("h.db");
-    let file = dir.path().join("r.json");
+fn a_failure_that_stops_applying_is_not_fixed_and_keeps_its_age_when_back(store: Store) {
+    let Some(db) = Db::new(store) else { return };
+    let file = db.dir().join("r.json");
     // Day 1: signatures stale. Day 10: anti-malware off, so signatures do not apply.
     std::fs::write(&file, av_doc(1, "pass", "fail").to_string()).unwrap();
     plain_report(&db, Some(&file), "2026-03-02T00:00:00Z", &[]);
@@ -390,11 +496,9 @@ fn a_failure_that_stops_applying_is_not_fixed_and_keeps_its_age_when_back() {
     assert_eq!(len(&r["debt_series"]), 1);
 }
 
-#[test]
-fn only_a_published_report_moves_the_baseline() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("h.db");
-    let file = dir.path().join("r.json");
+fn only_a_published_report_moves_the_baseline(store: Store) {
+    let Some(db) = Db::new(store) else { return };
+    let file = db.dir().join("r.json");
     std::fs::write(&file, av_doc(1, "fail", "fail").to_string()).unwrap();
     // HTML, then XLSX, then JSON of the same data: the same changes each time.
     for format in ["html", "xlsx"] {
@@ -405,7 +509,7 @@ fn only_a_published_report_moves_the_baseline() {
             .arg(&db)
             .args(["--period", "2026-H1", "--at", "2026-03-05T00:00:00Z"])
             .args(["--format", format, "-o"])
-            .arg(dir.path().join(format!("r.{format}")))
+            .arg(db.dir().join(format!("r.{format}")))
             .assert()
             .success();
     }

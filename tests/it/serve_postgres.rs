@@ -6,10 +6,10 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
-use khien::history::{HistoryStore, PostgresStore, ReportRun, SqliteStore, Window};
+use khien::history::{HistoryStore, IngestStats, PostgresStore, ReportRun, SqliteStore, Window};
 use khien::i18n::Lang;
 use khien::report::compliance::{self, InputsSummary, ReportOptions, SinceSource};
-use khien::report::input::ResultReader;
+use khien::report::input::{FindingInput, ResultInput, ResultReader, RuleTexts, TargetInput};
 use khien::report::inventory::Inventory;
 
 use crate::support::postgres::Cluster;
@@ -236,4 +236,128 @@ fn serve_with_postgres_stores_uploads_once() {
         !site.data().join("history.db").exists(),
         "no SQLite history beside PostgreSQL"
     );
+}
+
+/// One machine's scan on `day` (March 2026) with `statuses` per rule.
+fn scan(
+    unit: &str,
+    machine: &str,
+    day: u32,
+    statuses: &[(&str, khien::findings::Status)],
+) -> ResultInput {
+    let at: Timestamp = format!("2026-03-{day:02}T08:00:00Z").parse().unwrap();
+    ResultInput {
+        path: format!("{machine}-{day}.json").into(),
+        evaluated_at: at,
+        targets: vec![TargetInput {
+            unit_code: unit.into(),
+            unit_name: if day % 2 == 0 {
+                format!("Trường {unit}")
+            } else {
+                String::new()
+            },
+            kind: "host".into(),
+            id: machine.into(),
+            collected_at: at,
+            findings: statuses
+                .iter()
+                .map(|(rule, status)| FindingInput {
+                    rule: rule.to_string(),
+                    requirement: Some("H01".into()),
+                    severity: khien::policy::Severity::High,
+                    status: *status,
+                    texts: std::sync::Arc::new(RuleTexts {
+                        title_vi: format!("Tiêu đề {rule} {day}"),
+                        title_en: format!("Title {rule}"),
+                        ..Default::default()
+                    }),
+                    waiver: (*rule == "W").then(|| "miễn trừ".to_string()),
+                })
+                .collect(),
+        }],
+    }
+}
+
+/// The server commits uploads in groups (`HistoryStore::ingest_each`): a group that
+/// holds the same machine several times, older scans after newer ones, the same scan
+/// twice, and more machines than one PostgreSQL round of multi-row statements gives
+/// the same history and the same per-document answers from both stores as applying
+/// the documents one by one.
+#[test]
+fn a_group_commit_applies_as_one_document_at_a_time_in_both_stores() {
+    use khien::findings::Status::{Fail, NotApplicable, Pass, Unknown};
+    let Some(pg) = Cluster::start() else { return };
+    let mut docs = Vec::new();
+    for (day, a, b) in [
+        (1, Fail, Pass),
+        (3, Unknown, Fail),
+        (2, Pass, Pass), // older than day 3: unchanged
+        (5, Pass, NotApplicable),
+        (5, Pass, NotApplicable), // the same again
+        (7, Fail, Fail),
+        (9, NotApplicable, Pass),
+        (11, Fail, Unknown),
+    ] {
+        docs.push(scan("U1", "pc-1", day, &[("A", a), ("B", b), ("W", Fail)]));
+        docs.push(scan(
+            "U2",
+            "pc-2",
+            day + 1,
+            &[("B", a), ("A", b), ("A", Pass)],
+        ));
+    }
+    // More distinct machines than one round (256 targets), one of them twice.
+    for m in 0..300 {
+        docs.push(scan("U3", &format!("m-{m:03}"), 4, &[("A", Fail)]));
+    }
+    docs.push(scan("U3", "m-007", 6, &[("A", Pass)]));
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut one_by_one = SqliteStore::open(&dir.path().join("a.db")).unwrap();
+    let expected: Vec<IngestStats> = docs
+        .iter()
+        .map(|d| one_by_one.ingest(&mut std::iter::once(d.clone())).unwrap())
+        .collect();
+    let mut sqlite = SqliteStore::open(&dir.path().join("b.db")).unwrap();
+    let mut postgres = PostgresStore::connect(&pg.database("groups")).unwrap();
+    assert_eq!(sqlite.ingest_each(&docs).unwrap(), expected);
+    assert_eq!(postgres.ingest_each(&docs).unwrap(), expected);
+    assert!(
+        expected
+            .iter()
+            .any(|s| s.reopened > 0 && s.targets_applied == 1)
+    );
+    assert!(expected.iter().any(|s| s.targets_unchanged == 1));
+
+    let w = everything();
+    let reference = findings(&one_by_one, &w);
+    assert_eq!(reference.len(), 2 + 2 + 1 + 300);
+    assert_eq!(findings(&sqlite, &w), reference);
+    assert_eq!(findings(&postgres, &w), reference);
+    let events = one_by_one.events_after(Timestamp::UNIX_EPOCH, &w).unwrap();
+    assert_eq!(
+        sqlite.events_after(Timestamp::UNIX_EPOCH, &w).unwrap(),
+        events
+    );
+    assert_eq!(
+        postgres.events_after(Timestamp::UNIX_EPOCH, &w).unwrap(),
+        events
+    );
+    let points: Vec<Timestamp> = (1..=13)
+        .map(|d| format!("2026-03-{d:02}T12:00:00Z").parse().unwrap())
+        .collect();
+    let debt = one_by_one.debt_at(&points, None, &|_| true).unwrap();
+    assert_eq!(sqlite.debt_at(&points, None, &|_| true).unwrap(), debt);
+    assert_eq!(postgres.debt_at(&points, None, &|_| true).unwrap(), debt);
+    assert_eq!(
+        postgres.rule_texts().unwrap(),
+        one_by_one.rule_texts().unwrap()
+    );
+    for table in ["units", "targets", "findings", "events"] {
+        assert_eq!(
+            postgres.count(table).unwrap(),
+            one_by_one.count(table).unwrap(),
+            "{table}"
+        );
+    }
 }

@@ -55,12 +55,14 @@ impl Site {
     }
 
     /// Writes khien-serve.toml listening on `listen`, with `extra` lines appended.
+    /// Pages show every upload at once (`page_lag_seconds = 0`): the tests look
+    /// right after sending (the lag itself is tested in `serve::reports`).
     pub fn config(&self, listen: &str, extra: &str) -> PathBuf {
         let p = self.path().join("khien-serve.toml");
         std::fs::write(
             &p,
             format!(
-                "listen = \"{listen}\"\ndata_dir = \"data\"\nregister = \"register.toml\"\n{extra}\n[tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n"
+                "listen = \"{listen}\"\ndata_dir = \"data\"\nregister = \"register.toml\"\npage_lag_seconds = 0\n{extra}\n[tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n"
             ),
         )
         .unwrap();
