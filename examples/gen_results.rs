@@ -596,6 +596,7 @@ fn bench(out: &Path, files: u64, per_file: u64) {
                 "Open the administration tool, check the configuration against the Department's guide, enable the security policy, restart the service and scan again with khien to confirm. ".repeat(2),
             ),
             basis: basis("KH-CĐS-2026-2030", "III.4.a"),
+            not_applicable: None,
         })
         .collect();
     let policy = policy::load_sources(policy::embedded_sources(), "embedded")
