@@ -597,6 +597,7 @@ fn bench(out: &Path, files: u64, per_file: u64) {
             ),
             not_applicable: None,
             basis: basis("KH-CĐS-2026-2030", "III.4.a"),
+            not_applicable: None,
         })
         .collect();
     let policy = policy::load_sources(policy::embedded_sources(), "embedded")
