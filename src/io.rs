@@ -12,6 +12,15 @@ use std::path::Path;
 pub const MAX_POLICY_BYTES: u64 = 16 * 1024 * 1024;
 /// Largest local configuration (khien.toml): a few kilobytes in practice.
 pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest PEM file of extra CA certificates (`--ca-file`, `[send] ca_file`): the
+/// whole Mozilla bundle is about 220 KB.
+pub const MAX_PEM_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest units inventory CSV (`khien report --inventory`): a province's few
+/// thousand units take well under a megabyte.
+pub const MAX_INVENTORY_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest list of targets (`scan web --targets FILE`): a province's websites take
+/// a few hundred kilobytes.
+pub const MAX_LIST_BYTES: u64 = 16 * 1024 * 1024;
 /// Largest fact document (`--facts-out` of a host with many shares and files).
 pub const MAX_FACTS_BYTES: u64 = 256 * 1024 * 1024;
 

@@ -79,9 +79,10 @@ fn resolve_ca(settings: &SendSettings, config_source: Option<&str>) -> Option<Pa
 
 fn client(settings: &SendSettings, config_source: Option<&str>) -> Result<reqwest::Client, String> {
     let pem = match resolve_ca(settings, config_source) {
-        Some(p) => {
-            Some(std::fs::read(&p).map_err(|e| format!("[send] ca_file {}: {e}", p.display()))?)
-        }
+        Some(p) => Some(
+            crate::io::read_bounded_bytes(&p, crate::io::MAX_PEM_BYTES)
+                .map_err(|e| format!("[send] ca_file {}: {e}", p.display()))?,
+        ),
         None => None,
     };
     let roots = crate::collect::web::tls::root_store(pem.as_deref())?;

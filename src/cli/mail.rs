@@ -79,7 +79,7 @@ pub(super) fn scan_mail(cli: &Cli, args: &MailArgs) -> Result<u8, BadInput> {
     };
     let extra_ca_pem = match &args.ca_file {
         Some(p) => Some(
-            std::fs::read(p)
+            crate::io::read_bounded_bytes(p, crate::io::MAX_PEM_BYTES)
                 .map_err(|e| BadInput::message(format!("--ca-file {}: {e}", p.display())))?,
         ),
         None => None,

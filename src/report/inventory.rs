@@ -124,10 +124,11 @@ impl Inventory {
 
     /// Reads the CSV. Errors name the file, the line and the field.
     pub fn load(path: &Path, lang: Lang) -> Result<Inventory, String> {
+        let bytes = crate::io::read_bounded_bytes(path, crate::io::MAX_INVENTORY_BYTES)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
-            .from_path(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .from_reader(bytes.as_slice());
         let mut units = BTreeMap::new();
         for row in reader.deserialize::<InventoryUnit>() {
             let unit = row.map_err(|e| {

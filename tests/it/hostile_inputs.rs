@@ -1,7 +1,8 @@
 //! Every file khien reads is capped in size and must be a regular file (issue 16,
 //! item 7): `--config /dev/zero` and a FIFO as `--config` end at once with exit 2
 //! and a message naming the file, instead of growing without bound or hanging; an
-//! oversized configuration, policy or register is refused with its limit.
+//! oversized configuration, policy or register is refused with its limit; so are
+//! `--ca-file` and the units inventory (`report --inventory`).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -42,6 +43,23 @@ fn devices_and_fifos_are_refused_where_a_file_is_expected() {
         refused(&["rules", "check"], path, "not a regular file");
         refused(&["scan", "register"], path, "not a regular file");
         refused(&["eval", "--facts"], path, "not a regular file");
+        // Extra CA certificates and the units inventory: read before any connection
+        // or report is made.
+        refused(
+            &["scan", "web", "https://127.0.0.1:9/", "--ca-file"],
+            path,
+            "not a regular file",
+        );
+        refused(
+            &["scan", "mail", "truong.example", "--ca-file"],
+            path,
+            "not a regular file",
+        );
+        refused(
+            &["report", "--period", "2026-H1", "--inventory"],
+            path,
+            "not a regular file",
+        );
     }
 }
 
@@ -54,4 +72,9 @@ fn oversized_configuration_and_policy_are_refused_with_their_limit() {
     std::fs::write(&big, line.repeat(17 * 1024)).unwrap();
     refused(&["scan", "host", "--config"], &big, "larger than 1 MB");
     refused(&["rules", "check"], &big, "larger than 8 MB");
+    refused(
+        &["scan", "web", "https://127.0.0.1:9/", "--ca-file"],
+        &big,
+        "larger than 4 MB",
+    );
 }

@@ -121,13 +121,9 @@ pub fn parse_target_list(name: &str, text: &str, lang: Lang) -> (Vec<WebTarget>,
     (targets, bad)
 }
 
-/// The largest target list read: a province's thousands of sites are well under
-/// a megabyte; a file far larger is not a list of sites.
-pub const MAX_TARGET_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
 /// Reads a target file; an unreadable file is one bad line naming it.
 pub fn read_target_file(path: &Path, lang: Lang) -> (Vec<WebTarget>, Vec<BadLine>) {
-    match crate::io::read_bounded_text(path, MAX_TARGET_FILE_BYTES) {
+    match crate::io::read_bounded_text(path, crate::io::MAX_LIST_BYTES) {
         Ok(text) => parse_target_list(&path.display().to_string(), &text, lang),
         Err(e) => (
             Vec::new(),
