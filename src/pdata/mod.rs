@@ -107,5 +107,8 @@ pub fn collect_host(config: &PersonalDataConfig, current_year: u16) -> PersonalD
     let shares = shares::local_shares();
     let roots = scan::roots(config, &shares);
     let folders = scan::scan(&roots, &shares, config, current_year);
+    // Share names and paths can hold an ID (`[hoso_068090001234]`): masked once the
+    // scan no longer needs them, like every path leaving this module.
+    let shares = shares.map(|list| list.into_iter().map(shares::masked).collect());
     PersonalDataFacts { shares, folders }
 }

@@ -120,7 +120,8 @@ fn exposure(folder: &Path, shares: &Fact<Vec<Share>>) -> (Fact<bool>, Fact<bool>
     (
         any_true(containing.iter().map(|s| &s.open_to_everyone)),
         any_true(containing.iter().map(|s| &s.readable_by_all_users)),
-        containing.iter().map(|s| s.name.clone()).collect(),
+        // Named as the masked shares of the facts name them (see `shares::masked`).
+        containing.iter().map(|s| redact_numbers(&s.name)).collect(),
     )
 }
 

@@ -32,6 +32,19 @@ pub fn local_shares() -> Fact<Vec<Share>> {
     Fact::known(shares)
 }
 
+/// `share` as facts and reports show it: every run of 9 or more digits in its name,
+/// path and access list masked (a folder named after a citizen ID is shared as it
+/// is named), the same way as file paths and contents.
+pub fn masked(share: Share) -> Share {
+    use super::detect::redact_numbers;
+    Share {
+        name: redact_numbers(&share.name),
+        path: redact_numbers(&share.path),
+        access: share.access.iter().map(|a| redact_numbers(a)).collect(),
+        ..share
+    }
+}
+
 fn truthy(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "yes" | "true" | "1" | "on")
 }
@@ -553,5 +566,29 @@ mod tests {
         assert_eq!(shares[1].open_to_everyone.value(), Some(&false));
         assert_eq!(shares[1].access.len(), 2);
         assert_eq!(shares[2].open_to_everyone.value(), Some(&true));
+    }
+
+    #[test]
+    fn share_names_paths_and_access_are_masked() {
+        let conf =
+            "[hoso_068090001234]\npath = /srv/hoso/068090001234\nvalid users = 079123456789\n";
+        let shares: Vec<Share> = parse_smb_conf(conf).into_iter().map(masked).collect();
+        let text = serde_json::to_string(&shares).unwrap();
+        assert!(
+            !text.contains("068090001234") && !text.contains("079123456789"),
+            "{text}"
+        );
+        assert_eq!(shares[0].name, "hoso_068******234");
+        assert_eq!(shares[0].path, "/srv/hoso/068******234");
+        assert_eq!(shares[0].access, ["valid users = 079******789"]);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdata/windows");
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+        let windows: Vec<Share> =
+            parse_windows_shares(&read("get-smbshare.json"), &read("get-smbshareaccess.json"))
+                .unwrap()
+                .into_iter()
+                .map(masked)
+                .collect();
+        assert_eq!(windows[0].path, "D:\\DuLieuChung", "short names stay");
     }
 }
