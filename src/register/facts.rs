@@ -36,27 +36,30 @@ pub fn unit_ref(unit: &Unit) -> UnitRef {
 
 /// Every unit, then every system, as fact documents at `at`.
 pub fn fact_documents(register: &Register, at: Timestamp) -> Vec<FactDocument> {
+    fact_documents_iter(register, at).collect()
+}
+
+/// [`fact_documents`] one at a time: `khien scan register` evaluates and writes each
+/// before making the next, so a province's register is never held as facts whole.
+pub fn fact_documents_iter(
+    register: &Register,
+    at: Timestamp,
+) -> impl Iterator<Item = FactDocument> + '_ {
     let day = today_in_vietnam(at);
-    let mut docs: Vec<FactDocument> = register
-        .units
+    let units = register.units.iter().map(move |u| {
+        let facts = RegisterFacts {
+            scope: "unit".into(),
+            unit: Some(unit_facts(u, day)),
+            system: None,
+            site: None,
+        };
+        document(unit_target_id(&u.code), Some(unit_ref(u)), facts, at)
+    });
+    let systems = register
+        .systems
         .iter()
-        .map(|u| {
-            let facts = RegisterFacts {
-                scope: "unit".into(),
-                unit: Some(unit_facts(u, day)),
-                system: None,
-                site: None,
-            };
-            document(unit_target_id(&u.code), Some(unit_ref(u)), facts, at)
-        })
-        .collect();
-    docs.extend(
-        register
-            .systems
-            .iter()
-            .map(|s| system_document(register, s, None, at)),
-    );
-    docs
+        .map(move |s| system_document(register, s, None, at));
+    units.chain(systems)
 }
 
 /// One system's document; `web` is what a web scan saw at its URLs, if one ran.
