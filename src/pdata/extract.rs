@@ -142,6 +142,18 @@ pub fn extract_bytes_in_process(ext: &str, bytes: Vec<u8>, limits: ExtractLimits
     }
 }
 
+/// The document parsers called directly, without the guarded thread, so a fuzzer
+/// sees their panics and hangs (fuzz/fuzz_targets/documents_*.rs). Not for scans.
+#[doc(hidden)]
+pub fn extract_unguarded(ext: &str, bytes: &[u8], limits: ExtractLimits) -> Extracted {
+    match ext {
+        "docx" => docx_text(bytes, limits),
+        "pdf" => pdf_text(bytes, limits),
+        "xlsx" | "xlsm" | "xls" | "ods" => spreadsheet_text(bytes, limits),
+        _ => extract_bytes_in_process(ext, bytes.to_vec(), limits),
+    }
+}
+
 /// Runs `work` on its own thread and waits at most `limit`. A parser that runs
 /// away is left to finish on its own (Rust threads cannot be killed); its result
 /// is dropped. A panic in a parser becomes [`Extracted::Failed`].

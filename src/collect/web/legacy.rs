@@ -384,6 +384,13 @@ fn refused_outcome(how: &str, chain: Vec<Vec<u8>>) -> ProbeOutcome {
     }
 }
 
+/// [`parse_flight`] for the fuzzer (fuzz/fuzz_targets/tls_records.rs): a server's
+/// answer to a probe offering `offered`, read as the probe reads it. Not for scans.
+#[doc(hidden)]
+pub fn fuzz_parse_flight(answer: &[u8], offered: u16) -> bool {
+    matches!(parse_flight(answer, offered), Flight::Done(_))
+}
+
 /// Reads the records received so far. Done at an alert, at a ServerHello with
 /// another version, or at ServerHelloDone (with the chain read on the way).
 fn parse_flight(buf: &[u8], offered: u16) -> Flight {
