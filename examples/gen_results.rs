@@ -595,7 +595,6 @@ fn bench(out: &Path, files: u64, per_file: u64) {
                 "Mở công cụ quản trị, kiểm tra cấu hình theo hướng dẫn của Sở, bật chính sách an toàn, khởi động lại dịch vụ và quét lại bằng khien để xác nhận kết quả đạt. ".repeat(2),
                 "Open the administration tool, check the configuration against the Department's guide, enable the security policy, restart the service and scan again with khien to confirm. ".repeat(2),
             ),
-            not_applicable: None,
             basis: basis("KH-CĐS-2026-2030", "III.4.a"),
             not_applicable: None,
         })

@@ -581,14 +581,12 @@ mod tests {
         assert_eq!(shares[0].name, "hoso_068******234");
         assert_eq!(shares[0].path, "/srv/hoso/068******234");
         assert_eq!(shares[0].access, ["valid users = 079******789"]);
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdata/windows");
-        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
-        let windows: Vec<Share> =
-            parse_windows_shares(&read("get-smbshare.json"), &read("get-smbshareaccess.json"))
-                .unwrap()
-                .into_iter()
-                .map(masked)
-                .collect();
-        assert_eq!(windows[0].path, "D:\\DuLieuChung", "short names stay");
+        // Short names and paths without an ID-like run stay as they are.
+        let plain: Vec<Share> = parse_smb_conf("[DuLieuChung]\npath = /srv/chung\n")
+            .into_iter()
+            .map(masked)
+            .collect();
+        assert_eq!(plain[0].name, "DuLieuChung");
+        assert_eq!(plain[0].path, "/srv/chung");
     }
 }
