@@ -130,21 +130,21 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing(store: S
     let db = &db;
     let f = fixtures();
     let first = report(
-        &db,
+        db,
         &[f.join("round-1"), f.join("round-2")],
         &["--at", "2026-03-31T00:00:00Z", "--publish"],
     );
     assert_eq!(first["since_source"], "period_start");
     // A school's own report in between does not move the province's "previous report".
     let unit = report(
-        &db,
+        db,
         &[],
         &["--at", "2026-04-30T00:00:00Z", "--unit", "LD-THPT-006"],
     );
     assert_eq!(unit["since_source"], "period_start");
-    let second = report(&db, &[f.join("round-3")], &["--at", "2026-05-31T00:00:00Z"]);
+    let second = report(db, &[f.join("round-3")], &["--at", "2026-05-31T00:00:00Z"]);
     // A plain run moves nothing: the same again says the same.
-    let second_again = report(&db, &[], &["--at", "2026-05-31T00:00:00Z"]);
+    let second_again = report(db, &[], &["--at", "2026-05-31T00:00:00Z"]);
     assert!(second_again["changes"] == second["changes"]);
     assert_eq!(second["since_source"], "previous_report");
     // "Since the previous report" starts after the newest scan that report saw.
@@ -187,7 +187,7 @@ fn second_run_shows_fixed_new_and_reopened_and_reingest_changes_nothing(store: S
     // The same results again: nothing changes in the store or in the report.
     let before = table_counts(db);
     let again = report(
-        &db,
+        db,
         &[f.join("round-1"), f.join("round-2"), f.join("round-3")],
         &[
             "--at",

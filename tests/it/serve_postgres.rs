@@ -251,7 +251,7 @@ fn scan(
         evaluated_at: at,
         targets: vec![TargetInput {
             unit_code: unit.into(),
-            unit_name: if day % 2 == 0 {
+            unit_name: if day.is_multiple_of(2) {
                 format!("Trường {unit}")
             } else {
                 String::new()
