@@ -249,8 +249,14 @@ fn every_parameter_is_read_by_a_rule_or_the_code() {
         ("debt_due_days_low", "report::compliance::due_days"),
         ("debt_due_days_info", "report::compliance::due_days"),
         ("report_stale_days", "report::compliance::stale_days"),
-        ("register_report_deadlines", "report::compliance::report_deadlines"),
-        ("default_backup_max_age_days", "engine: declared backups' age limit"),
+        (
+            "register_report_deadlines",
+            "report::compliance::report_deadlines",
+        ),
+        (
+            "default_backup_max_age_days",
+            "engine: declared backups' age limit",
+        ),
     ];
     let policy = embedded();
     let read_by_rules = |name: &str| {
