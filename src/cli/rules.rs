@@ -22,7 +22,7 @@ pub enum RulesCommand {
     },
     /// List the facts rules can read, with their meaning.
     Facts {
-        /// Target kind: host, web or register.
+        /// Target kind: host, web, mail or register.
         #[arg(long, value_enum, default_value = "host")]
         target: TargetKind,
     },
@@ -155,7 +155,7 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8, BadInput> {
             let facts = FactShape::new(&schema).describe(target.root_variable());
             let width = facts.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
             for (path, description) in facts {
-                let _ = writeln!(out, "{path:<width$}  {description}");
+                let _ = writeln!(out, "{path:<width$}  {}", description.get(lang));
             }
         }
         RulesCommand::Doc { examples, out: dir } => {

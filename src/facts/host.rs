@@ -16,11 +16,15 @@ pub use posture::*;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HostFacts {
+    /// The operating system.
     pub os: OsFacts,
+    /// Mounted disks and partitions.
     pub disks: Fact<Vec<Disk>>,
     /// Names of running processes, sorted and deduplicated.
     pub processes: Fact<Vec<String>>,
+    /// TCP ports waiting for connections.
     pub listening_ports: Fact<Vec<ListeningPort>>,
+    /// Anti-malware on the machine (H01–H04).
     pub antivirus: AntivirusFacts,
     /// One entry per backup location declared in the local configuration.
     pub backups: Vec<BackupFacts>,
@@ -57,9 +61,13 @@ pub struct OsFacts {
     pub family: String,
     /// Distribution or product name, e.g. `Debian GNU/Linux`, `Windows 10 Pro`.
     pub name: Fact<String>,
+    /// Operating-system version.
     pub version: Fact<String>,
+    /// Operating-system kernel version.
     pub kernel: Fact<String>,
+    /// The machine's name.
     pub hostname: Fact<String>,
+    /// Time since the last start, in seconds.
     pub uptime_seconds: Fact<u64>,
     /// Whether khien ran with administrator (root) rights.
     pub elevated: Fact<bool>,
@@ -70,12 +78,17 @@ pub struct OsFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Disk {
+    /// Mount point (`/`, `/home`) or drive letter (`C:`).
     pub mount_point: String,
     /// Block device or volume name (e.g. `/dev/sda1`, `C:`).
     pub device: String,
+    /// File system (`NTFS`, `ext4`...).
     pub file_system: String,
+    /// Total size, in bytes.
     pub total_bytes: u64,
+    /// Free space, in bytes.
     pub free_bytes: u64,
+    /// A removable disk (USB drive, memory card).
     pub removable: bool,
 }
 
@@ -83,7 +96,9 @@ pub struct Disk {
 pub struct ListeningPort {
     /// `tcp` or `tcp6`.
     pub protocol: String,
+    /// The address listened on (`0.0.0.0`, `::`, `127.0.0.1`...).
     pub address: String,
+    /// Port number.
     pub port: u16,
 }
 
@@ -100,6 +115,7 @@ pub struct AntivirusFacts {
 /// One anti-malware product, normalised across platforms.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AntivirusProduct {
+    /// Product name.
     pub name: String,
     /// Where khien found it: `clamav`, `security_center`, `defender`, `service`.
     pub source: String,
@@ -138,9 +154,13 @@ pub struct ClamAvFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClamAvDatabase {
+    /// The database file (`main.cvd`, `daily.cld`...).
     pub file: String,
+    /// The database version.
     pub version: Fact<u64>,
+    /// Number of signatures in the database.
     pub signatures: Fact<u64>,
+    /// When this database was built.
     #[schemars(with = "Fact<String>")]
     pub built_at: Fact<Timestamp>,
 }
@@ -167,6 +187,7 @@ pub struct DiscoveredBackup {
 pub struct BackupFacts {
     /// The name given in the configuration, e.g. `hoc-ba`.
     pub name: String,
+    /// The folder holding the backups.
     pub path: String,
     /// Glob of the backup files, e.g. `*.zip`.
     pub pattern: String,
@@ -176,9 +197,11 @@ pub struct BackupFacts {
     pub protects: Vec<String>,
     /// Number of matching files found.
     pub file_count: Fact<u64>,
+    /// Total size of the matching files, in bytes.
     pub total_bytes: Fact<u64>,
     /// The newest matching file.
     pub newest_file: Fact<String>,
+    /// When the newest backup file was last modified.
     #[schemars(with = "Fact<String>")]
     pub newest_modified_at: Fact<Timestamp>,
     /// The backup sits on the same physical disk as some data it protects.

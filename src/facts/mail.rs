@@ -16,7 +16,9 @@ pub struct MailFacts {
     pub domain: String,
     /// MX records, by preference; empty when the domain has none.
     pub mx: Fact<Vec<MxHost>>,
+    /// The domain's SPF record.
     pub spf: Fact<Spf>,
+    /// The domain's DMARC record.
     pub dmarc: Fact<Dmarc>,
     /// One entry per DKIM selector named in the register (or on the command line);
     /// empty when none is named.
@@ -31,6 +33,7 @@ pub struct MailFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MxHost {
+    /// The MX record's preference (lower is tried first).
     pub preference: u64,
     /// Host name without the final dot.
     pub host: String,
@@ -59,6 +62,7 @@ pub struct Spf {
 pub struct Dmarc {
     /// A `v=DMARC1` TXT record exists at `_dmarc.DOMAIN`.
     pub present: bool,
+    /// The DMARC record as published.
     pub record: String,
     /// `none`, `quarantine`, `reject`, or empty when missing or invalid.
     pub policy: String,
@@ -68,6 +72,7 @@ pub struct Dmarc {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DkimKey {
+    /// The DKIM selector.
     pub selector: String,
     /// A `SELECTOR._domainkey.DOMAIN` TXT record with a key exists.
     pub present: bool,
@@ -81,6 +86,7 @@ pub struct DkimKey {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MxTls {
+    /// The MX host name.
     pub host: String,
     /// The address connected to.
     pub address: String,
@@ -100,6 +106,8 @@ pub struct MxTls {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TxtRecord {
+    /// The record exists.
     pub present: bool,
+    /// The record as published.
     pub record: String,
 }

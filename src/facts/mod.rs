@@ -8,6 +8,7 @@
 //! Facts travel as a versioned [`FactDocument`] so that collecting (`khien scan`
 //! with `--facts-out`) and evaluating (`khien eval`) can run on different machines.
 
+pub mod descriptions;
 pub mod host;
 pub mod mail;
 pub mod register;

@@ -26,6 +26,7 @@ pub struct Share {
     pub name: String,
     /// `smb` or `nfs`.
     pub protocol: String,
+    /// The shared folder.
     pub path: String,
     /// Guests or anonymous users can read it (Samba `guest ok`/`public`, an NFS
     /// export to every host; Windows: `Everyone`/`Guests`/`ANONYMOUS LOGON` pass both
@@ -45,6 +46,7 @@ pub struct Share {
 /// What the personal-data scan found in one folder.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScannedFolder {
+    /// Path of the folder.
     pub path: String,
     /// `config` (named in khien.toml) or `share`.
     pub origin: String,
@@ -57,6 +59,7 @@ pub struct ScannedFolder {
     pub readable_by_all_users: Fact<bool>,
     /// Documents whose text was examined.
     pub files_examined: u64,
+    /// Bytes read in the folder.
     pub bytes_examined: u64,
     /// Files with at least one citizen ID number, the most first.
     pub files: Vec<PersonalDataFile>,
@@ -75,6 +78,7 @@ pub struct ScannedFolder {
 /// A document holding citizen ID numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PersonalDataFile {
+    /// Path of the file.
     pub path: String,
     /// Distinct valid citizen ID numbers (CCCD) found.
     pub distinct_ids: u64,
@@ -90,9 +94,11 @@ pub struct PersonalDataFile {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UnreadableFile {
+    /// Path of the document.
     pub path: String,
     /// `too_large`, `timeout` or `failed`.
     pub reason: String,
+    /// The error met while reading.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
 }

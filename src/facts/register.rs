@@ -25,13 +25,16 @@ pub struct RegisterFacts {
     pub scope: String,
     /// The unit concerned; absent only for a site that belongs to no registered system.
     pub unit: Option<UnitFacts>,
+    /// One information system of the register.
     pub system: Option<SystemFacts>,
     pub site: Option<SiteFacts>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UnitFacts {
+    /// Unit code as in the register, e.g. `THPT-BL-01`.
     pub code: String,
+    /// The unit's name.
     pub name: String,
     /// Commune or ward (xã, phường) after the 2025 merger.
     pub commune: String,
@@ -68,12 +71,17 @@ pub struct DigitalSignaturesFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FocalPointFacts {
+    /// The focal point's full name.
     pub name: String,
+    /// The focal point's position.
     pub position: String,
+    /// The focal point's phone number.
     pub phone: String,
+    /// The focal point's e-mail address.
     pub email: String,
     /// The appointment decision (quyết định phân công).
     pub decision_no: Option<String>,
+    /// Date of the appointment decision, `YYYY-MM-DD`.
     pub decision_date: Option<String>,
     pub attestation: AttestationFacts,
 }
@@ -86,27 +94,35 @@ pub struct ReportFacts {
     pub due: String,
     /// When it was sent; `null` when not sent yet.
     pub submitted: Option<String>,
+    /// Document number, file name or link of the report.
     pub evidence: String,
 }
 
 /// One logged incident; times are RFC 3339 (UTC), `null` when not done.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct IncidentFacts {
+    /// A summary of the incident.
     pub summary: String,
+    /// When the incident was detected.
     pub detected_at: String,
     /// Reported to the Department (through its office).
     pub reported_to_department_at: Option<String>,
     /// Serious: to be reported to the Ministry of Public Security.
     pub serious: bool,
+    /// When it was reported to the Ministry of Public Security.
     pub reported_to_ministry_at: Option<String>,
+    /// Personal data was disclosed or lost.
     pub personal_data_breach: bool,
+    /// When the personal-data breach was notified.
     pub breach_notified_at: Option<String>,
 }
 
 /// Who vouched for a record that no machine can show, with what and until when.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AttestationFacts {
+    /// Who attested it.
     pub attested_by: String,
+    /// When it was attested, `YYYY-MM-DD`.
     pub attested_on: String,
     /// Document number, file name or link.
     pub evidence: String,
@@ -116,13 +132,17 @@ pub struct AttestationFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SystemFacts {
+    /// The system's code in the register.
     pub id: String,
+    /// The system's name.
     pub name: String,
     /// The owner (chủ quản), e.g. `UBND tỉnh Lâm Đồng`.
     pub owner: String,
     /// Who runs it day to day.
     pub operator: String,
+    /// The system's web addresses.
     pub urls: Vec<String>,
+    /// Where the system is hosted.
     pub hosting: HostingFacts,
     /// `planned`, `building`, `operating` or `retired`.
     pub status: String,
@@ -138,6 +158,7 @@ pub struct SystemFacts {
     pub citizen_facing: bool,
     /// Handles administrative procedures (thủ tục hành chính).
     pub administrative_procedures: bool,
+    /// The personal data the system holds.
     pub personal_data: PersonalDataFacts,
     /// The security-level approval; `null` when none is recorded or its attestation expired.
     pub approval: Option<ApprovalFacts>,
@@ -161,6 +182,7 @@ pub struct SystemFacts {
 pub struct HostingFacts {
     /// `on_premises`, `cloud` or `vendor_service`.
     pub kind: String,
+    /// The infrastructure or service provider.
     pub provider: String,
     /// ISO 3166 alpha-2 country of the data, e.g. `VN`.
     pub country: String,
@@ -178,10 +200,15 @@ pub struct PersonalDataFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ApprovalFacts {
+    /// The level proposed in the dossier; `null` when the register does not say.
     pub proposed_level: Option<u8>,
+    /// The approved security level (1–5).
     pub approved_level: u8,
+    /// Number of the approval decision.
     pub decision_no: String,
+    /// Date of the approval decision, `YYYY-MM-DD`.
     pub decision_date: String,
+    /// The body or person that approved it.
     pub approver: String,
     /// `don_vi_chuyen_trach` (the security unit), `chu_quan` (the owner),
     /// `bo_cong_an` or `thu_tuong` (the Prime Minister: level 5 under NĐ 85/2016 only).
@@ -196,9 +223,11 @@ pub struct ApprovalFacts {
 pub struct RecordsFacts {
     /// The security policy (Quy chế bảo đảm an toàn thông tin).
     pub security_policy: Option<RecordFacts>,
+    /// The data backup plan.
     pub backup_plan: Option<RecordFacts>,
     /// The last restore test; `result` says whether it succeeded.
     pub restore_test: Option<RecordFacts>,
+    /// The incident response plan.
     pub incident_response_plan: Option<RecordFacts>,
     /// The connection to the provincial SOC.
     pub soc_connection: Option<RecordFacts>,
@@ -212,6 +241,7 @@ pub struct RecordsFacts {
 pub struct RecordFacts {
     /// When the document was issued or the action done, `YYYY-MM-DD`.
     pub date: String,
+    /// Document number; `null` when the register does not say.
     pub document_no: Option<String>,
     /// `success` or `failure`, for tests and scans.
     pub result: Option<String>,
@@ -224,8 +254,11 @@ pub struct RecordFacts {
 /// The 3-2-1 rule: copies kept, kinds of media, a copy off site.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BackupCopiesFacts {
+    /// Copies kept (the 3-2-1 rule asks for at least 3).
     pub copies: Fact<u64>,
+    /// Kinds of storage media (the 3-2-1 rule asks for at least 2).
     pub media: Fact<u64>,
+    /// A copy is kept off site (the 3-2-1 rule).
     pub offsite: Fact<bool>,
 }
 
@@ -236,6 +269,7 @@ pub struct ProtectionPlanFacts {
     pub implemented: String,
     /// The day the implementation level was confirmed, `YYYY-MM-DD`.
     pub date: String,
+    /// Number of the document that confirms it; `null` when the register does not say.
     pub document_no: Option<String>,
     pub attestation: AttestationFacts,
 }
@@ -259,6 +293,7 @@ pub struct DataGovernanceFacts {
 pub struct DataSharingFacts {
     /// Who receives it, e.g. `IOC tỉnh Lâm Đồng`.
     pub recipient: String,
+    /// The data shared.
     pub data: String,
     /// The legal basis; empty when the register gives none.
     pub legal_basis: String,
@@ -267,6 +302,7 @@ pub struct DataSharingFacts {
 /// One registered URL and whether it answered the web scan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UrlCheckFacts {
+    /// The registered address.
     pub url: String,
     /// The URL was among the sites scanned.
     pub scanned: bool,
@@ -277,7 +313,9 @@ pub struct UrlCheckFacts {
 /// A website a web scan reached, and the registered system it belongs to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SiteFacts {
+    /// The site's address.
     pub url: String,
+    /// The site answered the web scan (any HTTP response).
     pub answered: bool,
     /// The registered system whose URLs include it; `null` when none does.
     pub system: Option<String>,

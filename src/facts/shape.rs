@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::i18n::Localized;
+
 /// A position inside a fact model's JSON Schema.
 #[derive(Clone, Debug)]
 pub struct FactShape<'a> {
@@ -112,9 +114,13 @@ impl<'a> FactShape<'a> {
 }
 
 impl<'a> FactShape<'a> {
-    /// Every fact path below this position with its description, for `khien rules facts`.
-    /// List elements are written `[]`, as rules iterate them with macros.
-    pub fn describe(&self, prefix: &str) -> Vec<(String, String)> {
+    /// Every fact path below this position with its description in both languages,
+    /// for `khien rules facts` and the rule catalogue. List elements are written `[]`,
+    /// as rules iterate them with macros. The English text is the fact type's doc
+    /// comment; the Vietnamese one comes from the glossary (`descriptions.vi.toml`),
+    /// falling back to the English one for a path it lacks (the registry test
+    /// `every_fact_has_a_vietnamese_description` keeps that from shipping).
+    pub fn describe(&self, prefix: &str) -> Vec<(String, Localized)> {
         let mut out = Vec::new();
         self.describe_into(prefix, &mut out, 0);
         out
@@ -149,14 +155,16 @@ impl<'a> FactShape<'a> {
         .join(" ")
     }
 
-    fn describe_into(&self, prefix: &str, out: &mut Vec<(String, String)>, depth: usize) {
+    fn describe_into(&self, prefix: &str, out: &mut Vec<(String, Localized)>, depth: usize) {
         if depth > 12 {
             return;
         }
         for name in self.field_names() {
             if let Some(child) = self.field(name) {
                 let path = format!("{prefix}.{name}");
-                out.push((path.clone(), child.description()));
+                let en = child.description();
+                let vi = super::descriptions::vi(&path).map_or_else(|| en.clone(), str::to_owned);
+                out.push((path.clone(), Localized { vi, en }));
                 child.describe_into(&path, out, depth + 1);
                 if let Some(el) = child.element() {
                     el.describe_into(&format!("{path}[]"), out, depth + 1);

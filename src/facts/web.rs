@@ -12,11 +12,17 @@ pub use crate::pdata::crawl::{WebExposure, WebPersonalDataFacts};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct WebFacts {
+    /// The site scanned.
     pub site: SiteFacts,
+    /// The site's certificate and TLS connection.
     pub tls: TlsFacts,
+    /// Old protocols and cipher suites the server still accepts.
     pub legacy: LegacyTlsFacts,
+    /// What the site answers over HTTP and HTTPS.
     pub http: HttpFacts,
+    /// Sensitive files and folder listings the site exposes.
     pub exposed: ExposedFacts,
+    /// Software (CMS, runtimes) recognised on the site.
     pub software: SoftwareFacts,
     /// Citizen ID numbers published on the site's pages and linked documents (rule
     /// W11), from a same-site crawl. Unknown (`not_configured`) unless the scan ran
@@ -63,7 +69,9 @@ pub struct Handshake {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CertificateInfo {
+    /// The certificate's subject.
     pub subject: String,
+    /// The certificate's issuer.
     pub issuer: String,
     /// DNS names and IP addresses from the subjectAltName extension.
     pub sans: Vec<String>,
@@ -75,6 +83,7 @@ pub struct CertificateInfo {
     pub lifetime_days: f64,
     /// `rsa`, `ec`, `ed25519` or the algorithm OID.
     pub key_type: String,
+    /// Key size, in bits.
     pub key_bits: u64,
     /// e.g. `sha256WithRSAEncryption`, `ecdsa-with-SHA256`.
     pub signature_algorithm: String,
@@ -86,6 +95,7 @@ pub struct CertificateInfo {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Verification {
+    /// The chain is valid for the site's name.
     pub valid: bool,
     /// `ok`, `expired` (the leaf), `intermediate_expired`, `not_yet_valid`,
     /// `wrong_name`, `self_signed`, `unknown_issuer`, `incomplete_chain`,
@@ -103,8 +113,11 @@ pub struct Verification {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LegacyTlsFacts {
+    /// An SSL 3.0 handshake attempt.
     pub ssl3: Fact<ProtocolProbe>,
+    /// A TLS 1.0 handshake attempt.
     pub tls1_0: Fact<ProtocolProbe>,
+    /// A TLS 1.1 handshake attempt.
     pub tls1_1: Fact<ProtocolProbe>,
     /// A TLS 1.2 handshake offering only weak suites (NULL, EXPORT, anon, RC4, 3DES, DES).
     pub weak_ciphers: Fact<ProtocolProbe>,
@@ -112,6 +125,7 @@ pub struct LegacyTlsFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProtocolProbe {
+    /// The server accepted the handshake.
     pub accepted: bool,
     /// The suite the server chose when it accepted, e.g. `TLS_RSA_WITH_AES_128_CBC_SHA`.
     pub cipher_suite: String,
@@ -133,6 +147,7 @@ pub struct RedirectChain {
     /// so nothing is exposed there and no redirect is needed (the redirect
     /// rules are not applicable). A port that does not answer at all stays unknown.
     pub port_closed: bool,
+    /// Each step of the redirect chain.
     pub hops: Vec<RedirectHop>,
     /// Status of the first response (301, 308, 200...).
     pub first_status: u64,
@@ -146,7 +161,9 @@ pub struct RedirectChain {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RedirectHop {
+    /// The address asked for at this step.
     pub url: String,
+    /// HTTP status of this step.
     pub status: u64,
     /// The Location header, empty when none.
     pub location: String,
@@ -161,20 +178,31 @@ pub struct HomePage {
     pub url: String,
     /// The address asked for when `/` redirected, else empty.
     pub redirected_from: String,
+    /// HTTP status of the home page.
     pub status: u64,
+    /// The home page was fetched over HTTPS.
     pub https: bool,
+    /// The HSTS header (`Strict-Transport-Security`) the home page sends.
     pub hsts: Hsts,
-    /// Header values, empty when absent.
+    /// The `Content-Security-Policy` header, empty when absent.
     pub content_security_policy: String,
     /// CSP has a `frame-ancestors` directive.
     pub csp_frame_ancestors: bool,
+    /// The `X-Content-Type-Options` header, empty when absent.
     pub x_content_type_options: String,
+    /// The `X-Frame-Options` header, empty when absent.
     pub x_frame_options: String,
+    /// The `Referrer-Policy` header, empty when absent.
     pub referrer_policy: String,
+    /// Cookies the home page sets (`Set-Cookie`).
     pub cookies: Vec<CookieFlags>,
+    /// The `Server` header, empty when absent.
     pub server: String,
+    /// The `X-Powered-By` header, empty when absent.
     pub x_powered_by: String,
+    /// The `X-AspNet-Version` header, empty when absent.
     pub x_aspnet_version: String,
+    /// The `X-AspNetMvc-Version` header, empty when absent.
     pub x_aspnetmvc_version: String,
     /// `X-Generator` header.
     pub x_generator: String,
@@ -202,16 +230,23 @@ pub struct DisclosedVersion {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Hsts {
+    /// The home page sends an HSTS header.
     pub present: bool,
+    /// HSTS `max-age`, in seconds.
     pub max_age: i64,
+    /// HSTS has the `includeSubDomains` directive.
     pub include_subdomains: bool,
+    /// HSTS has the `preload` directive.
     pub preload: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CookieFlags {
+    /// Cookie name.
     pub name: String,
+    /// The cookie has the `Secure` attribute (sent over HTTPS only).
     pub secure: bool,
+    /// The cookie has the `HttpOnly` attribute (scripts cannot read it).
     pub http_only: bool,
     /// `Strict`, `Lax`, `None` or empty.
     pub same_site: String,
@@ -221,6 +256,7 @@ pub struct CookieFlags {
 pub struct MixedContent {
     /// `script`, `iframe`, `form` or `stylesheet`.
     pub kind: String,
+    /// The plain-HTTP address loaded or posted to.
     pub url: String,
 }
 
@@ -235,7 +271,9 @@ pub struct ExposedFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExposedFile {
+    /// Path of the file on the site, e.g. `/.git/HEAD`.
     pub path: String,
+    /// HTTP status of the answer.
     pub status: u64,
     /// What confirmed it, e.g. `starts with "ref:"`.
     pub signature: String,
@@ -243,6 +281,7 @@ pub struct ExposedFile {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DirectoryListing {
+    /// Path of the folder on the site.
     pub path: String,
     /// The listing names office, PDF, SQL or archive files.
     pub sensitive_files: bool,

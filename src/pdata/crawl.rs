@@ -80,7 +80,9 @@ impl Default for CrawlLimits {
 /// What the crawl found on one site: the facts for rule W11.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct WebPersonalDataFacts {
+    /// Pages whose text was examined.
     pub pages_examined: u64,
+    /// Linked documents whose text was examined.
     pub documents_examined: u64,
     /// Pages and documents with citizen ID numbers, the most first.
     pub exposures: Vec<WebExposure>,
@@ -106,10 +108,13 @@ pub struct WebPersonalDataFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct WebExposure {
+    /// Address of the page or document.
     pub url: String,
     /// `page` or `document`.
     pub kind: String,
+    /// Distinct valid citizen ID numbers (CCCD) found.
     pub distinct_ids: u64,
+    /// Of those, how many sat under or beside an ID label ("CCCD", "Số định danh").
     pub labelled_ids: u64,
     /// Masked: `068******123`.
     pub masked_samples: Vec<String>,

@@ -71,6 +71,7 @@ pub fn render(policy: &Policy, examples: &[RuleExamples], lang: Lang) -> String 
         let facts: BTreeMap<String, String> = FactShape::new(&schema)
             .describe(kind.root_variable())
             .into_iter()
+            .map(|(path, d)| (path, d.get(lang).to_owned()))
             .collect();
         for r in rules {
             let ex = examples.iter().find(|e| e.rule == r.code);

@@ -36,6 +36,7 @@ mod report_history;
 mod report_province;
 mod rules_cases;
 mod rules_doc;
+mod rules_facts;
 mod rules_register_coverage;
 mod rules_registry;
 mod schemas;

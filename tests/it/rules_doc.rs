@@ -109,11 +109,11 @@ fn rules_list_shows_severity_in_the_users_language() {
 }
 
 /// `rules facts` gives each fact's whole first paragraph, never a sentence cut at
-/// the end of a source line.
+/// the end of a source line (the English text comes from the doc comments).
 #[test]
 fn rules_facts_descriptions_are_whole_sentences() {
     let out = khien()
-        .args(["rules", "facts", "--target", "host"])
+        .args(["--lang", "en", "rules", "facts", "--target", "host"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -65,8 +65,11 @@ pub struct UpdateFacts {
 /// A package with a security update waiting.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PendingPackage {
+    /// Package name.
     pub name: String,
+    /// The installed version.
     pub installed: String,
+    /// The version in the security suite.
     pub available: String,
 }
 
@@ -82,12 +85,15 @@ pub fn not_collected<T>() -> Fact<T> {
 /// private, public), or per active Linux firewall (ufw, firewalld, nftables, iptables).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FirewallFacts {
+    /// The firewall profiles.
     pub profiles: Fact<Vec<FirewallProfile>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FirewallProfile {
+    /// Profile name (`Domain`, `Private`, `Public`) or the Linux firewall's name (`ufw`, `nftables`...).
     pub name: String,
+    /// The profile is switched on.
     pub enabled: bool,
     /// Inbound connections not allowed by a rule are blocked (drop or reject).
     pub blocks_inbound: Fact<bool>,
@@ -96,6 +102,7 @@ pub struct FirewallProfile {
 /// Local accounts (H10, H12).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AccountFacts {
+    /// Every local account, one entry each.
     pub users: Fact<Vec<LocalAccount>>,
     /// Names of the members of the local administrators group, found by its SID
     /// S-1-5-32-544 on Windows (never by its localized name); UID 0 accounts and
@@ -107,6 +114,7 @@ pub struct AccountFacts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LocalAccount {
+    /// Account name.
     pub name: String,
     /// SID on Windows, UID on Linux.
     pub id: String,
@@ -144,7 +152,9 @@ pub struct PasswordPolicyFacts {
 /// Remote access (H08).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RemoteAccessFacts {
+    /// Remote Desktop (RDP) on Windows.
     pub rdp: RdpFacts,
+    /// The SSH server.
     pub ssh: SshFacts,
 }
 
@@ -154,6 +164,7 @@ pub struct RdpFacts {
     pub enabled: Fact<bool>,
     /// Network-level authentication is required.
     pub nla_required: Fact<bool>,
+    /// The port Remote Desktop listens on (3389 by default).
     pub port: Fact<u64>,
 }
 
@@ -163,6 +174,7 @@ pub struct SshFacts {
     pub installed: bool,
     /// sshd's `permitrootlogin`: `yes`, `no`, `prohibit-password`, `forced-commands-only`.
     pub permit_root_login: Fact<String>,
+    /// sshd accepts password logons (`passwordauthentication`).
     pub password_authentication: Fact<bool>,
     /// `sshd -T` (effective) or `sshd_config` (files read, with sshd's defaults).
     pub source: String,
@@ -187,6 +199,7 @@ pub struct ScreenLockFacts {
     pub timeout_seconds: Fact<u64>,
     /// Unlocking asks for the password.
     pub password_required: Fact<bool>,
+    /// Where the screen-lock settings were read.
     pub source: String,
 }
 
@@ -210,6 +223,7 @@ pub struct TimeSyncFacts {
 /// Encryption of fixed volumes (H14).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EncryptionFacts {
+    /// Fixed volumes, one entry each.
     pub volumes: Fact<Vec<VolumeEncryption>>,
     /// Why a volume may be unencryptable, e.g. Windows Home has no BitLocker.
     #[serde(default, skip_serializing_if = "String::is_empty")]
