@@ -73,8 +73,7 @@ impl Writer {
                     {
                         group.push(more);
                     }
-                    commit_group(&mut *store, &ledger, group);
-                    committed();
+                    commit_group(&mut *store, &ledger, group, &committed);
                 }
             })
             .expect("a thread for the history writer");
@@ -103,7 +102,15 @@ impl Writer {
 /// Applies a group in one transaction, then records it in the ledger, then answers.
 /// When the group's transaction fails, each document is tried alone, so one that the
 /// store refuses does not take the others down with it.
-fn commit_group(store: &mut dyn HistoryStore, ledger: &Mutex<Ledger>, group: Vec<Job>) {
+/// Applies a group, records it, says so to `committed` (the pages' reports are then
+/// out of date) and only then answers each upload: a school that reads its page
+/// after the answer sees its upload.
+fn commit_group(
+    store: &mut dyn HistoryStore,
+    ledger: &Mutex<Ledger>,
+    group: Vec<Job>,
+    committed: &dyn Fn(),
+) {
     let (docs, rest): (Vec<ResultInput>, Vec<(AcceptedUpload, _)>) = group
         .into_iter()
         .map(|j| (j.doc, (j.record, j.answer)))
@@ -139,6 +146,7 @@ fn commit_group(store: &mut dyn HistoryStore, ledger: &Mutex<Ledger>, group: Vec
         .lock()
         .map_err(|e| e.to_string())
         .and_then(|l| l.record_accepted(&ok).map_err(|e| e.to_string()));
+    committed();
     for (answer, res) in answers.into_iter().zip(results) {
         let res = match (&recorded, res) {
             (Err(e), Ok(_)) => Err(e.clone()),

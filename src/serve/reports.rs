@@ -9,8 +9,7 @@
 //! - else the kept report when it is less than `max_lag` old (`page_lag_seconds`,
 //!   default 5 s): under a stream of uploads a page shows the history as it was a
 //!   few seconds ago instead of rebuilding it for every request;
-//! - else a new one, built once however many requests wait for it (a request that
-//!   has an older report meanwhile gets that one).
+//! - else a new one, built once however many requests wait for it.
 //!
 //! After each commit a background thread rebuilds the reports asked for in the last
 //! [`KEEP`], at most once per `max_lag` each, so the next page is ready: the
@@ -183,7 +182,9 @@ impl ReportCache {
             if let Some(b) = &slot.built {
                 let age = b.at.elapsed();
                 let current = b.generation == generation && age < MAX_AGE;
-                if current || age < self.max_lag || slot.building {
+                // While another request rebuilds it, the kept report is good enough
+                // only within the lag the configuration allows.
+                if current || age < self.max_lag {
                     return Ok(b.report.clone());
                 }
             }

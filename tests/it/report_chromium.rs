@@ -3,24 +3,11 @@
 //! screenshots and PDF are kept as test artifacts in `target/tmp/report-artifacts/`.
 //! Skips with a message when Chromium is not installed (`.ci/setup-report.sh` installs it).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-
-fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
-fn artifacts() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Runs Chromium headless on a local file only; returns its standard error.
 fn run_chromium(bin: &Path, profile: &Path, page: &Path, action: &[String]) -> String {
@@ -76,11 +63,11 @@ fn render(args: &[&str], out: &Path) {
 
 #[test]
 fn html_report_renders_in_chromium_without_console_errors_and_prints_on_a4() {
-    let Some(bin) = chromium() else {
+    let Some(bin) = crate::support::chromium() else {
         crate::support::skip("chromium is not installed (apt-get install chromium)");
         return;
     };
-    let dir = artifacts();
+    let dir = crate::support::artifacts("report-artifacts");
     let profile = tempfile::tempdir().unwrap();
     // Real dirt for the first screen: a school's results under a mistyped unit code.
     let dirt = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -19,19 +19,6 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::serve_web::{DEPT_PASSWORD, province};
-
-fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
-fn artifacts() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Chromium with its DevTools pipe.
 struct Browser {
@@ -228,13 +215,13 @@ impl Drop for Browser {
 
 #[test]
 fn the_dashboard_a_unit_page_and_the_filtered_debt_list_in_chromium() {
-    let Some(bin) = chromium() else {
+    let Some(bin) = crate::support::chromium() else {
         crate::support::skip("chromium is not installed (apt-get install chromium)");
         return;
     };
     let (_site, server) = province();
     let base = server.url.clone();
-    let dir = artifacts();
+    let dir = crate::support::artifacts("serve-artifacts");
     let mut b = Browser::start(&bin);
 
     // Logging in through the form, as a person would.
