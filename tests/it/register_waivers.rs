@@ -157,6 +157,13 @@ fn waivers_apply_to_host_findings_too() {
         .filter(|f| f["status"] == "fail")
         .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect();
+    if failing.is_empty() {
+        // Nothing to waive: the test would pass without exercising waivers.
+        crate::support::skip(
+            "no host rule fails on this machine; the waiver path cannot be exercised",
+        );
+        return;
+    }
     // Waive every rule that fails on this machine, for this host only.
     let mut waivers = String::new();
     for (i, rule) in failing.iter().enumerate() {
@@ -185,9 +192,6 @@ fn waivers_apply_to_host_findings_too() {
     assert!(findings.iter().all(|f| f["status"] != "fail"));
     // Nothing fails any more, so the exit code is 0.
     assert_eq!(out.status.code(), Some(0));
-    if failing.is_empty() {
-        println!("note: no host rule fails on this machine; the waiver path was not exercised");
-    }
 }
 
 #[test]
