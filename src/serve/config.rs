@@ -183,15 +183,6 @@ pub const DEFAULT_UPLOADS_PER_MINUTE: i64 = 30;
 pub const DEFAULT_SHUTDOWN_GRACE_SECONDS: i64 = 30;
 pub const DEFAULT_PAGE_LAG_SECONDS: i64 = 5;
 
-/// A message and its help in (Vietnamese, English), kept both: the language is
-/// chosen when the diagnostics are rendered.
-fn both(
-    vi: (impl Into<String>, impl Into<String>),
-    en: (impl Into<String>, impl Into<String>),
-) -> (Localized, Localized) {
-    (Localized::new(vi.0, en.0), Localized::new(vi.1, en.1))
-}
-
 impl ServeConfig {
     /// Reads and checks `path`.
     pub fn load(path: &Path) -> Result<ServeConfig, Diagnostics> {
@@ -247,7 +238,9 @@ impl ServeConfig {
         let listen = match raw.listen.get_ref().parse::<SocketAddr>() {
             Ok(a) => Some(a),
             Err(_) => {
-                let (m, h) = both(
+                TomlFile::new(&mut diags, f).error(
+                    Code::InvalidValue,
+                    raw.listen.span(),
                     (
                         format!(
                             "`listen`: `{}` không phải địa chỉ IP:cổng",
@@ -263,7 +256,6 @@ impl ServeConfig {
                         "for example: listen = \"0.0.0.0:8443\" or \"127.0.0.1:8080\"",
                     ),
                 );
-                diags.error(Code::InvalidValue, f, raw.listen.span(), m, Some(h));
                 None
             }
         };
@@ -271,7 +263,9 @@ impl ServeConfig {
         let resolve = resolve_path;
         let register = resolve(raw.register.get_ref());
         if !register.is_file() {
-            let (m, h) = both(
+            TomlFile::new(&mut diags, f).error(
+                Code::FileUnreadable,
+                raw.register.span(),
                 (
                     format!("`register`: không có tệp {}", register.display()),
                     "đưa đường dẫn tới danh mục đơn vị của Sở (như cho `khien scan register`)",
@@ -281,7 +275,6 @@ impl ServeConfig {
                     "give the path to the Department's register (as for `khien scan register`)",
                 ),
             );
-            diags.error(Code::FileUnreadable, f, raw.register.span(), m, Some(h));
         }
 
         let data_dir = resolve(raw.data_dir.get_ref());
@@ -294,7 +287,7 @@ impl ServeConfig {
                 for (field, value) in [("cert", &tls.cert), ("key", &tls.key)] {
                     let p = resolve(value.get_ref());
                     if !p.is_file() {
-                        let (m, h) = both(
+                        TomlFile::new(&mut diags, f).error(Code::FileUnreadable, value.span(),
                             (
                                 format!("`tls.{field}`: không có tệp {}", p.display()),
                                 "tệp PEM của chứng thư (cert, kèm chuỗi trung gian) và khóa riêng (key)",
@@ -304,7 +297,6 @@ impl ServeConfig {
                                 "the PEM files of the certificate (cert, with the intermediate chain) and of the private key (key)",
                             ),
                         );
-                        diags.error(Code::FileUnreadable, f, value.span(), m, Some(h));
                     }
                     files.push(p);
                 }
@@ -314,7 +306,7 @@ impl ServeConfig {
             }
             (None, true) => Some(Transport::BehindProxy),
             (Some(tls), true) => {
-                let (m, h) = both(
+                TomlFile::new(&mut diags, f).error(Code::InvalidValue, tls.span(),
                     (
                         "có cả [tls] lẫn behind_proxy = true".to_string(),
                         "chọn một: [tls] khi khien serve tự mã hóa, behind_proxy = true khi proxy ngược phía trước lo TLS",
@@ -324,11 +316,10 @@ impl ServeConfig {
                         "choose one: [tls] when khien serve encrypts itself, behind_proxy = true when a reverse proxy in front ends TLS",
                     ),
                 );
-                diags.error(Code::InvalidValue, f, tls.span(), m, Some(h));
                 None
             }
             (None, false) => {
-                let (m, h) = both(
+                TomlFile::new(&mut diags, f).error(Code::InvalidValue, 0..0,
                     (
                         "thiếu [tls] (cert, key) hoặc behind_proxy = true".to_string(),
                         "kết quả của các trường không được đi qua mạng không mã hóa; thêm [tls] hoặc đặt behind_proxy = true nếu có proxy ngược lo TLS",
@@ -338,7 +329,6 @@ impl ServeConfig {
                         "schools' results must not cross the network unencrypted; add [tls], or set behind_proxy = true when a reverse proxy ends TLS",
                     ),
                 );
-                diags.error(Code::InvalidValue, f, 0..0, m, Some(h));
                 None
             }
         };
@@ -352,7 +342,7 @@ impl ServeConfig {
                 } else if s.starts_with("sqlite:") {
                     Some(Database::Sqlite(resolve(s.trim_start_matches("sqlite:"))))
                 } else {
-                    let (m, h) = both(
+                    TomlFile::new(&mut diags, f).error(Code::InvalidValue, d.span(),
                         (
                             format!("`database`: `{s}` không phải postgres://… hay sqlite:TỆP"),
                             "bỏ trống để dùng SQLite trong data_dir, hoặc database = \"postgres://người-dùng@máy/csdl\"",
@@ -362,7 +352,6 @@ impl ServeConfig {
                             "leave it out for SQLite in data_dir, or database = \"postgres://user@host/db\"",
                         ),
                     );
-                    diags.error(Code::InvalidValue, f, d.span(), m, Some(h));
                     None
                 }
             }
@@ -374,7 +363,9 @@ impl ServeConfig {
                 (v.get_ref() * 1024.0 * 1024.0) as u64
             }
             Some(v) => {
-                let (m, h) = both(
+                TomlFile::new(&mut diags, f).error(
+                    Code::InvalidValue,
+                    v.span(),
                     (
                         "`max_upload_mb` phải lớn hơn 0 và không quá 64",
                         "mặc định 8",
@@ -384,7 +375,6 @@ impl ServeConfig {
                         "the default is 8",
                     ),
                 );
-                diags.error(Code::InvalidValue, f, v.span(), m, Some(h));
                 0
             }
         };
@@ -392,7 +382,9 @@ impl ServeConfig {
             None => default,
             Some(v) if (0..=max).contains(v.get_ref()) => *v.get_ref(),
             Some(v) => {
-                let (m, h) = both(
+                TomlFile::new(&mut diags, f).error(
+                    Code::InvalidValue,
+                    v.span(),
                     (
                         format!("`{name}` phải từ 0 đến {max}"),
                         format!("mặc định {default}"),
@@ -402,7 +394,6 @@ impl ServeConfig {
                         format!("the default is {default}"),
                     ),
                 );
-                diags.error(Code::InvalidValue, f, v.span(), m, Some(h));
                 default
             }
         };
@@ -437,7 +428,7 @@ impl ServeConfig {
                     u.get_ref().trim_end_matches('/').to_string()
                 }
                 _ => {
-                    let (m, h) = both(
+                    TomlFile::new(&mut diags, f).error(Code::InvalidValue, u.span(),
                         (
                             format!(
                                 "`public_url`: `{}` không phải địa chỉ https://…",
@@ -453,7 +444,6 @@ impl ServeConfig {
                             "the address schools send to, e.g. https://khien.lamdong.edu.vn",
                         ),
                     );
-                    diags.error(Code::InvalidValue, f, u.span(), m, Some(h));
                     String::new()
                 }
             },
@@ -468,7 +458,9 @@ impl ServeConfig {
         for a in &raw.account {
             let r = a.get_ref();
             if argon2::password_hash::PasswordHash::new(r.password_hash.get_ref()).is_err() {
-                let (m, h) = both(
+                TomlFile::new(&mut diags, f).error(
+                    Code::InvalidValue,
+                    r.password_hash.span(),
                     (
                         format!(
                             "tài khoản `{}`: `password_hash` không phải mã băm argon2",
@@ -484,10 +476,11 @@ impl ServeConfig {
                         "make one with: khien serve hash-password (the password on standard input)",
                     ),
                 );
-                diags.error(Code::InvalidValue, f, r.password_hash.span(), m, Some(h));
             }
             if r.name.trim().is_empty() || accounts.iter().any(|x| x.name == r.name) {
-                let (m, h) = both(
+                TomlFile::new(&mut diags, f).error(
+                    Code::Duplicate,
+                    a.span(),
                     (
                         format!("tài khoản `{}`: tên trống hoặc trùng", r.name),
                         "mỗi [[account]] một tên riêng",
@@ -497,7 +490,6 @@ impl ServeConfig {
                         "give each [[account]] its own name",
                     ),
                 );
-                diags.error(Code::Duplicate, f, a.span(), m, Some(h));
             }
             accounts.push(Account {
                 name: r.name.clone(),
@@ -510,7 +502,7 @@ impl ServeConfig {
             let web_scan_at = match r.web_scan_at.get_ref().parse::<jiff::civil::Time>() {
                 Ok(t) => t,
                 Err(_) => {
-                    let (m, h) = both(
+                    TomlFile::new(&mut diags, f).error(Code::InvalidValue, r.web_scan_at.span(),
                         (
                             format!(
                                 "`schedule.web_scan_at`: `{}` không phải giờ trong ngày",
@@ -526,7 +518,6 @@ impl ServeConfig {
                             "a time in Vietnam's time zone (Asia/Ho_Chi_Minh) as HH:MM, e.g. web_scan_at = \"02:30\"",
                         ),
                     );
-                    diags.error(Code::InvalidValue, f, r.web_scan_at.span(), m, Some(h));
                     jiff::civil::Time::midnight()
                 }
             };
@@ -534,7 +525,7 @@ impl ServeConfig {
                 None => default as u32,
                 Some(v) if (min..=max).contains(v.get_ref()) => *v.get_ref() as u32,
                 Some(v) => {
-                    let (m, h) = both(
+                    TomlFile::new(&mut diags, f).error(Code::InvalidValue, v.span(),
                         (
                             format!("`schedule.{name}` phải từ {min} đến {max}"),
                             format!("mặc định {default} (như khien scan web)"),
@@ -544,7 +535,6 @@ impl ServeConfig {
                             format!("the default is {default} (as khien scan web)"),
                         ),
                     );
-                    diags.error(Code::InvalidValue, f, v.span(), m, Some(h));
                     default as u32
                 }
             };
@@ -569,7 +559,7 @@ impl ServeConfig {
                 if ok {
                     resolve.push(item.get_ref().clone());
                 } else {
-                    let (m, h) = both(
+                    TomlFile::new(&mut diags, f).error(Code::InvalidValue, item.span(),
                         (
                             format!("`schedule.resolve`: `{}` không phải TÊN_MÁY:ĐỊA_CHỈ_IP", item.get_ref()),
                             "như --resolve của khien scan web, ví dụ \"truong.edu.vn:10.0.0.5\"",
@@ -579,13 +569,12 @@ impl ServeConfig {
                             "as khien scan web --resolve, e.g. \"school.edu.vn:10.0.0.5\"",
                         ),
                     );
-                    diags.error(Code::InvalidValue, f, item.span(), m, Some(h));
                 }
             }
             let ca_file = r.ca_file.as_ref().map(|c| {
                 let p = resolve_path(c.get_ref());
                 if !p.is_file() {
-                    let (m, h) = both(
+                    TomlFile::new(&mut diags, f).error(Code::FileUnreadable, c.span(),
                         (
                             format!("`schedule.ca_file`: không có tệp {}", p.display()),
                             "tệp PEM các chứng thư CA mà lượt rà soát tin thêm",
@@ -595,7 +584,6 @@ impl ServeConfig {
                             "a PEM file of CA certificates the scan also trusts",
                         ),
                     );
-                    diags.error(Code::FileUnreadable, f, c.span(), m, Some(h));
                 }
                 p
             });
